@@ -1,0 +1,71 @@
+package archtest
+
+import (
+	"encoding/json"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/samlab-dev/samlab"
+
+// allowed lists, for each package, the samlab packages its non-test code may
+// import (directly or not). idp and sp/* never import each other; only
+// scenarios and cmd know both sides.
+var allowed = map[string][]string{
+	"certs":           {},
+	"certs/certstest": {"certs"},
+	"metadata":        {"certs"},
+	"idp":             {"metadata", "certs"},
+	"sp/awsapi":       {},
+	"sp/iam":          {"sp/awsapi", "metadata", "certs"},
+	"sp/sts":          {"sp/iam", "sp/awsapi", "metadata", "certs"},
+	"sp/signin":       {"sp/sts", "sp/iam", "sp/awsapi", "metadata", "certs"},
+	"scenarios":       {"idp", "sp/", "metadata", "certs", "internal/"},
+}
+
+func TestDependencyDirection(t *testing.T) {
+	t.Parallel()
+	out, err := exec.Command("go", "list", "-json=ImportPath,Deps", module+"/...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	dec := json.NewDecoder(strings.NewReader(string(out)))
+	seen := 0
+	for dec.More() {
+		var p struct {
+			ImportPath string
+			Deps       []string
+		}
+		if err := dec.Decode(&p); err != nil {
+			t.Fatalf("decode go list output: %v", err)
+		}
+		rel := strings.TrimPrefix(strings.TrimPrefix(p.ImportPath, module), "/")
+		rules, ok := allowed[rel]
+		if !ok {
+			continue
+		}
+		seen++
+		for _, d := range p.Deps {
+			if !strings.HasPrefix(d, module+"/") {
+				continue
+			}
+			dep := strings.TrimPrefix(d, module+"/")
+			if !permitted(dep, rules) {
+				t.Errorf("%s imports %s, which DESIGN.md's dependency direction forbids", rel, dep)
+			}
+		}
+	}
+	if seen < 6 {
+		t.Fatalf("checked only %d packages; is the module path %s right?", seen, module)
+	}
+}
+
+func permitted(dep string, rules []string) bool {
+	for _, r := range rules {
+		if dep == r || (strings.HasSuffix(r, "/") && strings.HasPrefix(dep, r)) || strings.HasPrefix(dep, r+"/") {
+			return true
+		}
+	}
+	return false
+}

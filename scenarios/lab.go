@@ -1,0 +1,171 @@
+package scenarios
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/samlab-dev/samlab/certs"
+	"github.com/samlab-dev/samlab/idp"
+	"github.com/samlab-dev/samlab/sp/iam"
+	"github.com/samlab-dev/samlab/sp/sts"
+)
+
+// Lab defaults: the demo account of DESIGN.md.
+const (
+	DefaultAccountID    = iam.DefaultAccountID
+	DefaultProviderName = "samlab"
+	DefaultEntityID     = "https://idp.samlab.test/metadata"
+	DefaultRoleName     = "SAMLAdmin"
+	DefaultUser         = "alice"
+)
+
+// LabConfig configures a Lab. Zero values take the defaults named above.
+type LabConfig struct {
+	AccountID    string
+	ProviderName string
+	EntityID     string
+	// Keys supplies the IdP's keys (default certs.GeneratedKeys). Tests and
+	// scenario suites pass certstest.New() to skip RSA generation.
+	Keys certs.KeySource
+	// Start is the lab clock's initial time (default time.Now()).
+	Start time.Time
+	// Behavior configures the mock STS (default sts.DefaultBehavior()).
+	Behavior *sts.Behavior
+	// Logger receives both sides' logs (default: discard).
+	Logger *slog.Logger
+	// Rand is the randomness for IDs and credentials (default crypto/rand).
+	Rand io.Reader
+}
+
+// Clock is a settable clock shared by both sides of a lab.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Advance moves the clock forward by d.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// Lab is an IdP and a mock AWS account in one process, on a shared clock.
+// The IAM provider is not registered until RegisterProvider is called.
+type Lab struct {
+	Clock   *Clock
+	IDP     *idp.Server
+	Account *iam.Account
+	STS     *sts.Service
+
+	ProviderName string
+	ProviderARN  string
+	RoleARN      string
+	Users        map[string]idp.User
+}
+
+// NewLab builds a lab with one IdP, one account, the role DefaultRoleName
+// trusting the provider ARN, and the user DefaultUser mapped to that role.
+func NewLab(cfg LabConfig) (*Lab, error) {
+	if cfg.AccountID == "" {
+		cfg.AccountID = DefaultAccountID
+	}
+	if cfg.ProviderName == "" {
+		cfg.ProviderName = DefaultProviderName
+	}
+	if cfg.EntityID == "" {
+		cfg.EntityID = DefaultEntityID
+	}
+	if cfg.Start.IsZero() {
+		cfg.Start = time.Now()
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	clock := &Clock{t: cfg.Start.UTC()}
+	server, err := idp.New(idp.Config{EntityID: cfg.EntityID, Keys: cfg.Keys, Now: clock.Now, Rand: cfg.Rand,
+		Logger: cfg.Logger.With("component", "idp")})
+	if err != nil {
+		return nil, err
+	}
+	acct := iam.NewAccount(iam.Config{ID: cfg.AccountID, Now: clock.Now, Rand: cfg.Rand})
+	svc, err := sts.New(sts.Config{Account: acct, Behavior: cfg.Behavior, Now: clock.Now, Rand: cfg.Rand,
+		Logger: cfg.Logger.With("component", "sts")})
+	if err != nil {
+		return nil, err
+	}
+	l := &Lab{Clock: clock, IDP: server, Account: acct, STS: svc, ProviderName: cfg.ProviderName,
+		ProviderARN: acct.ProviderARN(cfg.ProviderName)}
+	role, err := acct.CreateRole(iam.CreateRoleInput{Name: DefaultRoleName, AssumeRolePolicyDocument: iam.SAMLTrustPolicy(l.ProviderARN)})
+	if err != nil {
+		return nil, fmt.Errorf("lab: create role: %w", err)
+	}
+	l.RoleARN = role.ARN
+	l.Users = map[string]idp.User{
+		DefaultUser: {Name: DefaultUser, Email: DefaultUser + "@example.com",
+			Roles: []idp.Role{{RoleARN: l.RoleARN, ProviderARN: l.ProviderARN}}},
+	}
+	return l, nil
+}
+
+// RegisterProvider creates the IAM SAML provider from the IdP's current
+// metadata (aws iam create-saml-provider).
+func (l *Lab) RegisterProvider() error {
+	md, err := l.IDP.Metadata()
+	if err != nil {
+		return err
+	}
+	_, err = l.Account.CreateSAMLProvider(l.ProviderName, md)
+	return err
+}
+
+// UpdateProvider replaces the registered metadata with the IdP's current
+// metadata (aws iam update-saml-provider).
+func (l *Lab) UpdateProvider() error {
+	md, err := l.IDP.Metadata()
+	if err != nil {
+		return err
+	}
+	_, err = l.Account.UpdateSAMLProvider(l.ProviderARN, md)
+	return err
+}
+
+// LoginInput selects who logs in and how.
+type LoginInput struct {
+	User    string    // default DefaultUser
+	RoleARN string    // default the lab role
+	Fault   idp.Fault // default none
+}
+
+// Login makes the IdP issue a response for the user and redeems it with
+// AssumeRoleWithSAML, as a CLI tool such as saml2aws does.
+func (l *Lab) Login(ctx context.Context, in LoginInput) (*sts.AssumeRoleWithSAMLOutput, error) {
+	if in.User == "" {
+		in.User = DefaultUser
+	}
+	if in.RoleARN == "" {
+		in.RoleARN = l.RoleARN
+	}
+	u, ok := l.Users[in.User]
+	if !ok {
+		return nil, fmt.Errorf("lab: unknown user %q", in.User)
+	}
+	resp, err := l.IDP.FaultyResponse(u, idp.ResponseOptions{}, in.Fault)
+	if err != nil {
+		return nil, err
+	}
+	return l.STS.AssumeRoleWithSAML(ctx, sts.AssumeRoleWithSAMLInput{
+		RoleARN: in.RoleARN, PrincipalARN: l.ProviderARN, SAMLAssertion: resp.Base64(),
+	})
+}

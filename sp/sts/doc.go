@@ -1,0 +1,10 @@
+// Package sts is the STS half of the mock AWS: AssumeRoleWithSAML validates a
+// SAML response against the metadata registered in IAM (never against anything
+// the response carries about itself) with AWS's checks, codes, statuses and
+// messages, and issues temporary credentials that GetCallerIdentity and SigV4
+// verification accept until they expire.
+//
+// Where AWS's behaviour is not documented, the choice made is a field of
+// Behavior, whose doc comments say what was chosen and why; DefaultBehavior is
+// the one place to correct them.
+package sts
