@@ -107,6 +107,13 @@ type ResponseOptions struct {
 	// Key signs instead of the current key when non-nil (for faults such as a
 	// stale or foreign key).
 	Key *certs.KeyPair
+	// EditAssertion, when non-nil, is called with the Assertion element before
+	// it is signed: a way to build validly signed but deliberately wrong
+	// responses (wrong audience, missing attributes, …).
+	EditAssertion func(assertion *etree.Element)
+	// EditResponse, when non-nil, is called with the Response element (the
+	// signed Assertion already inside) before the Response is signed.
+	EditResponse func(response *etree.Element)
 }
 
 // Response is a built SAML Response.
@@ -213,6 +220,9 @@ func (s *Server) ResponseDocument(u User, opts ResponseOptions) (*etree.Document
 		AttributeStatements: []saml.AttributeStatement{{Attributes: awsAttributes(u, sessionName)}},
 	}
 	assertionEl := a.Element()
+	if opts.EditAssertion != nil {
+		opts.EditAssertion(assertionEl)
+	}
 	if *signing.SignAssertion {
 		if err := signElement(assertionEl, key, signing); err != nil {
 			return nil, nil, fmt.Errorf("idp: sign assertion: %w", err)
@@ -230,6 +240,9 @@ func (s *Server) ResponseDocument(u User, opts ResponseOptions) (*etree.Document
 	}
 	responseEl := r.Element()
 	responseEl.AddChild(assertionEl)
+	if opts.EditResponse != nil {
+		opts.EditResponse(responseEl)
+	}
 	if *signing.SignResponse {
 		if err := signElement(responseEl, key, signing); err != nil {
 			return nil, nil, fmt.Errorf("idp: sign response: %w", err)
