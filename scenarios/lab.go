@@ -146,6 +146,10 @@ type LoginInput struct {
 	User    string    // default DefaultUser
 	RoleARN string    // default the lab role
 	Fault   idp.Fault // default none
+	// RedeemAfter is how long the client holds the response before calling
+	// AssumeRoleWithSAML (the lab clock advances by it), as CLI tools that
+	// cache an assertion do.
+	RedeemAfter time.Duration
 }
 
 // Login makes the IdP issue a response for the user and redeems it with
@@ -164,6 +168,9 @@ func (l *Lab) Login(ctx context.Context, in LoginInput) (*sts.AssumeRoleWithSAML
 	resp, err := l.IDP.FaultyResponse(u, idp.ResponseOptions{}, in.Fault)
 	if err != nil {
 		return nil, err
+	}
+	if in.RedeemAfter > 0 {
+		l.Clock.Advance(in.RedeemAfter)
 	}
 	return l.STS.AssumeRoleWithSAML(ctx, sts.AssumeRoleWithSAMLInput{
 		RoleARN: in.RoleARN, PrincipalARN: l.ProviderARN, SAMLAssertion: resp.Base64(),

@@ -130,7 +130,11 @@ func (l *Lab) Do(ctx context.Context, st Step) Outcome {
 	case ActionLogin:
 		var f idp.Fault
 		if f, err = idp.ParseFault(st.Fault); err == nil {
-			out, lerr := l.Login(ctx, LoginInput{User: st.User, RoleARN: st.Role, Fault: f})
+			var wait time.Duration
+			if st.RedeemAfter != "" {
+				wait, _ = time.ParseDuration(st.RedeemAfter) // checked by Validate
+			}
+			out, lerr := l.Login(ctx, LoginInput{User: st.User, RoleARN: st.Role, Fault: f, RedeemAfter: wait})
 			err = lerr
 			if out != nil {
 				roleARN = out.AssumedRoleUser.ARN

@@ -68,6 +68,9 @@ type Step struct {
 	Role string `yaml:"role"`
 	// Fault injects an IdP fault into the response (login only).
 	Fault string `yaml:"fault"`
+	// RedeemAfter holds the response this long before redeeming it (login
+	// only; Go syntax: "10m").
+	RedeemAfter string `yaml:"redeem_after"`
 	// Duration is how far advance-clock moves the clock (Go syntax: "10m").
 	Duration string `yaml:"duration"`
 	// Expect is the outcome; default success.
@@ -218,8 +221,13 @@ func (sc *Scenario) Validate() error {
 			bad(st.Line, "step %d: unknown action %q (known: %s)", i+1, st.Action, strings.Join(ActionNames(), ", "))
 			continue
 		}
-		if st.Action != ActionLogin && (st.User != "" || st.Role != "" || st.Fault != "") {
-			bad(st.Line, "step %d: user, role and fault apply only to %s", i+1, ActionLogin)
+		if st.Action != ActionLogin && (st.User != "" || st.Role != "" || st.Fault != "" || st.RedeemAfter != "") {
+			bad(st.Line, "step %d: user, role, fault and redeem_after apply only to %s", i+1, ActionLogin)
+		}
+		if st.RedeemAfter != "" {
+			if d, err := time.ParseDuration(st.RedeemAfter); err != nil || d <= 0 {
+				bad(st.Line, "step %d: redeem_after needs a positive duration such as \"10m\", got %q", i+1, st.RedeemAfter)
+			}
 		}
 		if st.Fault != "" {
 			if _, err := idp.ParseFault(st.Fault); err != nil {
