@@ -1,0 +1,125 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func run(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	cmd := NewRootCommand()
+	var out bytes.Buffer
+	cmd.SetOut(&out)
+	cmd.SetErr(&out)
+	cmd.SetArgs(args)
+	err := cmd.ExecuteContext(t.Context())
+	return out.String(), err
+}
+
+func TestScenarioRunCertRotation(t *testing.T) {
+	t.Parallel()
+	out, err := run(t, "scenario", "run", "cert-rotation", "--fixture-keys")
+	if err != nil {
+		t.Fatalf("scenario run cert-rotation: %v\n%s", err, out)
+	}
+	for _, want := range []string{
+		"ok   4. login fails, IAM still holds the old certificate [login]",
+		"actual:   InvalidIdentityToken (400): Response signature invalid",
+		"ok   6. login works again [login]",
+		"PASS: 6 steps",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestScenarioRunJSON(t *testing.T) {
+	t.Parallel()
+	out, err := run(t, "scenario", "run", "cert-rotation", "--fixture-keys", "--json")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	var rep struct {
+		Scenario string
+		Pass     bool
+		Steps    []struct {
+			Pass   bool
+			Actual struct {
+				Error         bool
+				Code, Message string
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, out)
+	}
+	if !rep.Pass || len(rep.Steps) != 6 || rep.Steps[3].Actual.Code != "InvalidIdentityToken" {
+		t.Errorf("report = %+v, want a passing 6-step run with InvalidIdentityToken at step 4", rep)
+	}
+}
+
+func TestScenarioRunFailsOnMismatch(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "wrong.yaml")
+	doc := "version: 1\nname: wrong\ntitle: expects success where STS must refuse\nsteps:\n  - action: register-provider\n  - action: rotate-key\n  - action: login\n"
+	if err := os.WriteFile(file, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := run(t, "scenario", "run", "--fixture-keys", "--file", file)
+	if err == nil {
+		t.Fatalf("scenario run succeeded, want failure:\n%s", out)
+	}
+	if exitCode(err) != 1 || !strings.Contains(out, "FAIL 3.") || !strings.Contains(out, "Response signature invalid") {
+		t.Errorf("exit %d, output:\n%s", exitCode(err), out)
+	}
+}
+
+func TestScenarioCommandErrors(t *testing.T) {
+	t.Parallel()
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	if err := os.WriteFile(bad, []byte("version: 1\nname: x\nsteps:\n  - action: dance\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown scenario", []string{"scenario", "run", "nope"}, "known: "},
+		{"no scenario", []string{"scenario", "run"}, "which scenario"},
+		{"name and file", []string{"scenario", "run", "cert-rotation", "--file", bad}, "not both"},
+		{"broken file", []string{"scenario", "run", "--file", bad}, "bad.yaml:4"},
+		{"missing file", []string{"scenario", "run", "--file", filepath.Join(t.TempDir(), "none.yaml")}, "no such file"},
+		{"unknown flag", []string{"scenario", "run", "--colour"}, "unknown flag"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			out, err := run(t, tt.args...)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("samlab %s = %v, want error containing %q\n%s", strings.Join(tt.args, " "), err, tt.want, out)
+			}
+		})
+	}
+}
+
+func TestScenarioListAndVersion(t *testing.T) {
+	t.Parallel()
+	out, err := run(t, "scenario", "list", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var items []struct{ Name string }
+	if err := json.Unmarshal([]byte(out), &items); err != nil || len(items) < 2 {
+		t.Fatalf("scenario list --json = %q, %v", out, err)
+	}
+	out, err = run(t, "version")
+	if err != nil || !strings.HasPrefix(out, "samlab ") {
+		t.Errorf("version = %q, %v", out, err)
+	}
+}
