@@ -11,6 +11,7 @@ import (
 	"github.com/samlab-dev/samlab/certs"
 	"github.com/samlab-dev/samlab/idp"
 	"github.com/samlab-dev/samlab/sp/iam"
+	"github.com/samlab-dev/samlab/sp/signin"
 	"github.com/samlab-dev/samlab/sp/sts"
 )
 
@@ -68,6 +69,8 @@ type Lab struct {
 	IDP     *idp.Server
 	Account *iam.Account
 	STS     *sts.Service
+	// SignIn is the console sign-in endpoint (an http.Handler).
+	SignIn *signin.Server
 
 	ProviderName string
 	ProviderARN  string
@@ -105,7 +108,12 @@ func NewLab(cfg LabConfig) (*Lab, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &Lab{Clock: clock, IDP: server, Account: acct, STS: svc, ProviderName: cfg.ProviderName,
+	console, err := signin.New(signin.Config{STS: svc, Now: clock.Now, Rand: cfg.Rand,
+		Logger: cfg.Logger.With("component", "signin")})
+	if err != nil {
+		return nil, err
+	}
+	l := &Lab{Clock: clock, IDP: server, Account: acct, STS: svc, SignIn: console, ProviderName: cfg.ProviderName,
 		ProviderARN: acct.ProviderARN(cfg.ProviderName)}
 	role, err := acct.CreateRole(iam.CreateRoleInput{Name: DefaultRoleName, AssumeRolePolicyDocument: iam.SAMLTrustPolicy(l.ProviderARN)})
 	if err != nil {

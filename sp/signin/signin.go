@@ -1,0 +1,431 @@
+package signin
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/samlab-dev/samlab/sp/awsapi"
+	"github.com/samlab-dev/samlab/sp/sts"
+)
+
+// AWS's sign-in page wording (shared/spec/aws-saml.md §9).
+const (
+	msgInvalidResponse = "Your request included an invalid SAML response. To logout, click here."
+	// stsErrorFormat renders an STS failure; the follow-up "Please try again."
+	// and "Proxy: null" match current AWS output.
+	stsErrorFormat = "%s (Service: AWSSecurityTokenService; Status Code: %d; Error Code: %s; Request ID: %s; Proxy: null). Please try again."
+)
+
+// Limits.
+const (
+	maxFormBytes          = 512 << 10
+	defaultConsoleSession = time.Hour
+	signinTokenLifetime   = 15 * time.Minute
+	cookieName            = "samlab-console"
+)
+
+// Config configures a Server.
+type Config struct {
+	// STS validates responses and issues the session's credentials. Required.
+	STS *sts.Service
+	// AccountAliases maps account IDs to the alias shown in the role chooser
+	// ("Account: alias (id)"); accounts without one show "Account: id".
+	AccountAliases map[string]string
+	// SecureCookies marks the console cookie Secure (set it when served over
+	// HTTPS). Default false, since labs run on plain loopback HTTP.
+	SecureCookies bool
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// Rand supplies session IDs (default crypto/rand).
+	Rand io.Reader
+	// Logger receives one line per sign-in (default: discard).
+	Logger *slog.Logger
+}
+
+// Session is a console session.
+type Session struct {
+	ID          string
+	ARN         string // assumed-role ARN
+	Account     string
+	RoleARN     string
+	SessionName string
+	Expires     time.Time
+	Issuer      string // federation broker, for sessions opened via /federation
+}
+
+// Server is the sign-in endpoint. It implements http.Handler and is safe for
+// concurrent use.
+type Server struct {
+	cfg    Config
+	now    func() time.Time
+	rand   io.Reader
+	logger *slog.Logger
+	mux    *http.ServeMux
+
+	mu       sync.Mutex
+	sessions map[string]*Session
+	tokens   map[string]signinToken
+}
+
+type signinToken struct {
+	session  *sts.Session
+	duration time.Duration
+	expires  time.Time
+}
+
+// New returns a sign-in endpoint for cfg.
+func New(cfg Config) (*Server, error) {
+	if cfg.STS == nil {
+		return nil, errors.New("signin: config: STS is required")
+	}
+	s := &Server{cfg: cfg, now: cfg.Now, rand: cfg.Rand, logger: cfg.Logger,
+		sessions: map[string]*Session{}, tokens: map[string]signinToken{}}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.rand == nil {
+		s.rand = rand.Reader
+	}
+	if s.logger == nil {
+		s.logger = slog.New(slog.DiscardHandler)
+	}
+	s.routes()
+	return s, nil
+}
+
+func (s *Server) routes() {
+	s.mux = http.NewServeMux()
+	s.mux.HandleFunc("POST /saml", s.handleSAML)
+	s.mux.HandleFunc("GET /console", s.handleConsole)
+	s.mux.HandleFunc("POST /logout", s.handleLogout)
+	s.mux.HandleFunc("GET /logout", s.handleLogout)
+	s.mux.HandleFunc("GET /federation", s.handleFederation)
+	s.mux.HandleFunc("POST /federation", s.handleFederation)
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// handleSAML is the ACS: SAMLResponse (+ RelayState, + roleIndex on the
+// chooser's follow-up POST).
+func (s *Server) handleSAML(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		s.renderError(w, http.StatusBadRequest, "The sign-in request could not be read: "+err.Error())
+		return
+	}
+	samlResponse := r.PostForm.Get("SAMLResponse")
+	relayState := r.PostForm.Get("RelayState")
+	if samlResponse == "" {
+		s.renderError(w, http.StatusBadRequest, msgInvalidResponse)
+		return
+	}
+	roles, err := s.cfg.STS.SignInRoles(r.Context(), samlResponse)
+	if err != nil {
+		s.renderSTSError(w, r, err)
+		return
+	}
+	var chosen *sts.RolePair
+	if idx := r.PostForm.Get("roleIndex"); idx != "" {
+		for i := range roles {
+			if roles[i].RoleARN == idx {
+				chosen = &roles[i]
+			}
+		}
+		if chosen == nil {
+			s.renderError(w, http.StatusBadRequest, msgInvalidResponse)
+			return
+		}
+	} else if len(roles) == 1 {
+		chosen = &roles[0] // AWS signs straight in when there is one role.
+	}
+	if chosen == nil {
+		s.renderChooser(w, roles, samlResponse, relayState)
+		return
+	}
+	out, err := s.cfg.STS.AssumeRoleWithSAML(r.Context(), sts.AssumeRoleWithSAMLInput{
+		RoleARN: chosen.RoleARN, PrincipalARN: chosen.ProviderARN, SAMLAssertion: samlResponse,
+	})
+	if err != nil {
+		s.renderSTSError(w, r, err)
+		return
+	}
+	sess, err := s.openSession(out.Session, out.Credentials.Expiration, "")
+	if err != nil {
+		s.renderError(w, http.StatusInternalServerError, "The console session could not be created.")
+		return
+	}
+	s.logger.InfoContext(r.Context(), "console sign-in", "assumed_role_arn", sess.ARN)
+	s.setCookie(w, sess)
+	http.Redirect(w, r, safeDestination(relayState), http.StatusFound)
+}
+
+// openSession records a console session for an STS session. The console
+// session lasts until the credentials expire: the AssumeRoleWithSAML call
+// already applied SessionNotOnOrAfter and a shorter SessionDuration. (AWS lets
+// SessionDuration lengthen console sessions up to 12 h; here they end with
+// the credentials.)
+func (s *Server) openSession(ss *sts.Session, expires time.Time, issuer string) (*Session, error) {
+	id, err := s.randomID()
+	if err != nil {
+		return nil, err
+	}
+	sess := &Session{ID: id, ARN: ss.ARN, Account: ss.Account, RoleARN: ss.RoleARN, SessionName: ss.SessionName,
+		Expires: expires, Issuer: issuer}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	for k, v := range s.sessions {
+		if now.After(v.Expires) {
+			delete(s.sessions, k)
+		}
+	}
+	s.sessions[id] = sess
+	return sess, nil
+}
+
+func (s *Server) setCookie(w http.ResponseWriter, sess *Session) {
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: sess.ID, Path: "/", HttpOnly: true,
+		Secure: s.cfg.SecureCookies, SameSite: http.SameSiteLaxMode, Expires: sess.Expires})
+}
+
+// Session returns the console session named by the request's cookie.
+func (s *Server) Session(r *http.Request) (*Session, bool) {
+	c, err := r.Cookie(cookieName)
+	if err != nil {
+		return nil, false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sess, ok := s.sessions[c.Value]
+	if !ok || !s.now().Before(sess.Expires) {
+		return nil, false
+	}
+	cp := *sess
+	return &cp, true
+}
+
+func (s *Server) handleConsole(w http.ResponseWriter, r *http.Request) {
+	sess, ok := s.Session(r)
+	if !ok {
+		s.renderError(w, http.StatusUnauthorized, "You are not signed in, or your session has expired. Sign in through your identity provider.")
+		return
+	}
+	s.render(w, http.StatusOK, consoleTmpl, map[string]any{"S": sess, "Remaining": sess.Expires.Sub(s.now()).Round(time.Second)})
+}
+
+func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
+	if c, err := r.Cookie(cookieName); err == nil {
+		s.mu.Lock()
+		delete(s.sessions, c.Value)
+		s.mu.Unlock()
+	}
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true})
+	s.render(w, http.StatusOK, messageTmpl, map[string]any{"Title": "Signed out", "Message": "You have been signed out."})
+}
+
+// safeDestination returns where to send the browser after sign-in: the
+// RelayState when it is a local path or an AWS console URL, else /console.
+// Anything else is ignored, so RelayState cannot be an open redirect.
+func safeDestination(relayState string) string {
+	if strings.HasPrefix(relayState, "/") && !strings.HasPrefix(relayState, "//") && !strings.Contains(relayState, `\`) {
+		return relayState
+	}
+	if u, err := url.Parse(relayState); err == nil && u.Scheme == "https" &&
+		(u.Host == "console.aws.amazon.com" || strings.HasSuffix(u.Host, ".console.aws.amazon.com")) {
+		return relayState
+	}
+	return "/console"
+}
+
+type accountGroup struct {
+	Label string
+	Roles []roleOption
+}
+
+type roleOption struct {
+	ARN, Name string
+}
+
+func (s *Server) renderChooser(w http.ResponseWriter, roles []sts.RolePair, samlResponse, relayState string) {
+	byAccount := map[string][]roleOption{}
+	for _, p := range roles {
+		acct, name := splitRoleARN(p.RoleARN)
+		byAccount[acct] = append(byAccount[acct], roleOption{ARN: p.RoleARN, Name: name})
+	}
+	ids := make([]string, 0, len(byAccount))
+	for id := range byAccount {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	var groups []accountGroup
+	for _, id := range ids {
+		label := "Account: " + id
+		if alias, ok := s.cfg.AccountAliases[id]; ok && alias != "" {
+			label = fmt.Sprintf("Account: %s (%s)", alias, id)
+		}
+		groups = append(groups, accountGroup{Label: label, Roles: byAccount[id]})
+	}
+	s.render(w, http.StatusOK, chooserTmpl, map[string]any{"Accounts": groups, "SAMLResponse": samlResponse, "RelayState": relayState})
+}
+
+// splitRoleARN returns the account ID and the role name (without path).
+func splitRoleARN(arn string) (account, name string) {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) == 6 {
+		account = parts[4]
+	}
+	name = arn[strings.LastIndex(arn, "/")+1:]
+	return account, name
+}
+
+func (s *Server) renderSTSError(w http.ResponseWriter, r *http.Request, err error) {
+	var ae *awsapi.Error
+	if !errors.As(err, &ae) {
+		s.logger.ErrorContext(r.Context(), "sign-in failed", "error", err)
+		s.renderError(w, http.StatusInternalServerError, "Sign-in failed; see the samlab log.")
+		return
+	}
+	s.logger.InfoContext(r.Context(), "sign-in rejected", "error", err)
+	if errors.Is(ae, sts.ErrNoRoles) {
+		s.renderError(w, ae.Status, msgInvalidResponse)
+		return
+	}
+	s.renderError(w, ae.Status, fmt.Sprintf(stsErrorFormat, ae.Message, ae.Status, ae.Code, s.requestID()))
+}
+
+func (s *Server) renderError(w http.ResponseWriter, status int, msg string) {
+	s.render(w, status, messageTmpl, map[string]any{"Title": "Sign-in error", "Message": msg, "Error": true})
+}
+
+func (s *Server) render(w http.ResponseWriter, status int, t *template.Template, data any) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	if err := t.Execute(w, data); err != nil {
+		s.logger.Error("render sign-in page", "error", err)
+	}
+}
+
+func (s *Server) randomID() (string, error) {
+	b := make([]byte, 24)
+	if _, err := io.ReadFull(s.rand, b); err != nil {
+		return "", fmt.Errorf("signin: random: %w", err)
+	}
+	return hex.EncodeToString(b), nil
+}
+
+func (s *Server) requestID() string {
+	id, err := s.randomID()
+	if err != nil || len(id) < 32 {
+		return "00000000-0000-0000-0000-000000000000"
+	}
+	return id[0:8] + "-" + id[8:12] + "-" + id[12:16] + "-" + id[16:20] + "-" + id[20:32]
+}
+
+// handleFederation implements the custom identity broker endpoint (IAM UG
+// "Enabling custom identity broker access to the AWS console"):
+// Action=getSigninToken exchanges temporary credentials for a sign-in token;
+// Action=login redeems the token for a console session and redirects to
+// Destination.
+func (s *Server) handleFederation(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "bad request: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	switch r.Form.Get("Action") {
+	case "getSigninToken":
+		s.getSigninToken(w, r)
+	case "login":
+		s.federationLogin(w, r)
+	default:
+		http.Error(w, `Action must be "getSigninToken" or "login"`, http.StatusBadRequest)
+	}
+}
+
+func (s *Server) getSigninToken(w http.ResponseWriter, r *http.Request) {
+	var creds struct {
+		SessionID    string `json:"sessionId"`
+		SessionKey   string `json:"sessionKey"`
+		SessionToken string `json:"sessionToken"`
+	}
+	if err := json.Unmarshal([]byte(r.Form.Get("Session")), &creds); err != nil {
+		http.Error(w, "Session must be the JSON {\"sessionId\",\"sessionKey\",\"sessionToken\"}: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	ss, err := s.cfg.STS.Session(creds.SessionID)
+	if err != nil || ss.Credentials.SecretAccessKey != creds.SessionKey || ss.Credentials.SessionToken != creds.SessionToken {
+		http.Error(w, "The credentials in Session are not valid temporary credentials.", http.StatusForbidden)
+		return
+	}
+	now := s.now()
+	if ss.Expired(now) {
+		http.Error(w, "The credentials in Session have expired.", http.StatusForbidden)
+		return
+	}
+	duration := time.Duration(0)
+	if v := r.Form.Get("SessionDuration"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 900 || n > 43200 {
+			http.Error(w, "SessionDuration must be an integer from 900 to 43200.", http.StatusBadRequest)
+			return
+		}
+		duration = time.Duration(n) * time.Second
+	}
+	token, err := s.randomID()
+	if err != nil {
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	s.mu.Lock()
+	for k, v := range s.tokens {
+		if now.After(v.expires) {
+			delete(s.tokens, k)
+		}
+	}
+	s.tokens[token] = signinToken{session: ss, duration: duration, expires: now.Add(signinTokenLifetime)}
+	s.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]string{"SigninToken": token})
+}
+
+func (s *Server) federationLogin(w http.ResponseWriter, r *http.Request) {
+	token := r.Form.Get("SigninToken")
+	s.mu.Lock()
+	t, ok := s.tokens[token]
+	delete(s.tokens, token) // a sign-in token is redeemed once
+	s.mu.Unlock()
+	now := s.now()
+	if !ok || now.After(t.expires) {
+		s.renderError(w, http.StatusBadRequest, "The sign-in token is invalid or has expired (sign-in URLs are valid for 15 minutes).")
+		return
+	}
+	expires := t.session.Credentials.Expiration // default: the credentials' remaining lifetime
+	if t.duration > 0 {
+		expires = now.Add(t.duration)
+	}
+	if expires.Sub(now) <= 0 {
+		expires = now.Add(defaultConsoleSession)
+	}
+	sess, err := s.openSession(t.session, expires, r.Form.Get("Issuer"))
+	if err != nil {
+		s.renderError(w, http.StatusInternalServerError, "The console session could not be created.")
+		return
+	}
+	s.setCookie(w, sess)
+	http.Redirect(w, r, safeDestination(r.Form.Get("Destination")), http.StatusFound)
+}
