@@ -25,7 +25,7 @@ rotation.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newVersionCommand(), newScenarioCommand())
+	root.AddCommand(newVersionCommand(), newScenarioCommand(), newBenchCommand())
 	return root
 }
 

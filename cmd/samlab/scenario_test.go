@@ -123,3 +123,29 @@ func TestScenarioListAndVersion(t *testing.T) {
 		t.Errorf("version = %q, %v", out, err)
 	}
 }
+
+func TestBenchReportsRatios(t *testing.T) {
+	t.Parallel()
+	out, err := run(t, "bench", "--rounds", "1", "--round-time", "5ms", "--json")
+	if err != nil {
+		t.Fatalf("bench: %v\n%s", err, out)
+	}
+	var res []struct {
+		Name      string
+		OpsPerSec float64 `json:"ops_per_sec"`
+		Ratio     float64
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("bench --json output: %v\n%s", err, out)
+	}
+	if len(res) != 3 {
+		t.Fatalf("bench measured %d subjects, want 3", len(res))
+	}
+	for _, r := range res {
+		// Every subject does at least one RSA verification, which alone costs a
+		// few percent of the sign+verify baseline.
+		if r.OpsPerSec <= 0 || r.Ratio < 0.02 {
+			t.Errorf("%s: ops/s %.1f ratio %.2f, want positive throughput and ratio ≥ 0.02", r.Name, r.OpsPerSec, r.Ratio)
+		}
+	}
+}
