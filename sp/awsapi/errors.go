@@ -43,7 +43,13 @@ const (
 	CodeInvalidClientTokenID       Code = "InvalidClientTokenId"
 	CodeIncompleteSignature        Code = "IncompleteSignature"
 	CodeInternalFailure            Code = "InternalFailure"
-	CodeMalformedQueryString       Code = "MalformedQueryString"
+	CodeMalformedQueryString       Code = "MalformedQueryString" // 404, per AWS's common-errors table
+	CodeMissingAction              Code = "MissingAction"
+	CodeRequestExpired             Code = "RequestExpired"
+	// CodeRequestEntityTooLarge answers a body over the router's limit. What
+	// AWS sends for an oversized Query request is unverified; 413 with this
+	// code is the plausible choice.
+	CodeRequestEntityTooLarge Code = "RequestEntityTooLarge"
 )
 
 // Error is an AWS API error: returned by IAM and STS operations where the

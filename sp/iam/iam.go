@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -38,6 +40,9 @@ type Config struct {
 	Now func() time.Time
 	// Rand supplies unique IDs (default crypto/rand).
 	Rand io.Reader
+	// Store persists providers and roles (default: none, memory only). Use
+	// OpenAccount to load what a store already holds.
+	Store Store
 }
 
 // Account is an in-memory IAM account. It is safe for concurrent use.
@@ -45,6 +50,7 @@ type Account struct {
 	id, partition string
 	now           func() time.Time
 	rand          io.Reader
+	store         Store
 
 	mu        sync.RWMutex
 	providers map[string]*SAMLProvider // by ARN
@@ -53,7 +59,7 @@ type Account struct {
 
 // NewAccount returns an empty account.
 func NewAccount(cfg Config) *Account {
-	a := &Account{id: cfg.ID, partition: cfg.Partition, now: cfg.Now, rand: cfg.Rand,
+	a := &Account{id: cfg.ID, partition: cfg.Partition, now: cfg.Now, rand: cfg.Rand, store: cfg.Store,
 		providers: map[string]*SAMLProvider{}, roles: map[string]*Role{}}
 	if a.id == "" {
 		a.id = DefaultAccountID
@@ -85,10 +91,28 @@ type SAMLProvider struct {
 	// MetadataDocument is the registered metadata, byte for byte.
 	MetadataDocument []byte
 	// Metadata is MetadataDocument parsed.
-	Metadata   *metadata.EntityDescriptor
+	Metadata   *metadata.EntityDescriptor `json:"-"`
 	CreateDate time.Time
 	ValidUntil time.Time
+	// Tags are sorted by key.
+	Tags []awsapi.Tag
+	// AssertionEncryptionMode is "Required", "Allowed", or "" when never set.
+	AssertionEncryptionMode string
+	// PrivateKeys are the assertion-decryption keys (at most MaxPrivateKeys).
+	PrivateKeys []PrivateKey
 }
+
+// PrivateKey is a private key uploaded to a SAML provider for decrypting
+// assertions.
+type PrivateKey struct {
+	KeyID     string
+	Timestamp time.Time
+	// PEM is the key as uploaded. It is never rendered by GetSAMLProvider.
+	PEM string
+}
+
+// LogValue redacts the key material.
+func (k PrivateKey) LogValue() slog.Value { return slog.StringValue(k.KeyID) }
 
 var providerNameRE = regexp.MustCompile(`^[\w._-]{1,128}$`)
 
@@ -99,46 +123,194 @@ func (a *Account) ProviderARN(name string) string {
 
 // CreateSAMLProvider registers metadata under name and returns the provider.
 func (a *Account) CreateSAMLProvider(name string, doc []byte) (*SAMLProvider, error) {
-	if !providerNameRE.MatchString(name) {
+	return a.CreateProvider(CreateSAMLProviderInput{Name: name, MetadataDocument: doc})
+}
+
+// CreateSAMLProviderInput is the input of CreateProvider (IAM
+// CreateSAMLProvider).
+type CreateSAMLProviderInput struct {
+	Name             string
+	MetadataDocument []byte
+	Tags             []awsapi.Tag
+	// AssertionEncryptionMode is "Required", "Allowed" or "" (unset).
+	AssertionEncryptionMode string
+	// AddPrivateKey is a PEM private key for decrypting assertions.
+	AddPrivateKey string
+}
+
+// CreateProvider implements IAM CreateSAMLProvider: it validates the name,
+// metadata, tags and encryption settings, and registers the provider. Errors
+// are *awsapi.Error with IAM's codes (shared/spec §8).
+func (a *Account) CreateProvider(in CreateSAMLProviderInput) (*SAMLProvider, error) {
+	if !providerNameRE.MatchString(in.Name) {
 		return nil, awsapi.Errorf(awsapi.CodeValidation, http.StatusBadRequest,
-			"1 validation error detected: Value '%s' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w._-]+", name)
+			"1 validation error detected: Value '%s' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w._-]+", in.Name)
 	}
-	md, err := parseProviderMetadata(doc)
+	md, err := parseProviderMetadata(in.MetadataDocument)
 	if err != nil {
 		return nil, err
 	}
-	arn := a.ProviderARN(name)
+	tags, err := checkTags(nil, in.Tags)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkEncryptionMode(in.AssertionEncryptionMode); err != nil {
+		return nil, err
+	}
+	now := a.now().UTC().Truncate(time.Second)
+	var keys []PrivateKey
+	if in.AddPrivateKey != "" {
+		k, err := a.newPrivateKey(in.AddPrivateKey, now)
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, k)
+	}
+	if in.AssertionEncryptionMode == EncryptionRequired && len(keys) == 0 {
+		return nil, awsapi.Errorf(awsapi.CodeInvalidInput, http.StatusBadRequest, msgRequiredNeedsKey)
+	}
+	arn := a.ProviderARN(in.Name)
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if _, ok := a.providers[arn]; ok {
-		return nil, awsapi.Errorf(awsapi.CodeEntityAlreadyExists, http.StatusConflict, "SAMLProvider %s already exists.", name)
+		return nil, awsapi.Errorf(awsapi.CodeEntityAlreadyExists, http.StatusConflict, "SAMLProvider %s already exists.", in.Name)
 	}
 	if len(a.providers) >= MaxProviders {
 		return nil, awsapi.Errorf(awsapi.CodeLimitExceeded, http.StatusConflict, "Cannot exceed quota for SAMLProvidersPerAccount: %d", MaxProviders)
 	}
-	now := a.now().UTC().Truncate(time.Second)
-	p := &SAMLProvider{ARN: arn, Name: name, UUID: a.newUUID(), MetadataDocument: append([]byte(nil), doc...),
-		Metadata: md, CreateDate: now, ValidUntil: validUntil(md, now)}
-	a.providers[arn] = p
+	p := &SAMLProvider{ARN: arn, Name: in.Name, UUID: a.newUUID(), MetadataDocument: append([]byte(nil), in.MetadataDocument...),
+		Metadata: md, CreateDate: now, ValidUntil: validUntil(md, now), Tags: tags,
+		AssertionEncryptionMode: in.AssertionEncryptionMode, PrivateKeys: keys}
+	if err := a.putProvider(p); err != nil {
+		return nil, err
+	}
 	return p.clone(), nil
 }
 
 // UpdateSAMLProvider replaces the provider's registered metadata.
 func (a *Account) UpdateSAMLProvider(arn string, doc []byte) (*SAMLProvider, error) {
-	md, err := parseProviderMetadata(doc)
-	if err != nil {
+	return a.UpdateProvider(UpdateSAMLProviderInput{ARN: arn, MetadataDocument: doc})
+}
+
+// UpdateSAMLProviderInput is the input of UpdateProvider (IAM
+// UpdateSAMLProvider). Empty fields leave the provider's value unchanged.
+type UpdateSAMLProviderInput struct {
+	ARN                     string
+	MetadataDocument        []byte
+	AssertionEncryptionMode string
+	AddPrivateKey           string
+	// RemovePrivateKey is the KeyId of a private key to remove.
+	RemovePrivateKey string
+}
+
+// UpdateProvider implements IAM UpdateSAMLProvider: new metadata, encryption
+// mode, or one private key added or removed. The rules and their messages
+// are those of IAM's troubleshooting guide (codes unverified, shared/spec §8).
+func (a *Account) UpdateProvider(in UpdateSAMLProviderInput) (*SAMLProvider, error) {
+	if in.MetadataDocument == nil && in.AssertionEncryptionMode == "" && in.AddPrivateKey == "" && in.RemovePrivateKey == "" {
+		return nil, awsapi.Errorf(awsapi.CodeInvalidInput, http.StatusBadRequest,
+			"Unable to update identity provider. No updates are defined for metadata or encryption assertion.")
+	}
+	if in.AddPrivateKey != "" && in.RemovePrivateKey != "" {
+		return nil, awsapi.Errorf(awsapi.CodeInvalidInput, http.StatusBadRequest,
+			"Unable to add and remove private keys in the same request. Set a value for only one of the two parameters.")
+	}
+	var md *metadata.EntityDescriptor
+	if in.MetadataDocument != nil {
+		var err error
+		if md, err = parseProviderMetadata(in.MetadataDocument); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkEncryptionMode(in.AssertionEncryptionMode); err != nil {
 		return nil, err
+	}
+	now := a.now().UTC().Truncate(time.Second)
+	var added *PrivateKey
+	if in.AddPrivateKey != "" {
+		k, err := a.newPrivateKey(in.AddPrivateKey, now)
+		if err != nil {
+			return nil, err
+		}
+		added = &k
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	p, ok := a.providers[arn]
+	cur, ok := a.providers[in.ARN]
 	if !ok {
-		return nil, noSuchProvider(arn)
+		return nil, noSuchProvider(in.ARN)
 	}
-	p.MetadataDocument = append([]byte(nil), doc...)
-	p.Metadata = md
-	p.ValidUntil = validUntil(md, p.CreateDate)
+	p := cur.clone()
+	if md != nil {
+		p.MetadataDocument = append([]byte(nil), in.MetadataDocument...)
+		p.Metadata = md
+		p.ValidUntil = validUntil(md, p.CreateDate)
+	}
+	if added != nil {
+		if len(p.PrivateKeys) >= MaxPrivateKeys {
+			return nil, awsapi.Errorf(awsapi.CodeLimitExceeded, http.StatusConflict, "Private key limit of %d is reached.", MaxPrivateKeys)
+		}
+		p.PrivateKeys = append(p.PrivateKeys, *added)
+	}
+	if in.RemovePrivateKey != "" {
+		i := slices.IndexFunc(p.PrivateKeys, func(k PrivateKey) bool { return k.KeyID == in.RemovePrivateKey })
+		if i < 0 {
+			return nil, awsapi.Errorf(awsapi.CodeInvalidInput, http.StatusBadRequest,
+				"Failed to remove private key because the Key ID does not match a private key.")
+		}
+		p.PrivateKeys = slices.Delete(p.PrivateKeys, i, i+1)
+	}
+	if in.AssertionEncryptionMode != "" {
+		p.AssertionEncryptionMode = in.AssertionEncryptionMode
+	}
+	if p.AssertionEncryptionMode == EncryptionRequired && len(p.PrivateKeys) == 0 {
+		return nil, awsapi.Errorf(awsapi.CodeInvalidInput, http.StatusBadRequest, msgRequiredNeedsKey)
+	}
+	if err := a.putProvider(p); err != nil {
+		return nil, err
+	}
 	return p.clone(), nil
+}
+
+// TagSAMLProvider adds tags to a provider, replacing values of existing keys.
+func (a *Account) TagSAMLProvider(arn string, tags []awsapi.Tag) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	cur, ok := a.providers[arn]
+	if !ok {
+		return noSuchProvider(arn)
+	}
+	merged, err := checkTags(cur.Tags, tags)
+	if err != nil {
+		return err
+	}
+	p := cur.clone()
+	p.Tags = merged
+	return a.putProvider(p)
+}
+
+// UntagSAMLProvider removes the tags with the given keys from a provider.
+func (a *Account) UntagSAMLProvider(arn string, keys []string) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	cur, ok := a.providers[arn]
+	if !ok {
+		return noSuchProvider(arn)
+	}
+	p := cur.clone()
+	p.Tags = slices.DeleteFunc(p.Tags, func(t awsapi.Tag) bool { return slices.Contains(keys, t.Key) })
+	return a.putProvider(p)
+}
+
+// putProvider persists p and then installs it. The caller holds a.mu.
+func (a *Account) putProvider(p *SAMLProvider) error {
+	if a.store != nil {
+		if err := a.store.PutProvider(p); err != nil {
+			return storeFailure(err)
+		}
+	}
+	a.providers[p.ARN] = p
+	return nil
 }
 
 // SAMLProvider returns the provider with the given ARN.
@@ -172,8 +344,20 @@ func (a *Account) DeleteSAMLProvider(arn string) error {
 	if _, ok := a.providers[arn]; !ok {
 		return noSuchProvider(arn)
 	}
+	if a.store != nil {
+		if err := a.store.DeleteProvider(arn); err != nil {
+			return storeFailure(err)
+		}
+	}
 	delete(a.providers, arn)
 	return nil
+}
+
+// storeFailure is IAM's ServiceFailure for a store that failed to persist a
+// change; the in-memory state is left as it was.
+func storeFailure(err error) *awsapi.Error {
+	return &awsapi.Error{Code: awsapi.CodeServiceFailure, Status: http.StatusInternalServerError,
+		Message: "The request processing has failed because of an unknown error, exception or failure.", Err: err}
 }
 
 func noSuchProvider(arn string) *awsapi.Error {
@@ -183,6 +367,8 @@ func noSuchProvider(arn string) *awsapi.Error {
 func (p *SAMLProvider) clone() *SAMLProvider {
 	c := *p
 	c.MetadataDocument = append([]byte(nil), p.MetadataDocument...)
+	c.Tags = slices.Clone(p.Tags)
+	c.PrivateKeys = slices.Clone(p.PrivateKeys)
 	return &c
 }
 

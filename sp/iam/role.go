@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/samlab-dev/samlab/sp/awsapi"
 )
@@ -19,9 +21,18 @@ type Role struct {
 	Path                     string
 	RoleID                   string // starts with AROA
 	AssumeRolePolicyDocument string
-	Trust                    *Policy
-	MaxSessionDuration       int // seconds, 3600..43200
+	Trust                    *Policy `json:"-"`
+	MaxSessionDuration       int     // seconds, 3600..43200
 	CreateDate               time.Time
+	Description              string
+	// Tags are sorted by key.
+	Tags []awsapi.Tag
+}
+
+func (r *Role) clone() *Role {
+	c := *r
+	c.Tags = slices.Clone(r.Tags)
+	return &c
 }
 
 // CreateRoleInput is the input of CreateRole.
@@ -30,6 +41,8 @@ type CreateRoleInput struct {
 	Path                     string // default "/"
 	AssumeRolePolicyDocument string
 	MaxSessionDuration       int // default 3600
+	Description              string
+	Tags                     []awsapi.Tag
 }
 
 var roleNameRE = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
@@ -61,7 +74,14 @@ func (a *Account) CreateRole(in CreateRoleInput) (*Role, error) {
 	if err := checkMaxSession(in.MaxSessionDuration); err != nil {
 		return nil, err
 	}
+	if err := checkDescription(in.Description); err != nil {
+		return nil, err
+	}
 	pol, err := ParsePolicy(in.AssumeRolePolicyDocument)
+	if err != nil {
+		return nil, err
+	}
+	tags, err := checkTags(nil, in.Tags)
 	if err != nil {
 		return nil, err
 	}
@@ -72,10 +92,108 @@ func (a *Account) CreateRole(in CreateRoleInput) (*Role, error) {
 	}
 	r := &Role{ARN: a.RoleARN(in.Path, in.Name), Name: in.Name, Path: in.Path,
 		RoleID: "AROA" + a.newUUID()[:17], AssumeRolePolicyDocument: in.AssumeRolePolicyDocument, Trust: pol,
-		MaxSessionDuration: in.MaxSessionDuration, CreateDate: a.now().UTC().Truncate(time.Second)}
-	a.roles[in.Name] = r
-	c := *r
-	return &c, nil
+		MaxSessionDuration: in.MaxSessionDuration, CreateDate: a.now().UTC().Truncate(time.Second),
+		Description: in.Description, Tags: tags}
+	if err := a.putRole(r); err != nil {
+		return nil, err
+	}
+	return r.clone(), nil
+}
+
+// putRole persists r and then installs it. The caller holds a.mu.
+func (a *Account) putRole(r *Role) error {
+	if a.store != nil {
+		if err := a.store.PutRole(r); err != nil {
+			return storeFailure(err)
+		}
+	}
+	a.roles[r.Name] = r
+	return nil
+}
+
+func checkDescription(d string) error {
+	if utf8.RuneCountInString(d) > 1000 {
+		return awsapi.Errorf(awsapi.CodeValidation, http.StatusBadRequest,
+			"1 validation error detected: Value at 'description' failed to satisfy constraint: Member must have length less than or equal to 1000")
+	}
+	return nil
+}
+
+func noSuchRole(name string) *awsapi.Error {
+	return &awsapi.Error{Code: awsapi.CodeNoSuchEntity, Status: http.StatusNotFound,
+		Message: fmt.Sprintf("The role with name %s cannot be found.", name), Err: ErrNoSuchRole}
+}
+
+// UpdateAssumeRolePolicy replaces a role's trust policy (IAM
+// UpdateAssumeRolePolicy). A policy that does not parse is
+// MalformedPolicyDocument and leaves the role unchanged.
+func (a *Account) UpdateAssumeRolePolicy(name, doc string) error {
+	pol, err := ParsePolicy(doc)
+	if err != nil {
+		return err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	cur, ok := a.roles[name]
+	if !ok {
+		return noSuchRole(name)
+	}
+	r := cur.clone()
+	r.AssumeRolePolicyDocument, r.Trust = doc, pol
+	return a.putRole(r)
+}
+
+// UpdateRoleInput is the input of UpdateRole; nil fields are unchanged.
+type UpdateRoleInput struct {
+	Name               string
+	Description        *string
+	MaxSessionDuration *int
+}
+
+// UpdateRole changes a role's description and maximum session duration (IAM
+// UpdateRole).
+func (a *Account) UpdateRole(in UpdateRoleInput) error {
+	if in.MaxSessionDuration != nil {
+		if err := checkMaxSession(*in.MaxSessionDuration); err != nil {
+			return err
+		}
+	}
+	if in.Description != nil {
+		if err := checkDescription(*in.Description); err != nil {
+			return err
+		}
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	cur, ok := a.roles[in.Name]
+	if !ok {
+		return noSuchRole(in.Name)
+	}
+	r := cur.clone()
+	if in.MaxSessionDuration != nil {
+		r.MaxSessionDuration = *in.MaxSessionDuration
+	}
+	if in.Description != nil {
+		r.Description = *in.Description
+	}
+	return a.putRole(r)
+}
+
+// DeleteRole deletes a role. Sessions already issued for it keep working
+// until they expire, as on AWS.
+func (a *Account) DeleteRole(name string) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if _, ok := a.roles[name]; !ok {
+		return noSuchRole(name)
+	}
+	if a.store != nil {
+		if err := a.store.DeleteRole(name); err != nil {
+			return storeFailure(err)
+		}
+	}
+	delete(a.roles, name)
+	return nil
 }
 
 func checkMaxSession(n int) error {
@@ -92,11 +210,9 @@ func (a *Account) RoleByName(name string) (*Role, error) {
 	defer a.mu.RUnlock()
 	r, ok := a.roles[name]
 	if !ok {
-		return nil, &awsapi.Error{Code: awsapi.CodeNoSuchEntity, Status: http.StatusNotFound,
-			Message: fmt.Sprintf("The role with name %s cannot be found.", name), Err: ErrNoSuchRole}
+		return nil, noSuchRole(name)
 	}
-	c := *r
-	return &c, nil
+	return r.clone(), nil
 }
 
 // RoleByARN returns the role whose ARN is arn (path included).
@@ -120,8 +236,7 @@ func (a *Account) Roles() []*Role {
 	defer a.mu.RUnlock()
 	out := make([]*Role, 0, len(a.roles))
 	for _, r := range a.roles {
-		c := *r
-		out = append(out, &c)
+		out = append(out, r.clone())
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out

@@ -1,0 +1,103 @@
+package sts
+
+import (
+	"context"
+
+	"github.com/samlab-dev/samlab/sp/awsapi"
+)
+
+// Operations returns the STS Query API actions, for an awsapi.Router:
+// AssumeRoleWithSAML (anonymous, as SDKs call it) and GetCallerIdentity
+// (SigV4-signed).
+func (s *Service) Operations() []awsapi.Operation {
+	return []awsapi.Operation{
+		{Service: awsapi.STS(), Action: "AssumeRoleWithSAML", Auth: awsapi.AuthNone, Handle: s.handleAssumeRoleWithSAML},
+		{Service: awsapi.STS(), Action: "GetCallerIdentity", Auth: awsapi.AuthSigV4, Handle: s.handleGetCallerIdentity},
+	}
+}
+
+// Credential looks up the temporary credentials STS issued under accessKeyID,
+// for SigV4 verification (an awsapi.CredentialSource). Expired sessions are
+// returned too: the verifier reports them as ExpiredToken.
+func (s *Service) Credential(_ context.Context, accessKeyID string) (awsapi.Credential, bool) {
+	sess, err := s.Session(accessKeyID)
+	if err != nil {
+		return awsapi.Credential{}, false
+	}
+	c := sess.Credentials
+	return awsapi.Credential{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken,
+		Expiration: c.Expiration, Caller: awsapi.Caller{Type: "AssumedRole", PrincipalID: sess.UserID, ARN: sess.ARN,
+			AccountID: sess.Account}}, true
+}
+
+// assumeRoleWithSAMLResult is <AssumeRoleWithSAMLResult>, members in the
+// order a real STS response has them (shared/spec §1.1).
+type assumeRoleWithSAMLResult struct {
+	Audience        string `xml:"Audience"`
+	AssumedRoleUser struct {
+		ARN           string `xml:"Arn"`
+		AssumedRoleID string `xml:"AssumedRoleId"`
+	} `xml:"AssumedRoleUser"`
+	Credentials struct {
+		AccessKeyID     string `xml:"AccessKeyId"`
+		SecretAccessKey string `xml:"SecretAccessKey"`
+		SessionToken    string `xml:"SessionToken"`
+		Expiration      string `xml:"Expiration"`
+	} `xml:"Credentials"`
+	Subject          string `xml:"Subject"`
+	NameQualifier    string `xml:"NameQualifier"`
+	SubjectType      string `xml:"SubjectType"`
+	Issuer           string `xml:"Issuer"`
+	PackedPolicySize *int   `xml:"PackedPolicySize,omitempty"`
+	SourceIdentity   string `xml:"SourceIdentity,omitempty"`
+}
+
+func (s *Service) handleAssumeRoleWithSAML(ctx context.Context, r *awsapi.Request) (any, error) {
+	dur, err := r.Int("DurationSeconds", "durationSeconds")
+	if err != nil {
+		return nil, err
+	}
+	in := AssumeRoleWithSAMLInput{RoleARN: r.Get("RoleArn"), PrincipalARN: r.Get("PrincipalArn"),
+		SAMLAssertion: r.Get("SAMLAssertion"), DurationSeconds: dur, Policy: r.Get("Policy"),
+		PolicyARNs: r.List("PolicyArns", "arn"), RequestID: r.RequestID}
+	r.Note("roleArn", in.RoleARN)
+	r.Note("principalArn", in.PrincipalARN)
+	out, err := s.AssumeRoleWithSAML(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	r.Caller = awsapi.Caller{Type: "SAMLUser", PrincipalID: out.NameQualifier + ":" + out.Subject,
+		AccountID: s.acct.ID(), UserName: out.Subject}
+	r.Note("assumedRoleArn", out.AssumedRoleUser.ARN)
+	r.Note("accessKeyId", out.Credentials.AccessKeyID)
+
+	var res assumeRoleWithSAMLResult
+	res.Audience = out.Audience
+	res.AssumedRoleUser.ARN = out.AssumedRoleUser.ARN
+	res.AssumedRoleUser.AssumedRoleID = out.AssumedRoleUser.AssumedRoleID
+	res.Credentials.AccessKeyID = out.Credentials.AccessKeyID
+	res.Credentials.SecretAccessKey = out.Credentials.SecretAccessKey
+	res.Credentials.SessionToken = out.Credentials.SessionToken
+	res.Credentials.Expiration = awsapi.Timestamp(out.Credentials.Expiration)
+	res.Subject, res.NameQualifier, res.SubjectType, res.Issuer = out.Subject, out.NameQualifier, out.SubjectType, out.Issuer
+	res.PackedPolicySize, res.SourceIdentity = out.PackedPolicySize, out.SourceIdentity
+	return res, nil
+}
+
+func (s *Service) handleGetCallerIdentity(_ context.Context, r *awsapi.Request) (any, error) {
+	type result struct {
+		ARN     string `xml:"Arn"`
+		UserID  string `xml:"UserId"`
+		Account string `xml:"Account"`
+	}
+	c := r.Caller
+	if c.Type != "AssumedRole" {
+		// Long-term keys: the router authenticated them; report who they are.
+		return result{ARN: c.ARN, UserID: c.PrincipalID, Account: c.AccountID}, nil
+	}
+	id, err := s.GetCallerIdentity(c.AccessKeyID)
+	if err != nil {
+		return nil, err
+	}
+	return result{ARN: id.ARN, UserID: id.UserID, Account: id.Account}, nil
+}
