@@ -8,7 +8,8 @@ import (
 	"github.com/beevik/etree"
 )
 
-// AWS attribute names (IAM UG "Configure SAML assertions").
+// AWS attribute names (IAM UG "Configure SAML assertions"). Names are
+// case-sensitive.
 const (
 	attrRole              = "https://aws.amazon.com/SAML/Attributes/Role"
 	attrRoleSessionName   = "https://aws.amazon.com/SAML/Attributes/RoleSessionName"
@@ -20,22 +21,36 @@ const (
 
 // Assertion is what STS reads from a verified SAML assertion.
 type Assertion struct {
-	ID, Issuer              string
-	IssueInstant            time.Time
-	NameID, NameIDFormat    string
-	HasSubjectConfirmation  bool
+	ID, Issuer             string
+	IssueInstant           time.Time
+	NameID, NameIDFormat   string
+	HasSubjectConfirmation bool
+	// Recipient and SubjectNotOnOrAfter come from the first bearer
+	// SubjectConfirmation's SubjectConfirmationData.
 	Recipient               string
 	SubjectNotOnOrAfter     time.Time
 	NotBefore, NotOnOrAfter time.Time
-	Audiences               []string
-	SessionNotOnOrAfter     time.Time
-	// Attributes maps attribute Name to its values, in document order.
+	// AudienceRestrictions holds each AudienceRestriction's Audience values.
+	AudienceRestrictions [][]string
+	SessionNotOnOrAfter  time.Time
+	// Attributes maps attribute Name to its values, in document order. Values
+	// are kept byte for byte (whitespace included).
 	Attributes map[string][]string
 }
 
-// text returns the element's character data, concatenating every text token
-// and ignoring comments, so "ad<!---->min" reads as the signed value "admin".
-func text(el *etree.Element) string {
+// Audiences returns every Audience value of every AudienceRestriction.
+func (a *Assertion) Audiences() []string {
+	var out []string
+	for _, r := range a.AudienceRestrictions {
+		out = append(out, r...)
+	}
+	return out
+}
+
+// rawText returns the element's character data, concatenating every text
+// token and ignoring comments, so "ad<!---->min" reads as the signed value
+// "admin".
+func rawText(el *etree.Element) string {
 	if el == nil {
 		return ""
 	}
@@ -45,8 +60,11 @@ func text(el *etree.Element) string {
 			sb.WriteString(cd.Data)
 		}
 	}
-	return strings.TrimSpace(sb.String())
+	return sb.String()
 }
+
+// text is rawText without surrounding whitespace.
+func text(el *etree.Element) string { return strings.TrimSpace(rawText(el)) }
 
 func parseTime(el *etree.Element, attr string) (time.Time, error) {
 	v := el.SelectAttrValue(attr, "")
@@ -77,14 +95,12 @@ func readAssertion(a *etree.Element) (*Assertion, error) {
 			if sc.SelectAttrValue("Method", "") != "urn:oasis:names:tc:SAML:2.0:cm:bearer" {
 				continue
 			}
-			scd := childNS(sc, nsAssertion, "SubjectConfirmationData")
-			if scd == nil {
-				continue
-			}
 			out.HasSubjectConfirmation = true
-			out.Recipient = scd.SelectAttrValue("Recipient", "")
-			if out.SubjectNotOnOrAfter, err = parseTime(scd, "NotOnOrAfter"); err != nil {
-				return nil, err
+			if scd := childNS(sc, nsAssertion, "SubjectConfirmationData"); scd != nil {
+				out.Recipient = strings.TrimSpace(scd.SelectAttrValue("Recipient", ""))
+				if out.SubjectNotOnOrAfter, err = parseTime(scd, "NotOnOrAfter"); err != nil {
+					return nil, err
+				}
 			}
 			break
 		}
@@ -97,14 +113,20 @@ func readAssertion(a *etree.Element) (*Assertion, error) {
 			return nil, err
 		}
 		for _, ar := range childrenNS(c, nsAssertion, "AudienceRestriction") {
+			var auds []string
 			for _, au := range childrenNS(ar, nsAssertion, "Audience") {
-				out.Audiences = append(out.Audiences, text(au))
+				auds = append(auds, text(au))
 			}
+			out.AudienceRestrictions = append(out.AudienceRestrictions, auds)
 		}
 	}
 	for _, as := range childrenNS(a, nsAssertion, "AuthnStatement") {
-		if out.SessionNotOnOrAfter, err = parseTime(as, "SessionNotOnOrAfter"); err != nil {
+		t, err := parseTime(as, "SessionNotOnOrAfter")
+		if err != nil {
 			return nil, err
+		}
+		if !t.IsZero() && (out.SessionNotOnOrAfter.IsZero() || t.Before(out.SessionNotOnOrAfter)) {
+			out.SessionNotOnOrAfter = t
 		}
 	}
 	for _, st := range childrenNS(a, nsAssertion, "AttributeStatement") {
@@ -112,10 +134,100 @@ func readAssertion(a *etree.Element) (*Assertion, error) {
 			name := at.SelectAttrValue("Name", "")
 			vals := out.Attributes[name]
 			for _, v := range childrenNS(at, nsAssertion, "AttributeValue") {
-				vals = append(vals, text(v))
+				vals = append(vals, rawText(v))
 			}
 			out.Attributes[name] = vals
 		}
 	}
 	return out, nil
+}
+
+// claimKeys maps assertion attribute names to the trust-policy condition keys
+// they feed (IAM UG "Configure SAML assertions", mapping table; UG-CK lists
+// which keys are multi-valued). The X.500 names are listed as the guide spells
+// them, "2.4.5.42" included, with and without "urn:oid:"; 2.5.4.3 feeds both
+// SAML:cn and SAML:commonName.
+var claimKeys = map[string][]string{
+	"urn:oid:1.3.6.1.4.1.5923.1.1.1.1":                           {"SAML:edupersonaffiliation"},
+	"urn:oid:1.3.6.1.4.1.5923.1.1.1.2":                           {"SAML:edupersonnickname"},
+	"urn:oid:1.3.6.1.4.1.5923.1.1.1.3":                           {"SAML:edupersonorgdn"},
+	"urn:oid:1.3.6.1.4.1.5923.1.1.1.4":                           {"SAML:edupersonorgunitdn"},
+	"urn:oid:1.3.6.1.4.1.5923.1.1.1.5":                           {"SAML:edupersonprimaryaffiliation"},
+	"urn:oid:1.3.6.1.4.1.5923.1.1.1.6":                           {"SAML:edupersonprincipalname"},
+	"urn:oid:1.3.6.1.4.1.5923.1.1.1.7":                           {"SAML:edupersonentitlement"},
+	"urn:oid:1.3.6.1.4.1.5923.1.1.1.8":                           {"SAML:edupersonprimaryorgunitdn"},
+	"urn:oid:1.3.6.1.4.1.5923.1.1.1.9":                           {"SAML:edupersonscopedaffiliation"},
+	"urn:oid:1.3.6.1.4.1.5923.1.1.1.10":                          {"SAML:edupersontargetedid"},
+	"urn:oid:1.3.6.1.4.1.5923.1.1.1.11":                          {"SAML:edupersonassurance"},
+	"urn:oid:1.3.6.1.4.1.5923.1.2.1.2":                           {"SAML:eduorghomepageuri"},
+	"urn:oid:1.3.6.1.4.1.5923.1.2.1.3":                           {"SAML:eduorglegalname"},
+	"urn:oid:1.3.6.1.4.1.5923.1.2.1.10":                          {"SAML:eduorgidentityauthnpolicyuri"},
+	"urn:oid:1.3.6.1.4.1.5923.1.2.1.11":                          {"SAML:eduorgsuperioruri"},
+	"urn:oid:1.3.6.1.4.1.5923.1.2.1.12":                          {"SAML:eduorgwhitepagesuri"},
+	"urn:oid:2.5.4.3":                                            {"SAML:cn", "SAML:commonName"},
+	"2.5.4.3":                                                    {"SAML:commonName"},
+	"urn:oid:2.5.4.4":                                            {"SAML:surname"},
+	"2.5.4.4":                                                    {"SAML:surname"},
+	"urn:oid:2.4.5.42":                                           {"SAML:givenName"},
+	"2.4.5.42":                                                   {"SAML:givenName"},
+	"urn:oid:2.5.4.42":                                           {"SAML:givenName"},
+	"2.5.4.42":                                                   {"SAML:givenName"},
+	"urn:oid:2.5.4.45":                                           {"SAML:x500UniqueIdentifier"},
+	"2.5.4.45":                                                   {"SAML:x500UniqueIdentifier"},
+	"urn:oid:0.9.2342.19200300100.1.1":                           {"SAML:uid"},
+	"0.9.2342.19200300100.1.1":                                   {"SAML:uid"},
+	"urn:oid:0.9.2342.19200300100.1.3":                           {"SAML:mail"},
+	"0.9.2342.19200300100.1.3":                                   {"SAML:mail"},
+	"urn:oid:0.9.2342.19200300100.1.45":                          {"SAML:organizationStatus"},
+	"0.9.2342.19200300100.1.45":                                  {"SAML:organizationStatus"},
+	"http://schemas.xmlsoap.org/claims/CommonName":               {"SAML:commonName"},
+	"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name": {"SAML:name"},
+	"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname":         {"SAML:givenName"},
+	"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname":           {"SAML:surname"},
+	"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress":      {"SAML:mail"},
+	"http://schemas.microsoft.com/ws/2008/06/identity/claims/primarygroupsid": {"SAML:primaryGroupSID"},
+}
+
+// requestContext holds what the trust policy's condition keys are computed
+// from besides the assertion itself.
+type requestContext struct {
+	subjectType, nameQualifier, doc string
+	tags                            map[string]string
+	transitive                      []string
+	sourceIdentity                  string
+}
+
+// conditionContext returns the trust-policy condition keys of an
+// AssumeRoleWithSAML request (UG-CK "condition-keys-saml", UG-TAGS). SAML:aud
+// is the Recipient, not the AudienceRestriction. Key names are matched
+// case-insensitively by the evaluator.
+func conditionContext(a *Assertion, rc requestContext) map[string][]string {
+	ctx := map[string][]string{
+		"SAML:aud":           {a.Recipient},
+		"SAML:iss":           {a.Issuer},
+		"SAML:sub":           {a.NameID},
+		"SAML:sub_type":      {rc.subjectType},
+		"SAML:namequalifier": {rc.nameQualifier},
+		"SAML:doc":           {rc.doc},
+	}
+	for name, vals := range a.Attributes {
+		for _, k := range claimKeys[name] {
+			ctx[k] = append(ctx[k], vals...)
+		}
+	}
+	if len(rc.tags) > 0 {
+		keys := make([]string, 0, len(rc.tags))
+		for k, v := range rc.tags {
+			ctx["aws:RequestTag/"+k] = []string{v}
+			keys = append(keys, k)
+		}
+		ctx["aws:TagKeys"] = keys
+	}
+	if len(rc.transitive) > 0 {
+		ctx["sts:TransitiveTagKeys"] = rc.transitive
+	}
+	if rc.sourceIdentity != "" {
+		ctx["sts:SourceIdentity"] = []string{rc.sourceIdentity}
+	}
+	return ctx
 }

@@ -4,15 +4,63 @@ import "time"
 
 // Behavior holds every choice made where AWS's behaviour is unverified
 // (shared/spec/aws-saml.md marks each "unverified"). The defaults are the most
-// plausible behaviour; each field names its spec row.
+// plausible behaviour; each field names its spec row and says why its default
+// was chosen. The messages of the rows whose wording is unverified are in
+// messages.go. Together the two files are the one place to correct a choice.
+//
+// Choices that are fixed rather than switchable, each unverified:
+//   - Check order (§4): the rows run in the spec table's order, except that
+//     PrincipalArn syntax is checked before RoleArn syntax (row 2: the most
+//     recent public reports show "Principal ARN is invalid" when both ARNs were
+//     swapped) and the provider lookup precedes decoding (observed).
+//   - Parameters (row 1): an empty string is reported like AWS reports a
+//     present-but-empty member ("Value ” at 'roleArn' … pattern …; … length
+//     …", seen from the Go SDK); a missing member cannot be told apart from an
+//     empty one here. Members are reported in the service model's order,
+//     pattern before length as observed; the SAMLAssertion value is never
+//     echoed ("Value at 'sAMLAssertion'"), as AWS does for sensitive members.
+//   - RoleArn syntax (row 2): a RoleArn that is not an IAM role ARN gets
+//     ValidationError "Request ARN is invalid", the message public reports
+//     show when role and provider ARNs were swapped.
+//   - Role attribute values and RoleSessionName are read byte for byte: a value
+//     with surrounding whitespace fails (the IAM guide lists "leading or
+//     trailing whitespace" among the causes of an invalid SAML response).
+//     Issuer, NameID, Audience and Recipient are trimmed.
+//   - Audience (row 11): every AudienceRestriction must name an AWS audience
+//     (SAML Core §2.5.1.4); accepted are https://signin.aws.amazon.com/saml,
+//     its regional forms https://<region>.signin.aws.amazon.com/saml, the
+//     partition's own sign-in host for aws-cn and aws-us-gov, and
+//     urn:amazon:webservices. A missing audience gets the same error.
+//   - Recipient (row 12): the first bearer SubjectConfirmation is used; its
+//     Recipient must be an AWS sign-in SAML endpoint (…/saml, …/static/saml,
+//     …/saml/acs/<id>), regional or not.
+//   - Roles named AWSReservedSSO_… are refused with AccessDenied ("will not
+//     work", STS API reference; error unverified).
+//   - Session tags (row 19): every tag problem is ValidationError "Unable to
+//     validate tags"; TransitiveTagKeys must name session tags; keys may not
+//     start with "aws:" (case-insensitive).
+//   - Session policy (row 20) must be a JSON object; PackedPolicySize (row 21)
+//     is ceil(100 × (compacted policy + policy ARNs + tag keys and values) /
+//     2048) and is omitted when no policy, policy ARN or tag was sent.
+//   - A SessionNotOnOrAfter that has already passed is "Response has expired".
+//   - Encryption (row 7): a provider whose AssertionEncryptionMode is
+//     "Required" refuses a plaintext assertion (the mode's name is all AWS
+//     documents); "Allowed" or unset accepts it. An EncryptedAssertion is
+//     refused whatever the mode: this mock does not decrypt, so it cannot
+//     read one. Both get InvalidIdentityToken with the messages in
+//     messages.go.
 type Behavior struct {
-	// ClockSkew is the tolerance applied to NotBefore and NotOnOrAfter (spec §4
-	// row 10, unverified). Default 5 minutes, the usual SAML SP default.
+	// ClockSkew is the tolerance applied to Conditions/@NotBefore and to both
+	// NotOnOrAfter attributes (rows 8 and 10, unverified). Default 1 minute:
+	// a Keycloak assertion valid for 60 s was reported expired on reuse within
+	// saml2aws's 5-minute cache (saml2aws#759), which bounds AWS's tolerance
+	// below 4 minutes; one minute is the usual SP library default.
 	ClockSkew time.Duration
 	// RedeemWindow is how long after the Assertion's IssueInstant a response
 	// may be redeemed ("Token must be redeemed within 5 minutes of issuance",
-	// row 9). Which IssueInstant counts is unverified; the Assertion's is used.
-	// Default 5 minutes, plus ClockSkew.
+	// row 9). Which IssueInstant counts is unverified: the Assertion's is used
+	// because it is the one the signature always covers. Default 5 minutes,
+	// with no clock skew added: the message states the window exactly.
 	RedeemWindow time.Duration
 	// EnforceCertExpiry rejects signatures by certificates outside their
 	// validity window (§6.2, unverified). Default false: AWS is widely reported
@@ -25,16 +73,30 @@ type Behavior struct {
 	// unverified). Default true.
 	AllowSHA1 bool
 	// SingleUse rejects a response whose Assertion ID was already redeemed
-	// (§4 "Replay": AWS allows reuse within the validity window). Default false.
+	// (§4 "Replay"). Default false: public CLI tools reuse one assertion for
+	// several roles and accounts within its validity window, and AWS accepts
+	// that.
 	SingleUse bool
+	// SessionDurationShortens lets the SessionDuration attribute shorten API
+	// credentials (§5: the 2023 IAM guide says it "can be used to shorten the
+	// duration"; whether current STS does is unverified). It never extends
+	// them. Default true, following the guide.
+	SessionDurationShortens bool
+	// SubjectTypeShortensAll strips every "urn:oasis:names:tc:SAML:*:
+	// nameid-format:" prefix from SubjectType, not only SAML 2.0's (§3: a real
+	// Okta response shows "unspecified", which may come from the SAML 1.1
+	// URI). Default false: the STS API reference says only the 2.0 prefix is
+	// removed.
+	SubjectTypeShortensAll bool
 }
 
 // DefaultBehavior returns the defaults documented on Behavior.
 func DefaultBehavior() Behavior {
 	return Behavior{
-		ClockSkew:               5 * time.Minute,
+		ClockSkew:               time.Minute,
 		RedeemWindow:            5 * time.Minute,
 		AcceptResponseSignature: true,
 		AllowSHA1:               true,
+		SessionDurationShortens: true,
 	}
 }

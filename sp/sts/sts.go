@@ -1,6 +1,7 @@
 package sts
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha1" //nolint:gosec // NameQualifier is defined by AWS as SHA-1.
@@ -10,13 +11,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/beevik/etree"
 
@@ -134,14 +135,29 @@ type AssumedRoleUser struct {
 	AssumedRoleID string
 }
 
+// Patterns of the checks (STS API reference, IAM UG; shared/spec §2, §4, §6).
 var (
-	arnRE         = regexp.MustCompile(`^arn:[\w-]+:iam::\d{12}:saml-provider/[\w._-]{1,128}$`)
+	providerARNRE = regexp.MustCompile(`^arn:aws[\w-]*:iam::\d{12}:saml-provider/[\w._-]{1,128}$`)
+	roleARNRE     = regexp.MustCompile(`^arn:aws[\w-]*:iam::\d{12}:role/([\x21-\x7E]+/)*[\w+=,.@-]{1,64}$`)
 	sessionNameRE = regexp.MustCompile(`^[a-zA-Z_0-9+=,.@-]{2,64}$`)
 	tagKeyRE      = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$`)
 	tagValueRE    = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$`)
-	audienceRE    = regexp.MustCompile(`^https://([a-z0-9-]+\.)?signin\.aws\.amazon\.com/saml$`)
-	recipientRE   = regexp.MustCompile(`^https://([a-z0-9-]+\.)?signin\.aws\.amazon\.com/(static/)?saml(/acs/[A-Za-z0-9]+)?$`)
-	paramValueRE  = regexp.MustCompile("^[\u0009\u000A\u000D\u0020-\u007E\u0085\u00A0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]+$")
+	regionRE      = `([a-z]{2}(-[a-z]+)+-\d+\.)?`
+	audienceRE    = regexp.MustCompile(`^https://` + regionRE + `signin\.(aws\.amazon\.com|amazonaws\.cn|amazonaws-us-gov\.com)/saml$`)
+	recipientRE   = regexp.MustCompile(`^https://` + regionRE + `signin\.(aws\.amazon\.com|amazonaws\.cn|amazonaws-us-gov\.com)/(static/saml|saml(/acs/[A-Za-z0-9]+)?)$`)
+	arnValueRE    = regexp.MustCompile("^[\u0009\u000A\u000D\u0020-\u007E\u0085\u00A0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]+$")
+	policyValueRE = regexp.MustCompile("^[\u0009\u000A\u000D\u0020-\u00FF]+$")
+)
+
+// Constraint texts of the service model, as AWS prints them.
+const (
+	arnPattern    = `[\u0009\u000A\u000D\u0020-\u007E\u0085\u00A0-\uD7FF\uE000-\uFFFD\u10000-\u10FFFF]+`
+	policyPattern = `[\u0009\u000A\u000D\u0020-\u00FF]+`
+	maxPolicyLen  = 2048
+	maxPolicyARNs = 10
+	// encryptionRequired is the AssertionEncryptionMode that refuses
+	// plaintext assertions (IAM API reference).
+	encryptionRequired = "Required"
 )
 
 func invalidToken(msg string, cause error) *awsapi.Error {
@@ -156,60 +172,90 @@ func expired(msg string, cause error) *awsapi.Error {
 	return &awsapi.Error{Code: awsapi.CodeExpiredTokenException, Status: http.StatusBadRequest, Message: msg, Err: cause}
 }
 
-// validateParams implements row 1: required members and AWS's length and range
-// constraints, reported all at once in AWS's "N validation errors detected"
-// form.
-func validateParams(in AssumeRoleWithSAMLInput) error {
-	var problems []string
-	arnParam := func(name, v string) {
-		switch {
-		case v == "":
-			problems = append(problems, fmt.Sprintf("Value null at '%s' failed to satisfy constraint: Member must not be null", name))
-		case len(v) < 20 || len(v) > 2048:
-			problems = append(problems, fmt.Sprintf("Value '%s' at '%s' failed to satisfy constraint: Member must have length between 20 and 2048", v, name))
-		case !paramValueRE.MatchString(v):
-			problems = append(problems, fmt.Sprintf("Value '%s' at '%s' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]+", v, name))
-		}
+func validationError(msg string, cause error) *awsapi.Error {
+	return &awsapi.Error{Code: awsapi.CodeValidation, Status: http.StatusBadRequest, Message: msg, Err: cause}
+}
+
+// constraints collects AWS's per-member constraint violations (row 1).
+type constraints []string
+
+// quoted renders a member value as AWS does in validation messages.
+func quoted(v string) string { return "'" + v + "'" }
+
+// str checks a string member: pattern first, then length, as AWS lists them.
+// A sensitive member's value is never echoed.
+func (c *constraints) str(member, v string, sensitive bool, minLen, maxLen int, re *regexp.Regexp, pattern string) {
+	shown := quoted(v)
+	if sensitive {
+		shown = ""
 	}
-	arnParam("roleArn", in.RoleARN)
-	arnParam("principalArn", in.PrincipalARN)
-	switch n := len(in.SAMLAssertion); {
-	case in.SAMLAssertion == "":
-		problems = append(problems, "Value null at 'sAMLAssertion' failed to satisfy constraint: Member must not be null")
-	case n < MinAssertionLength:
-		problems = append(problems, fmt.Sprintf("Value at 'sAMLAssertion' failed to satisfy constraint: Member must have length greater than or equal to %d", MinAssertionLength))
-	case n > MaxAssertionLength:
-		problems = append(problems, fmt.Sprintf("Value at 'sAMLAssertion' failed to satisfy constraint: Member must have length less than or equal to %d", MaxAssertionLength))
+	if re != nil && !re.MatchString(v) {
+		c.addValue(shown, member, "satisfy regular expression pattern: %s", pattern)
+	}
+	n := utf8.RuneCountInString(v)
+	if n < minLen {
+		c.addValue(shown, member, "have length greater than or equal to %d", minLen)
+	}
+	if n > maxLen {
+		c.addValue(shown, member, "have length less than or equal to %d", maxLen)
+	}
+}
+
+// addValue records one violation, with the value shown or not: "Value 'x' at" or "Value at".
+func (c *constraints) addValue(value, member, constraint string, args ...any) {
+	v := "Value"
+	if value != "" {
+		v += " " + value
+	}
+	*c = append(*c, fmt.Sprintf("%s at '%s' failed to satisfy constraint: Member must %s",
+		v, member, fmt.Sprintf(constraint, args...)))
+}
+
+// validateParams implements row 1: AWS's length, pattern and range
+// constraints of the service model, reported all at once in AWS's "N
+// validation error(s) detected: …; …" form (observed:
+// "4 validation errors detected: Value ” at 'roleArn' failed to satisfy
+// constraint: Member must satisfy regular expression pattern: …; Value ” at
+// 'roleArn' failed to satisfy constraint: Member must have length greater
+// than or equal to 20; …"). Members are checked in the model's order.
+func validateParams(in AssumeRoleWithSAMLInput) error {
+	var c constraints
+	c.str("roleArn", in.RoleARN, false, 20, 2048, arnValueRE, arnPattern)
+	c.str("principalArn", in.PrincipalARN, false, 20, 2048, arnValueRE, arnPattern)
+	c.str("sAMLAssertion", in.SAMLAssertion, true, MinAssertionLength, MaxAssertionLength, nil, "")
+	for i, arn := range in.PolicyARNs {
+		c.str(fmt.Sprintf("policyArns.%d.member.arn", i+1), arn, false, 20, 2048, arnValueRE, arnPattern)
+	}
+	if n := len(in.PolicyARNs); n > maxPolicyARNs {
+		c.addValue("", "policyArns", "have length less than or equal to %d", maxPolicyARNs)
+	}
+	if in.Policy != "" {
+		c.str("policy", in.Policy, false, 1, maxPolicyLen, policyValueRE, policyPattern)
 	}
 	if d := in.DurationSeconds; d != nil {
 		if *d < MinDuration {
-			problems = append(problems, fmt.Sprintf("Value '%d' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to %d", *d, MinDuration))
-		} else if *d > MaxDuration {
-			problems = append(problems, fmt.Sprintf("Value '%d' at 'durationSeconds' failed to satisfy constraint: Member must have value less than or equal to %d", *d, MaxDuration))
+			c.addValue(quoted(strconv.Itoa(*d)), "durationSeconds", "have value greater than or equal to %d", MinDuration)
+		}
+		if *d > MaxDuration {
+			c.addValue(quoted(strconv.Itoa(*d)), "durationSeconds", "have value less than or equal to %d", MaxDuration)
 		}
 	}
-	if len(in.Policy) > 2048 {
-		problems = append(problems, "Value at 'policy' failed to satisfy constraint: Member must have length less than or equal to 2048")
-	}
-	if len(in.PolicyARNs) > 10 {
-		problems = append(problems, "Value at 'policyArns' failed to satisfy constraint: Member must have length less than or equal to 10")
-	}
-	if len(problems) == 0 {
+	if len(c) == 0 {
 		return nil
 	}
 	noun := "error"
-	if len(problems) > 1 {
+	if len(c) > 1 {
 		noun = "errors"
 	}
-	return awsapi.Errorf(awsapi.CodeValidation, http.StatusBadRequest, "%d validation %s detected: %s",
-		len(problems), noun, strings.Join(problems, "; "))
+	return validationError(fmt.Sprintf("%d validation %s detected: %s", len(c), noun, strings.Join(c, "; ")), nil)
 }
 
 // AssumeRoleWithSAML validates a SAML response against the provider's
 // registered metadata and, if every check passes, issues temporary
-// credentials. The checks run in the order of shared/spec §4; the first that
-// fails returns an *awsapi.Error with AWS's code, status and message, whose
-// Err says exactly what was wrong.
+// credentials. The checks run in the order of shared/spec §4 (see Behavior
+// for where that order is a choice); the first that fails returns an
+// *awsapi.Error with AWS's code, status and message, whose Err says exactly
+// what was wrong. See the STS API reference, AssumeRoleWithSAML.
 func (s *Service) AssumeRoleWithSAML(ctx context.Context, in AssumeRoleWithSAMLInput) (*AssumeRoleWithSAMLOutput, error) {
 	out, err := s.assumeRoleWithSAML(ctx, in)
 	if err != nil {
@@ -230,9 +276,12 @@ func (s *Service) assumeRoleWithSAML(_ context.Context, in AssumeRoleWithSAMLInp
 	if err := validateParams(in); err != nil {
 		return nil, err
 	}
-	// Row 2: principal ARN syntax.
-	if !arnRE.MatchString(in.PrincipalARN) {
-		return nil, awsapi.Errorf(awsapi.CodeValidation, http.StatusBadRequest, msgPrincipalARN)
+	// Row 2: ARN syntax, PrincipalArn first (Behavior).
+	if !providerARNRE.MatchString(in.PrincipalARN) {
+		return nil, validationError(msgPrincipalARN, fmt.Errorf("%q is not a SAML provider ARN", in.PrincipalARN))
+	}
+	if !roleARNRE.MatchString(in.RoleARN) {
+		return nil, validationError(msgRoleARN, fmt.Errorf("%q is not a role ARN", in.RoleARN))
 	}
 	// Row 4 comes before decoding: an unknown provider is reported even for an
 	// assertion that is not SAML at all (shared/spec §4).
@@ -240,12 +289,15 @@ func (s *Service) assumeRoleWithSAML(_ context.Context, in AssumeRoleWithSAMLInp
 	if err != nil {
 		return nil, invalidToken(fmt.Sprintf(msgProviderNotFound, in.RequestID), err)
 	}
-	// Row 3: base64 and XML.
+	// Row 3: base64, XML, and a samlp:Response root.
 	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(in.SAMLAssertion))
 	if err != nil {
 		return nil, invalidToken(fmt.Sprintf(msgInvalidBase64, in.RequestID), err)
 	}
 	doc, err := parseXML(raw)
+	if err == nil && !isResponse(doc.Root()) {
+		err = ErrNotResponse
+	}
 	if err != nil {
 		return nil, invalidToken(fmt.Sprintf(msgNotAResponse, in.RequestID), err)
 	}
@@ -255,16 +307,21 @@ func (s *Service) assumeRoleWithSAML(_ context.Context, in AssumeRoleWithSAMLInp
 		return nil, invalidToken(fmt.Sprintf(msgIssuerNotPresent, in.RequestID),
 			fmt.Errorf("issuer %q is not the provider's entityID %q", iss, prov.Metadata.EntityID))
 	}
-	// Row 6: signature, against the registered metadata's certificates only.
+	// Rows 6 and 7: signature, against the registered metadata's
+	// certificates only; encrypted assertions cannot be decrypted here.
 	el, err := verifiedAssertion(doc, prov.Metadata.SigningCerts, now, s.behavior)
-	if err != nil {
-		if errors.Is(err, ErrNotResponse) {
-			return nil, invalidToken(fmt.Sprintf(msgNotAResponse, in.RequestID), err)
-		}
-		if errors.Is(err, ErrEncryptedAssertion) {
-			return nil, invalidToken(msgEncryptedAssertion, err)
-		}
+	switch {
+	case errors.Is(err, ErrNotResponse):
+		return nil, invalidToken(fmt.Sprintf(msgNotAResponse, in.RequestID), err)
+	case errors.Is(err, ErrEncryptedAssertion):
+		return nil, invalidToken(msgEncryptedAssertion, err)
+	case err != nil:
 		return nil, invalidToken(msgSignatureInvalid, err)
+	}
+	// Row 7: a provider whose AssertionEncryptionMode is Required refuses a
+	// plaintext assertion (Behavior; unverified).
+	if prov.AssertionEncryptionMode == encryptionRequired {
+		return nil, invalidToken(msgEncryptionRequired, errors.New("provider requires encrypted assertions; the response carries a plaintext Assertion"))
 	}
 	a, err := readAssertion(el)
 	if err != nil {
@@ -275,19 +332,20 @@ func (s *Service) assumeRoleWithSAML(_ context.Context, in AssumeRoleWithSAMLInp
 		return nil, invalidToken(fmt.Sprintf(msgIssuerNotPresent, in.RequestID),
 			fmt.Errorf("signed assertion issuer %q is not the provider's entityID %q", a.Issuer, prov.Metadata.EntityID))
 	}
+	// Rows 8-10: validity window.
 	if err := s.checkTimes(a, now); err != nil {
 		return nil, err
 	}
 	// Row 11: audience.
-	if !hasAWSAudience(a.Audiences) {
-		return nil, invalidToken(msgAudience, fmt.Errorf("audiences %q", a.Audiences))
+	if err := checkAudience(a.AudienceRestrictions); err != nil {
+		return nil, invalidToken(msgAudience, err)
 	}
 	// Row 12: recipient.
 	if !a.HasSubjectConfirmation || a.Recipient == "" || a.SubjectNotOnOrAfter.IsZero() {
 		return nil, invalidToken(msgRecipientMissing, errors.New("no bearer SubjectConfirmationData with Recipient and NotOnOrAfter"))
 	}
 	if !recipientRE.MatchString(a.Recipient) {
-		return nil, invalidToken(msgRecipientWrong, fmt.Errorf("recipient %q", a.Recipient))
+		return nil, invalidToken(msgRecipientWrong, fmt.Errorf("recipient %q is not an AWS sign-in SAML endpoint", a.Recipient))
 	}
 	// Row 13: NameID.
 	if a.NameID == "" {
@@ -296,7 +354,7 @@ func (s *Service) assumeRoleWithSAML(_ context.Context, in AssumeRoleWithSAMLInp
 	// Rows 14-16: RoleSessionName and SourceIdentity.
 	names := a.Attributes[attrRoleSessionName]
 	if len(names) == 0 {
-		return nil, invalidToken(msgSessionNameMissing, nil)
+		return nil, invalidToken(msgSessionNameMissing, errors.New("no RoleSessionName attribute value"))
 	}
 	if len(names) != 1 || !sessionNameRE.MatchString(names[0]) {
 		return nil, invalidToken(msgSessionNameBad, fmt.Errorf("RoleSessionName values %q", names))
@@ -311,50 +369,39 @@ func (s *Service) assumeRoleWithSAML(_ context.Context, in AssumeRoleWithSAMLInp
 	}
 	// Row 17a: the requested (role, provider) pair must be in the Role attribute.
 	if !hasRolePair(a.Attributes[attrRole], in.RoleARN, in.PrincipalARN) {
-		return nil, invalidToken(msgRoleNotInAssertion, fmt.Errorf("Role values %q", a.Attributes[attrRole]))
+		return nil, invalidToken(msgRoleNotInAssertion, fmt.Errorf("Role values %q do not pair %s with %s",
+			a.Attributes[attrRole], in.RoleARN, in.PrincipalARN))
 	}
-	// Row 17b: role exists and trusts the provider.
+	// Row 17b: role exists and its trust policy allows every action the
+	// request needs.
 	role, err := s.acct.RoleByARN(in.RoleARN)
 	if err != nil {
 		return nil, notAuthorized(err)
 	}
-	tags, transitive, err := sessionTags(a)
-	if err != nil {
-		return nil, err
+	if strings.HasPrefix(role.Name, "AWSReservedSSO_") {
+		return nil, notAuthorized(fmt.Errorf("role %s is managed by IAM Identity Center", role.Name))
 	}
-	subjectType := subjectType(a.NameIDFormat)
+	tags, transitive := sessionTags(a)
+	subjectType := subjectType(a.NameIDFormat, s.behavior.SubjectTypeShortensAll)
 	nameQualifier := NameQualifier(a.Issuer, s.acct.ID(), prov.Name)
-	condCtx := map[string][]string{
-		"SAML:aud": {a.Recipient}, "SAML:iss": {a.Issuer}, "SAML:sub": {a.NameID},
-		"SAML:sub_type": {subjectType}, "SAML:namequalifier": {nameQualifier},
-		"SAML:doc": {s.acct.ID() + "/" + prov.Name},
-	}
-	for _, act := range requiredActions(len(tags) > 0, sourceIdentity != "") {
-		if !role.Trust.Allows(iam.Request{Federated: in.PrincipalARN, Action: act, Context: condCtx}) {
+	condCtx := conditionContext(a, requestContext{subjectType: subjectType, nameQualifier: nameQualifier,
+		doc: s.acct.ID() + "/" + prov.Name, tags: tags, transitive: transitive, sourceIdentity: sourceIdentity})
+	for _, act := range requiredActions(len(tags) > 0 || len(transitive) > 0, sourceIdentity != "") {
+		if role.Trust == nil || !role.Trust.Allows(iam.Request{Federated: in.PrincipalARN, Action: act, Context: condCtx}) {
 			return nil, notAuthorized(fmt.Errorf("trust policy of %s does not allow %s for %s", role.ARN, act, in.PrincipalARN))
 		}
 	}
-	// Row 18: duration.
-	dur := DefaultDuration
-	if in.DurationSeconds != nil {
-		dur = *in.DurationSeconds
+	// Row 18 and §5: duration.
+	expiresAt, err := s.expiration(in.DurationSeconds, role.MaxSessionDuration, a, now)
+	if err != nil {
+		return nil, err
 	}
-	if dur > role.MaxSessionDuration {
-		return nil, awsapi.Errorf(awsapi.CodeValidation, http.StatusBadRequest, msgDurationExceedsMax)
+	// Row 19: session tags.
+	if err := checkTags(tags, transitive, a.Attributes); err != nil {
+		return nil, err
 	}
-	expiresAt := now.Add(time.Duration(dur) * time.Second)
-	if !a.SessionNotOnOrAfter.IsZero() && a.SessionNotOnOrAfter.Before(expiresAt) {
-		expiresAt = a.SessionNotOnOrAfter
-	}
-	if v := a.Attributes[attrSessionDuration]; len(v) == 1 {
-		if n, err := strconv.Atoi(v[0]); err == nil && n >= MinDuration && n <= MaxDuration {
-			if t := now.Add(time.Duration(n) * time.Second); t.Before(expiresAt) {
-				expiresAt = t // SessionDuration may shorten API credentials (UG-ASSERT).
-			}
-		}
-	}
-	// Rows 20-21: session policy.
-	packed, err := packedSize(in.Policy, tags)
+	// Rows 20-21: session policy and packed size.
+	packed, err := packedSize(in.Policy, in.PolicyARNs, tags)
 	if err != nil {
 		return nil, err
 	}
@@ -381,21 +428,58 @@ func (s *Service) assumeRoleWithSAML(_ context.Context, in AssumeRoleWithSAMLInp
 	}, nil
 }
 
-// checkTimes implements rows 8-10.
+// checkTimes implements rows 8-10. NotOnOrAfter (Conditions and
+// SubjectConfirmationData) and NotBefore get Behavior.ClockSkew; the redeem
+// window counts from the Assertion's IssueInstant without skew.
 func (s *Service) checkTimes(a *Assertion, now time.Time) error {
 	skew := s.behavior.ClockSkew
 	for _, t := range []time.Time{a.NotOnOrAfter, a.SubjectNotOnOrAfter} {
 		if !t.IsZero() && !now.Before(t.Add(skew)) {
-			return expired(msgExpired, fmt.Errorf("NotOnOrAfter %s has passed (now %s)", t.Format(time.RFC3339), now.Format(time.RFC3339)))
+			return expired(msgExpired, fmt.Errorf("NotOnOrAfter %s has passed (now %s, skew %s)",
+				t.Format(time.RFC3339Nano), now.Format(time.RFC3339Nano), skew))
 		}
 	}
-	if !a.IssueInstant.IsZero() && now.After(a.IssueInstant.Add(s.behavior.RedeemWindow+skew)) {
-		return expired(msgRedeemWindow, fmt.Errorf("IssueInstant %s", a.IssueInstant.Format(time.RFC3339)))
+	if !a.IssueInstant.IsZero() && now.After(a.IssueInstant.Add(s.behavior.RedeemWindow)) {
+		return expired(msgRedeemWindow, fmt.Errorf("IssueInstant %s is more than %s before %s",
+			a.IssueInstant.Format(time.RFC3339Nano), s.behavior.RedeemWindow, now.Format(time.RFC3339Nano)))
 	}
 	if !a.NotBefore.IsZero() && now.Add(skew).Before(a.NotBefore) {
-		return invalidToken(msgNotYetValid, fmt.Errorf("NotBefore %s is in the future (now %s)", a.NotBefore.Format(time.RFC3339), now.Format(time.RFC3339)))
+		return invalidToken(msgNotYetValid, fmt.Errorf("NotBefore %s is in the future (now %s, skew %s)",
+			a.NotBefore.Format(time.RFC3339Nano), now.Format(time.RFC3339Nano), skew))
 	}
 	return nil
+}
+
+// expiration implements row 18 and §5: DurationSeconds (default 3600) may not
+// exceed the role's MaxSessionDuration; the credentials then expire at the
+// earliest of now+DurationSeconds, SessionNotOnOrAfter and, when
+// Behavior.SessionDurationShortens, now+SessionDuration. A SessionDuration
+// value that is not an integer in 900..43200 is ignored.
+func (s *Service) expiration(durationSeconds *int, maxSession int, a *Assertion, now time.Time) (time.Time, error) {
+	dur := DefaultDuration
+	if durationSeconds != nil {
+		dur = *durationSeconds
+	}
+	if dur > maxSession {
+		return time.Time{}, validationError(msgDurationExceedsMax, fmt.Errorf("DurationSeconds %d > MaxSessionDuration %d", dur, maxSession))
+	}
+	expiresAt := now.Add(time.Duration(dur) * time.Second)
+	if t := a.SessionNotOnOrAfter; !t.IsZero() {
+		if !t.After(now) {
+			return time.Time{}, expired(msgExpired, fmt.Errorf("SessionNotOnOrAfter %s has passed", t.Format(time.RFC3339Nano)))
+		}
+		if t.Before(expiresAt) {
+			expiresAt = t
+		}
+	}
+	if v := a.Attributes[attrSessionDuration]; s.behavior.SessionDurationShortens && len(v) == 1 {
+		if n, err := strconv.Atoi(v[0]); err == nil && n >= MinDuration && n <= MaxDuration {
+			if t := now.Add(time.Duration(n) * time.Second); t.Before(expiresAt) {
+				expiresAt = t
+			}
+		}
+	}
+	return expiresAt, nil
 }
 
 func (s *Service) redeem(a *Assertion, now time.Time) error {
@@ -430,24 +514,41 @@ func unverifiedIssuer(doc *etree.Document) string {
 	return ""
 }
 
-func hasAWSAudience(auds []string) bool {
-	for _, a := range auds {
-		if a == "urn:amazon:webservices" || audienceRE.MatchString(a) {
-			return true
-		}
-	}
-	return false
+func isResponse(root *etree.Element) bool {
+	return root != nil && root.Tag == "Response" && root.NamespaceURI() == nsProtocol
 }
 
-// hasRolePair reports whether some Role value names role and provider, in
-// either order (Okta's AWS app puts the provider first).
+// checkAudience implements row 11: there is at least one AudienceRestriction,
+// and each names an AWS audience (SAML Core §2.5.1.4: every restriction must
+// be satisfied).
+func checkAudience(restrictions [][]string) error {
+	if len(restrictions) == 0 {
+		return errors.New("no AudienceRestriction")
+	}
+	for _, r := range restrictions {
+		ok := false
+		for _, au := range r {
+			if au == "urn:amazon:webservices" || audienceRE.MatchString(au) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return fmt.Errorf("AudienceRestriction %q names no AWS audience", r)
+		}
+	}
+	return nil
+}
+
+// hasRolePair reports whether some Role value is "role,provider" or
+// "provider,role" (Okta's AWS app puts the provider first). Values are
+// compared byte for byte: a space after the comma does not match.
 func hasRolePair(values []string, role, provider string) bool {
 	for _, v := range values {
-		parts := strings.Split(v, ",")
-		if len(parts) != 2 {
+		a, b, ok := strings.Cut(v, ",")
+		if !ok {
 			continue
 		}
-		a, b := strings.TrimSpace(parts[0]), strings.TrimSpace(parts[1])
 		if (a == role && b == provider) || (a == provider && b == role) {
 			return true
 		}
@@ -455,6 +556,9 @@ func hasRolePair(values []string, role, provider string) bool {
 	return false
 }
 
+// requiredActions lists the trust-policy actions a request needs (UG-TAGS,
+// UG-TS): sts:TagSession when it carries session tags or transitive keys,
+// sts:SetSourceIdentity when it carries a SourceIdentity.
 func requiredActions(tags, sourceIdentity bool) []string {
 	acts := []string{"sts:AssumeRoleWithSAML"}
 	if tags {
@@ -466,73 +570,114 @@ func requiredActions(tags, sourceIdentity bool) []string {
 	return acts
 }
 
-// sessionTags reads PrincipalTag:* and TransitiveTagKeys (row 19).
-func sessionTags(a *Assertion) (map[string]string, []string, error) {
+// sessionTags reads the PrincipalTag:* attributes (first value each) and
+// TransitiveTagKeys; checkTags validates them.
+func sessionTags(a *Assertion) (map[string]string, []string) {
 	tags := map[string]string{}
-	bad := func(format string, args ...any) error {
-		return &awsapi.Error{Code: awsapi.CodeValidation, Status: http.StatusBadRequest, Message: msgTags, Err: fmt.Errorf(format, args...)}
-	}
 	for name, vals := range a.Attributes {
-		key, ok := strings.CutPrefix(name, attrPrincipalTag)
-		if !ok {
-			continue
-		}
-		if len(vals) != 1 {
-			return nil, nil, bad("PrincipalTag:%s has %d values, want 1", key, len(vals))
-		}
-		if !tagKeyRE.MatchString(key) || !tagValueRE.MatchString(vals[0]) {
-			return nil, nil, bad("PrincipalTag:%s=%q violates the tag key or value pattern", key, vals[0])
-		}
-		for k := range tags {
-			if strings.EqualFold(k, key) {
-				return nil, nil, bad("duplicate tag key %q (keys are case-insensitive)", key)
-			}
-		}
-		tags[key] = vals[0]
-	}
-	if len(tags) > maxTags {
-		return nil, nil, bad("%d session tags, limit %d", len(tags), maxTags)
-	}
-	transitive := a.Attributes[attrTransitiveTagKeys]
-	for _, k := range transitive {
-		if _, ok := tags[k]; !ok {
-			return nil, nil, bad("transitive tag key %q is not a session tag", k)
+		if key, ok := strings.CutPrefix(name, attrPrincipalTag); ok && len(vals) > 0 {
+			tags[key] = vals[0]
 		}
 	}
-	return tags, transitive, nil
+	return tags, a.Attributes[attrTransitiveTagKeys]
 }
 
-// packedSize computes PackedPolicySize as ceil(100 * plaintext / 2048) for the
-// session policy plus tags (AWS's packing is not public: shared/spec §3). It
-// returns nil when neither is present.
-func packedSize(policy string, tags map[string]string) (*int, error) {
-	if policy != "" {
-		var v any
-		if err := json.Unmarshal([]byte(policy), &v); err != nil {
-			return nil, &awsapi.Error{Code: awsapi.CodeMalformedPolicyDocument, Status: http.StatusBadRequest,
-				Message: "The policy is not in the valid JSON format.", Err: err}
+// checkTags implements row 19 with the limits of §6: at most 50 tags, one
+// value each, key 1-128 and value 0-256 characters of the tag alphabet, no
+// "aws:" prefix, no two keys equal regardless of case, and transitive keys
+// that name session tags.
+func checkTags(tags map[string]string, transitive []string, attrs map[string][]string) error {
+	bad := func(format string, args ...any) error {
+		return validationError(msgTags, fmt.Errorf(format, args...))
+	}
+	if len(tags) > maxTags {
+		return bad("%d session tags, limit %d", len(tags), maxTags)
+	}
+	lower := make(map[string]string, len(tags))
+	for key, val := range tags {
+		if n := len(attrs[attrPrincipalTag+key]); n != 1 {
+			return bad("PrincipalTag:%s has %d values, want 1", key, n)
+		}
+		if !tagKeyRE.MatchString(key) || !tagValueRE.MatchString(val) {
+			return bad("PrincipalTag:%s=%q violates the tag key or value constraints", key, val)
+		}
+		if strings.HasPrefix(strings.ToLower(key), "aws:") {
+			return bad("tag key %q uses the reserved prefix aws:", key)
+		}
+		if other, ok := lower[strings.ToLower(key)]; ok {
+			return bad("tag keys %q and %q differ only in case", other, key)
+		}
+		lower[strings.ToLower(key)] = key
+	}
+	for _, k := range transitive {
+		if _, ok := tags[k]; !ok {
+			return bad("transitive tag key %q is not a session tag", k)
 		}
 	}
-	if policy == "" && len(tags) == 0 {
+	return nil
+}
+
+// packedSize implements rows 20-21. The session policy must be a JSON object
+// (MalformedPolicyDocument otherwise). PackedPolicySize is
+// ceil(100 × plaintext / 2048), plaintext being the compacted policy, the
+// policy ARNs and the tag keys and values (AWS's packing is not public:
+// shared/spec §3); over 100 is PackedPolicyTooLarge. It returns nil when
+// nothing was sent that is packed.
+func packedSize(policy string, policyARNs []string, tags map[string]string) (*int, error) {
+	n := 0
+	if policy != "" {
+		var obj map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(policy), &obj); err != nil {
+			return nil, &awsapi.Error{Code: awsapi.CodeMalformedPolicyDocument, Status: http.StatusBadRequest,
+				Message: msgMalformedPolicy, Err: err}
+		}
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, []byte(policy)); err != nil {
+			return nil, &awsapi.Error{Code: awsapi.CodeMalformedPolicyDocument, Status: http.StatusBadRequest,
+				Message: msgMalformedPolicy, Err: err}
+		}
+		n += buf.Len()
+	}
+	for _, arn := range policyARNs {
+		n += len(arn)
+	}
+	tagBytes := 0
+	for k, v := range tags {
+		tagBytes += len(k) + len(v)
+	}
+	n += tagBytes
+	if policy == "" && len(policyARNs) == 0 && len(tags) == 0 {
 		return nil, nil
 	}
-	n := len(policy)
-	for k, v := range tags {
-		n += len(k) + len(v)
-	}
-	pct := int(math.Ceil(100 * float64(n) / 2048))
+	pct := (100*n + maxPolicyLen - 1) / maxPolicyLen
 	if pct > 100 {
-		return nil, awsapi.Errorf(awsapi.CodePackedPolicyTooLarge, http.StatusBadRequest,
-			"Packed size of session policies and session tags consumes %d%% of allotted space, please use smaller policies and tags.", pct)
+		msg := msgPackedPolicy
+		if policy == "" && len(policyARNs) == 0 {
+			msg = msgPackedTags
+		}
+		return nil, &awsapi.Error{Code: awsapi.CodePackedPolicyTooLarge, Status: http.StatusBadRequest,
+			Message: fmt.Sprintf(msg, pct), Err: fmt.Errorf("%d packed bytes, limit %d", n, maxPolicyLen)}
 	}
 	return &pct, nil
 }
 
-// subjectType is the NameID Format with the SAML 2.0 nameid-format prefix
-// removed; other formats are returned unchanged (STS API reference).
-func subjectType(format string) string {
+// subjectType is SubjectType (STS API reference): the NameID Format with the
+// "urn:oasis:names:tc:SAML:2.0:nameid-format:" prefix removed, other formats
+// unchanged, or with any SAML version's prefix removed when all is set
+// (Behavior.SubjectTypeShortensAll). A NameID without Format has SAML's
+// default, urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified (SAML Core
+// §8.3.1).
+func subjectType(format string, all bool) string {
 	if format == "" {
 		format = "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified"
+	}
+	if all {
+		for _, v := range []string{"1.1", "2.0"} {
+			if rest, ok := strings.CutPrefix(format, "urn:oasis:names:tc:SAML:"+v+":nameid-format:"); ok {
+				return rest
+			}
+		}
+		return format
 	}
 	return strings.TrimPrefix(format, "urn:oasis:names:tc:SAML:2.0:nameid-format:")
 }
