@@ -1,7 +1,7 @@
 package idp
 
 import (
-	"crypto"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -9,55 +9,14 @@ import (
 	"io"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/beevik/etree"
 	"github.com/crewjam/saml"
-	dsig "github.com/russellhaering/goxmldsig"
 
 	"github.com/samlab-dev/samlab/certs"
 )
-
-// Signature and digest algorithm identifiers (XML Signature §6).
-const (
-	SignatureRSASHA256 = dsig.RSASHA256SignatureMethod
-	SignatureRSASHA1   = dsig.RSASHA1SignatureMethod
-	DigestSHA256       = "http://www.w3.org/2001/04/xmlenc#sha256"
-	DigestSHA1         = "http://www.w3.org/2000/09/xmldsig#sha1"
-)
-
-// SigningOptions choose what is signed and how.
-type SigningOptions struct {
-	// SignAssertion signs the Assertion (default true unless SignResponse is
-	// set explicitly and SignAssertion is not).
-	SignAssertion *bool `yaml:"sign_assertion"`
-	// SignResponse signs the Response element (default false).
-	SignResponse *bool `yaml:"sign_response"`
-	// SignatureMethod is SignatureRSASHA256 (default) or SignatureRSASHA1.
-	SignatureMethod string `yaml:"signature_method"`
-	// DigestMethod is DigestSHA256 (default) or DigestSHA1.
-	DigestMethod string `yaml:"digest_method"`
-}
-
-func (o SigningOptions) withDefaults() SigningOptions {
-	t, f := true, false
-	if o.SignAssertion == nil && o.SignResponse == nil {
-		o.SignAssertion, o.SignResponse = &t, &f
-	}
-	if o.SignAssertion == nil {
-		o.SignAssertion = &f
-	}
-	if o.SignResponse == nil {
-		o.SignResponse = &f
-	}
-	if o.SignatureMethod == "" {
-		o.SignatureMethod = SignatureRSASHA256
-	}
-	if o.DigestMethod == "" {
-		o.DigestMethod = DigestSHA256
-	}
-	return o
-}
 
 // Role is one AWS role the user may assume through a SAML provider.
 type Role struct {
@@ -68,14 +27,24 @@ type Role struct {
 // Value returns the Role attribute value "role-arn,provider-arn".
 func (r Role) Value() string { return r.RoleARN + "," + r.ProviderARN }
 
-// User is the subject of an assertion.
+// User is the subject of an assertion: a user of the Directory with its
+// groups' mappings merged in, or one built by hand.
 type User struct {
-	// Name is the NameID value and the default RoleSessionName.
+	// Name is the NameID value (persistent, transient and unspecified
+	// formats) and the default RoleSessionName.
 	Name string `yaml:"name"`
-	// Email is used as the NameID when NameIDFormat is the email format.
+	// Email is the NameID for the emailAddress format and the mail attribute
+	// for generic SPs.
 	Email string `yaml:"email"`
+	// Groups are sent to generic SPs as the "groups" attribute.
+	Groups []string `yaml:"groups"`
+	// Attributes are sent as they are, one Attribute per key (use full URIs
+	// such as urn:oid:… for AWS condition keys).
+	Attributes map[string][]string `yaml:"attributes"`
 	// Roles become values of the Role attribute.
 	Roles []Role `yaml:"roles"`
+	// RoleSessionName overrides Name as the RoleSessionName attribute.
+	RoleSessionName string `yaml:"role_session_name"`
 	// SessionDuration, when non-zero, is sent as the SessionDuration attribute
 	// (seconds).
 	SessionDuration int `yaml:"session_duration"`
@@ -90,23 +59,32 @@ type User struct {
 // ResponseOptions adjust one response. Zero values take defaults.
 type ResponseOptions struct {
 	// Recipient is SubjectConfirmationData/@Recipient and the Response
-	// Destination (default AWSSignInURL).
+	// Destination (default: the IdP's AWS sign-in URL).
 	Recipient string
-	// Audience is the AudienceRestriction value (default AWSAudience).
+	// Audience is the AudienceRestriction value (default AWSAudience for AWS
+	// responses, the SP's entityID for others).
 	Audience string
 	// InResponseTo links the response to an AuthnRequest (SP-initiated SSO).
 	InResponseTo string
-	// RoleSessionName overrides the user's name as RoleSessionName.
+	// RoleSessionName overrides the user's RoleSessionName.
 	RoleSessionName string
+	// Roles, when non-nil, replaces the user's roles in the Role attribute
+	// (for example to send only the role a user chose).
+	Roles []Role
 	// NameIDFormat is the NameID Format (default persistent).
 	NameIDFormat string
 	// Lifetime is how long the assertion is valid (default 5 minutes).
 	Lifetime time.Duration
+	// Now, when non-zero, replaces the IdP clock for this response.
+	Now time.Time
 	// Signing overrides the IdP's signing configuration when non-nil.
 	Signing *SigningOptions
 	// Key signs instead of the current key when non-nil (for faults such as a
 	// stale or foreign key).
 	Key *certs.KeyPair
+	// Encryption, when non-nil, encrypts the (signed) Assertion into an
+	// EncryptedAssertion for its Cert.
+	Encryption *EncryptionOptions
 	// EditAssertion, when non-nil, is called with the Assertion element before
 	// it is signed: a way to build validly signed but deliberately wrong
 	// responses (wrong audience, missing attributes, …).
@@ -128,12 +106,35 @@ type Response struct {
 // SAMLAssertion parameter of AssumeRoleWithSAML.
 func (r *Response) Base64() string { return base64.StdEncoding.EncodeToString(r.XML) }
 
-// AWSResponse builds and signs a SAML Response for AWS carrying u's roles.
+// AWSResponse builds and signs a SAML Response for AWS carrying u's roles and
+// AWS's attributes (IAM UG "Configure SAML assertions for the authentication
+// response").
 func (s *Server) AWSResponse(u User, opts ResponseOptions) (*Response, error) {
 	doc, resp, err := s.ResponseDocument(u, opts)
 	if err != nil {
 		return nil, err
 	}
+	return finish(doc, resp)
+}
+
+// ResponseDocument builds and signs the response like AWSResponse but returns
+// the etree document, for callers (fault injection) that edit it after signing.
+func (s *Server) ResponseDocument(u User, opts ResponseOptions) (*etree.Document, *Response, error) {
+	if opts.Recipient == "" {
+		opts.Recipient = s.awsACS
+	}
+	if opts.Audience == "" {
+		opts.Audience = AWSAudience
+	}
+	sessionName := firstNonEmpty(opts.RoleSessionName, u.RoleSessionName, u.Name)
+	roles := u.Roles
+	if opts.Roles != nil {
+		roles = opts.Roles
+	}
+	return s.build(u, opts, awsAttributes(u, roles, sessionName))
+}
+
+func finish(doc *etree.Document, resp *Response) (*Response, error) {
 	out, err := doc.WriteToBytes()
 	if err != nil {
 		return nil, fmt.Errorf("idp: serialize response: %w", err)
@@ -142,17 +143,20 @@ func (s *Server) AWSResponse(u User, opts ResponseOptions) (*Response, error) {
 	return resp, nil
 }
 
-// ResponseDocument builds and signs the response like AWSResponse but returns
-// the etree document, for callers (fault injection) that edit it after signing.
-func (s *Server) ResponseDocument(u User, opts ResponseOptions) (*etree.Document, *Response, error) {
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// build makes the Response document: the Assertion (edited, signed,
+// encrypted as opts say) inside the Response (edited, signed).
+func (s *Server) build(u User, opts ResponseOptions, attrs []saml.Attribute) (*etree.Document, *Response, error) {
 	if u.Name == "" {
 		return nil, nil, errors.New("idp: user has no name")
-	}
-	if opts.Recipient == "" {
-		opts.Recipient = AWSSignInURL
-	}
-	if opts.Audience == "" {
-		opts.Audience = AWSAudience
 	}
 	if opts.Lifetime == 0 {
 		opts.Lifetime = defaultAssertionLifetime
@@ -160,20 +164,29 @@ func (s *Server) ResponseDocument(u User, opts ResponseOptions) (*etree.Document
 	if opts.NameIDFormat == "" {
 		opts.NameIDFormat = NameIDFormatPersistent
 	}
-	sessionName := opts.RoleSessionName
-	if sessionName == "" {
-		sessionName = u.Name
-	}
 	signing := s.cfg.Signing
 	if opts.Signing != nil {
 		signing = opts.Signing.withDefaults()
+	}
+	if err := signing.Validate(); err != nil {
+		return nil, nil, err
 	}
 	key := opts.Key
 	if key == nil {
 		key = s.SigningKey()
 	}
-
-	now := s.now().UTC()
+	now := opts.Now
+	if now.IsZero() {
+		now = s.now()
+	}
+	now = now.UTC()
+	if !certs.ValidAt(key.Cert, now) && (*signing.SignAssertion || *signing.SignResponse) {
+		// AWS's enforcement of certificate validity is unverified (spec
+		// §6.2): sign anyway, but say so.
+		s.logger.Warn("signing with a certificate outside its validity window",
+			"fingerprint_sha1", certs.FingerprintSHA1(key.Cert),
+			"not_before", key.Cert.NotBefore, "not_after", key.Cert.NotAfter)
+	}
 	assertionID, err := newID(s.rand)
 	if err != nil {
 		return nil, nil, err
@@ -182,16 +195,16 @@ func (s *Server) ResponseDocument(u User, opts ResponseOptions) (*etree.Document
 	if err != nil {
 		return nil, nil, err
 	}
-	nameID := u.Name
-	if opts.NameIDFormat == NameIDFormatEmail && u.Email != "" {
-		nameID = u.Email
+	nameID, err := nameIDValue(u, opts.NameIDFormat, s.rand)
+	if err != nil {
+		return nil, nil, err
 	}
 	notOnOrAfter := now.Add(opts.Lifetime)
 	a := &saml.Assertion{
 		ID:           assertionID,
 		IssueInstant: now,
 		Version:      "2.0",
-		Issuer:       saml.Issuer{Format: "urn:oasis:names:tc:SAML:2.0:nameid-format:entity", Value: s.cfg.EntityID},
+		Issuer:       saml.Issuer{Format: nameIDFormatEntity, Value: s.cfg.EntityID},
 		Subject: &saml.Subject{
 			NameID: &saml.NameID{Format: opts.NameIDFormat, Value: nameID},
 			SubjectConfirmations: []saml.SubjectConfirmation{{
@@ -217,7 +230,9 @@ func (s *Server) ResponseDocument(u User, opts ResponseOptions) (*etree.Document
 				Value: "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport",
 			}},
 		}},
-		AttributeStatements: []saml.AttributeStatement{{Attributes: awsAttributes(u, sessionName)}},
+	}
+	if len(attrs) > 0 {
+		a.AttributeStatements = []saml.AttributeStatement{{Attributes: attrs}}
 	}
 	assertionEl := a.Element()
 	if opts.EditAssertion != nil {
@@ -228,6 +243,11 @@ func (s *Server) ResponseDocument(u User, opts ResponseOptions) (*etree.Document
 			return nil, nil, fmt.Errorf("idp: sign assertion: %w", err)
 		}
 	}
+	if opts.Encryption != nil {
+		if assertionEl, err = encryptAssertion(assertionEl, *opts.Encryption); err != nil {
+			return nil, nil, fmt.Errorf("idp: encrypt assertion: %w", err)
+		}
+	}
 
 	r := &saml.Response{
 		ID:           responseID,
@@ -235,7 +255,7 @@ func (s *Server) ResponseDocument(u User, opts ResponseOptions) (*etree.Document
 		Version:      "2.0",
 		IssueInstant: now,
 		Destination:  opts.Recipient,
-		Issuer:       &saml.Issuer{Format: "urn:oasis:names:tc:SAML:2.0:nameid-format:entity", Value: s.cfg.EntityID},
+		Issuer:       &saml.Issuer{Format: nameIDFormatEntity, Value: s.cfg.EntityID},
 		Status:       saml.Status{StatusCode: saml.StatusCode{Value: saml.StatusSuccess}},
 	}
 	responseEl := r.Element()
@@ -254,64 +274,87 @@ func (s *Server) ResponseDocument(u User, opts ResponseOptions) (*etree.Document
 	return doc, &Response{AssertionID: assertionID, ResponseID: responseID}, nil
 }
 
-func awsAttributes(u User, sessionName string) []saml.Attribute {
-	str := func(v string) saml.AttributeValue { return saml.AttributeValue{Type: "xs:string", Value: v} }
-	attr := func(name string, vals ...string) saml.Attribute {
-		a := saml.Attribute{Name: name, NameFormat: AttrNameFormatURI}
-		for _, v := range vals {
-			a.Values = append(a.Values, str(v))
+// nameIDValue picks the NameID for a format: the email for emailAddress, a
+// fresh random value for transient, the user name otherwise.
+func nameIDValue(u User, format string, r io.Reader) (string, error) {
+	switch format {
+	case NameIDFormatEmail:
+		if u.Email == "" {
+			return "", fmt.Errorf("idp: user %q has no email for NameID format %s", u.Name, format)
 		}
-		return a
+		return u.Email, nil
+	case NameIDFormatTransient:
+		return newID(r)
+	case NameIDFormatPersistent, NameIDFormatUnspecified:
+		return u.Name, nil
 	}
-	var roles []string
-	for _, r := range u.Roles {
-		roles = append(roles, r.Value())
-	}
-	out := []saml.Attribute{attr(AttrRole, roles...), attr(AttrRoleSessionName, sessionName)}
-	if u.SessionDuration != 0 {
-		out = append(out, attr(AttrSessionDuration, strconv.Itoa(u.SessionDuration)))
-	}
-	for _, k := range sortedKeys(u.PrincipalTags) {
-		out = append(out, attr(AttrPrincipalTagPrefix+k, u.PrincipalTags[k]))
-	}
-	if len(u.TransitiveTagKeys) > 0 {
-		out = append(out, attr(AttrTransitiveTagKeys, u.TransitiveTagKeys...))
-	}
-	if u.SourceIdentity != "" {
-		out = append(out, attr(AttrSourceIdentity, u.SourceIdentity))
-	}
-	return out
+	return "", fmt.Errorf("idp: unsupported NameID format %q", format)
 }
 
-// signElement adds an enveloped XML signature to el, placed right after its
-// Issuer child as the SAML schema requires (SAML Core §2.3.3, §3.2.2).
-func signElement(el *etree.Element, kp *certs.KeyPair, o SigningOptions) error {
-	ctx, err := dsig.NewSigningContext(kp.Key, [][]byte{kp.Cert.Raw})
-	if err != nil {
-		return err
+func stringValue(v string) saml.AttributeValue {
+	return saml.AttributeValue{Type: "xs:string", Value: v}
+}
+
+func attribute(name string, vals ...string) saml.Attribute {
+	a := saml.Attribute{Name: name, NameFormat: AttrNameFormatURI}
+	if !strings.Contains(name, ":") {
+		a.NameFormat = AttrNameFormatBasic
 	}
-	ctx.Canonicalizer = dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList("")
-	if err := ctx.SetSignatureMethod(o.SignatureMethod); err != nil {
-		return err
+	for _, v := range vals {
+		a.Values = append(a.Values, stringValue(v))
 	}
-	// goxmldsig uses one hash for the digest and the signature.
-	want := map[string]crypto.Hash{DigestSHA256: crypto.SHA256, DigestSHA1: crypto.SHA1}[o.DigestMethod]
-	if want != ctx.Hash {
-		return fmt.Errorf("digest method %q with signature method %q is not supported", o.DigestMethod, o.SignatureMethod)
+	return a
+}
+
+func awsAttributes(u User, roles []Role, sessionName string) []saml.Attribute {
+	vals := make([]string, 0, len(roles))
+	for _, r := range roles {
+		vals = append(vals, r.Value())
 	}
-	sig, err := ctx.ConstructSignature(el, true)
-	if err != nil {
-		return err
+	out := []saml.Attribute{attribute(AttrRole, vals...), attribute(AttrRoleSessionName, sessionName)}
+	if u.SessionDuration != 0 {
+		out = append(out, attribute(AttrSessionDuration, strconv.Itoa(u.SessionDuration)))
 	}
-	pos := 0
-	for _, c := range el.ChildElements() {
-		if c.Tag == "Issuer" {
-			pos = c.Index() + 1
-			break
-		}
+	for _, k := range sortedKeys(u.PrincipalTags) {
+		out = append(out, attribute(AttrPrincipalTagPrefix+k, u.PrincipalTags[k]))
 	}
-	el.InsertChildAt(pos, sig)
-	return nil
+	if len(u.TransitiveTagKeys) > 0 {
+		out = append(out, attribute(AttrTransitiveTagKeys, u.TransitiveTagKeys...))
+	}
+	if u.SourceIdentity != "" {
+		out = append(out, attribute(AttrSourceIdentity, u.SourceIdentity))
+	}
+	return append(out, userAttributes(u)...)
+}
+
+// genericAttributes are what a non-AWS SP gets: uid, mail, groups and the
+// user's own attributes.
+func genericAttributes(u User) []saml.Attribute {
+	uid := attribute(AttrUID, u.Name)
+	uid.FriendlyName = "uid"
+	out := []saml.Attribute{uid}
+	if u.Email != "" {
+		mail := attribute(AttrMail, u.Email)
+		mail.FriendlyName = "mail"
+		out = append(out, mail)
+	}
+	if len(u.Groups) > 0 {
+		out = append(out, attribute("groups", u.Groups...))
+	}
+	return append(out, userAttributes(u)...)
+}
+
+func userAttributes(u User) []saml.Attribute {
+	names := make([]string, 0, len(u.Attributes))
+	for k := range u.Attributes {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	out := make([]saml.Attribute, 0, len(names))
+	for _, k := range names {
+		out = append(out, attribute(k, u.Attributes[k]...))
+	}
+	return out
 }
 
 func sortedKeys(m map[string]string) []string {
@@ -329,4 +372,15 @@ func newID(r io.Reader) (string, error) {
 		return "", fmt.Errorf("idp: random id: %w", err)
 	}
 	return "_" + hex.EncodeToString(b), nil
+}
+
+// certsOf returns the certificates of key pairs.
+func certsOf(kps ...*certs.KeyPair) []*x509.Certificate {
+	out := make([]*x509.Certificate, 0, len(kps))
+	for _, kp := range kps {
+		if kp != nil {
+			out = append(out, kp.Cert)
+		}
+	}
+	return out
 }
