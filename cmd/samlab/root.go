@@ -25,7 +25,7 @@ rotation.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newVersionCommand(), newScenarioCommand(), newBenchCommand())
+	root.AddCommand(newVersionCommand(), newScenarioCommand(), newBenchCommand(), newExplainCommand())
 	return root
 }
 

@@ -7,6 +7,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/samlab-dev/samlab/certs/certstest"
+	"github.com/samlab-dev/samlab/idp"
+	"github.com/samlab-dev/samlab/scenarios"
 )
 
 func run(t *testing.T, args ...string) (string, error) {
@@ -147,5 +151,48 @@ func TestBenchReportsRatios(t *testing.T) {
 		if r.OpsPerSec <= 0 || r.Ratio < 0.02 {
 			t.Errorf("%s: ops/s %.1f ratio %.2f, want positive throughput and ratio ≥ 0.02", r.Name, r.OpsPerSec, r.Ratio)
 		}
+	}
+}
+
+func TestExplainCommand(t *testing.T) {
+	t.Parallel()
+	lab, err := scenarios.NewLab(scenarios.LabConfig{Keys: certstest.New()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	md, err := lab.IDP.Metadata()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mdFile := filepath.Join(dir, "registered.xml")
+	if err := os.WriteFile(mdFile, md, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lab.IDP.Rotate(); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := lab.IDP.AWSResponse(lab.Users[scenarios.DefaultUser], idp.ResponseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	respFile := filepath.Join(dir, "captured.b64")
+	if err := os.WriteFile(respFile, []byte(resp.Base64()+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := run(t, "explain", "--metadata", mdFile, "--response", respFile, "--at", "issue-instant")
+	if exitCode(err) != 1 {
+		t.Fatalf("explain of a rotated-key response: exit %d (%v), want 1\n%s", exitCode(err), err, out)
+	}
+	for _, want := range []string{"REJECTED: InvalidIdentityToken (HTTP 400): Response signature invalid", "NOT in the registered metadata"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("explain output lacks %q:\n%s", want, out)
+		}
+	}
+	if _, err := run(t, "explain", "--metadata", mdFile); err == nil || !strings.Contains(err.Error(), "response") {
+		t.Errorf("explain without --response = %v, want a required-flag error", err)
+	}
+	if _, err := run(t, "explain", "--metadata", mdFile, "--response", respFile, "--at", "yesterday"); exitCode(err) != 2 {
+		t.Errorf("explain --at yesterday: exit %d (%v), want 2", exitCode(err), err)
 	}
 }
