@@ -283,8 +283,10 @@ func TestAssumeRoleWithSAMLRequestRows(t *testing.T) {
 			input: func(l *scenarios.Lab, in *sts.AssumeRoleWithSAMLInput) { in.PrincipalARN = l.RoleARN },
 			want:  rejected(awsapi.CodeValidation, http.StatusBadRequest, "Principal ARN is invalid")},
 		{row: "2", name: "reject: role and provider swapped reports the principal first",
-			input: func(l *scenarios.Lab, in *sts.AssumeRoleWithSAMLInput) { in.RoleARN, in.PrincipalARN = in.PrincipalARN, in.RoleARN },
-			want:  rejected(awsapi.CodeValidation, http.StatusBadRequest, "Principal ARN is invalid")},
+			input: func(l *scenarios.Lab, in *sts.AssumeRoleWithSAMLInput) {
+				in.RoleARN, in.PrincipalARN = in.PrincipalARN, in.RoleARN
+			},
+			want: rejected(awsapi.CodeValidation, http.StatusBadRequest, "Principal ARN is invalid")},
 		{row: "2", name: "reject: RoleArn is a provider ARN",
 			input: func(l *scenarios.Lab, in *sts.AssumeRoleWithSAMLInput) { in.RoleARN = l.ProviderARN },
 			want:  rejected(awsapi.CodeValidation, http.StatusBadRequest, "Request ARN is invalid")},
@@ -337,7 +339,9 @@ func TestAssumeRoleWithSAMLRequestRows(t *testing.T) {
 			input: func(_ *scenarios.Lab, in *sts.AssumeRoleWithSAMLInput) { in.Policy = `{"Version":"2012-10-17",` },
 			want:  rejected(awsapi.CodeMalformedPolicyDocument, http.StatusBadRequest, "The policy is not in the valid JSON format.")},
 		{row: "21", name: "reject: policy and tags over the packed limit",
-			user: func(_ *scenarios.Lab, u *idp.User) { u.PrincipalTags = map[string]string{"team": strings.Repeat("b", 200)} },
+			user: func(_ *scenarios.Lab, u *idp.User) {
+				u.PrincipalTags = map[string]string{"team": strings.Repeat("b", 200)}
+			},
 			input: func(_ *scenarios.Lab, in *sts.AssumeRoleWithSAMLInput) {
 				in.Policy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::` +
 					strings.Repeat("x", 1900) + `"}]}`
@@ -475,8 +479,8 @@ func TestAssumeRoleWithSAMLTimeRows(t *testing.T) {
 		{row: "8", name: "reject: Conditions NotOnOrAfter passed by the clock skew",
 			opts: lifetime(2 * time.Minute), advance: 3 * time.Minute, want: expired},
 		{row: "8", name: "reject: SubjectConfirmationData NotOnOrAfter passed, Conditions still valid",
-			opts: lifetime(time.Hour),
-			edit: func(a *etree.Element) { scd(a).CreateAttr("NotOnOrAfter", stamp(rowStart.Add(time.Minute))) },
+			opts:    lifetime(time.Hour),
+			edit:    func(a *etree.Element) { scd(a).CreateAttr("NotOnOrAfter", stamp(rowStart.Add(time.Minute))) },
 			advance: 2 * time.Minute, want: expired},
 		{row: "8", name: "reject: with zero skew, NotOnOrAfter itself is too late",
 			behavior: behavior(func(b *sts.Behavior) { b.ClockSkew = 0 }),
@@ -490,9 +494,13 @@ func TestAssumeRoleWithSAMLTimeRows(t *testing.T) {
 		{row: "9", name: "reject: the default 5-minute assertion reports expiry first",
 			advance: 6 * time.Minute, want: expired},
 		{row: "10", name: "accept: NotBefore in the future within the clock skew",
-			edit: func(a *etree.Element) { firstChild(a, "Conditions").CreateAttr("NotBefore", stamp(rowStart.Add(59*time.Second))) }},
+			edit: func(a *etree.Element) {
+				firstChild(a, "Conditions").CreateAttr("NotBefore", stamp(rowStart.Add(59*time.Second)))
+			}},
 		{row: "10", name: "reject: NotBefore in the future beyond the clock skew",
-			edit: func(a *etree.Element) { firstChild(a, "Conditions").CreateAttr("NotBefore", stamp(rowStart.Add(2*time.Minute))) },
+			edit: func(a *etree.Element) {
+				firstChild(a, "Conditions").CreateAttr("NotBefore", stamp(rowStart.Add(2*time.Minute)))
+			},
 			want: invalidToken("Response is not yet valid")},
 	})
 }
