@@ -172,3 +172,35 @@ func (s *BoltStore) Meta(key string) ([]byte, error) {
 func (s *BoltStore) SetMeta(key string, value []byte) error {
 	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put([]byte(key), value) })
 }
+
+// AttachStore makes s the account's store from now on. What s already holds
+// is loaded first and wins over the account's in-memory entries of the same
+// name; entries only in memory are then written to s. A lab that starts with
+// defaults and attaches its state directory so keeps everything changed in
+// earlier runs and persists the defaults on the first.
+func (a *Account) AttachStore(s Store) error {
+	stored, err := OpenAccount(Config{ID: a.id, Partition: a.partition, Now: a.now, Rand: a.rand, Store: s})
+	if err != nil {
+		return err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for arn, p := range a.providers {
+		if _, ok := stored.providers[arn]; !ok {
+			if err := s.PutProvider(p); err != nil {
+				return fmt.Errorf("iam: persist provider %s: %w", arn, err)
+			}
+			stored.providers[arn] = p
+		}
+	}
+	for name, r := range a.roles {
+		if _, ok := stored.roles[name]; !ok {
+			if err := s.PutRole(r); err != nil {
+				return fmt.Errorf("iam: persist role %s: %w", name, err)
+			}
+			stored.roles[name] = r
+		}
+	}
+	a.providers, a.roles, a.store = stored.providers, stored.roles, s
+	return nil
+}

@@ -1,0 +1,128 @@
+package scenarios
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+
+	"github.com/samlab-dev/samlab/sp/awsapi"
+)
+
+// Path prefixes of the lab's HTTP server. The mock AWS APIs live at "/", as
+// IAM's and STS's do on their own hosts, so clients only need an endpoint
+// override.
+const (
+	IDPPrefix    = "/idp"
+	SignInPrefix = "/signin"
+)
+
+// AdminUserName is the IAM user the lab's admin access key belongs to.
+const AdminUserName = "samlab-admin"
+
+// AdminKey is a long-term access key (AKIA…) of the lab account's admin user:
+// what a trainee puts in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY to call IAM
+// and GetCallerIdentity.
+type AdminKey struct {
+	AccessKeyID     string
+	SecretAccessKey string
+}
+
+// LogValue redacts the secret.
+func (k AdminKey) LogValue() slog.Value { return slog.StringValue(k.AccessKeyID) }
+
+// NewAdminKey returns a random admin key with AWS's shapes: a 20-character
+// AKIA key ID and a 40-character secret.
+func NewAdminKey(r io.Reader) (AdminKey, error) {
+	if r == nil {
+		r = rand.Reader
+	}
+	b := make([]byte, 16+30)
+	if _, err := io.ReadFull(r, b); err != nil {
+		return AdminKey{}, fmt.Errorf("admin key: %w", err)
+	}
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+	id := []byte("AKIA")
+	for _, c := range b[:16] {
+		id = append(id, alphabet[int(c)%len(alphabet)])
+	}
+	return AdminKey{AccessKeyID: string(id), SecretAccessKey: base64.StdEncoding.EncodeToString(b[16:])}, nil
+}
+
+// ServerConfig configures Lab.Handler.
+type ServerConfig struct {
+	// Admin is the account's admin access key. Required: IAM calls and
+	// GetCallerIdentity are SigV4-signed with it.
+	Admin AdminKey
+	// Events receives a CloudTrail-like record of every AWS call (default:
+	// none).
+	Events awsapi.EventSink
+	// MaxBodyBytes bounds AWS request bodies (default
+	// awsapi.DefaultMaxBodyBytes).
+	MaxBodyBytes int64
+	// Logger receives failed calls (default: discard).
+	Logger *slog.Logger
+}
+
+// Handler returns the lab's HTTP server: IAM and STS over the AWS Query
+// protocol at "/" (POST form bodies and GET query strings; dispatched on
+// Action and Version), the IdP under IDPPrefix and the console sign-in
+// endpoint under SignInPrefix. The mock AWS runs on the lab clock, and
+// credentials are the admin key plus every session STS issued.
+func (l *Lab) Handler(cfg ServerConfig) (http.Handler, error) {
+	if cfg.Admin.AccessKeyID == "" || cfg.Admin.SecretAccessKey == "" {
+		return nil, errors.New("lab server: an admin access key is required")
+	}
+	aws, err := l.AWSHandler(cfg)
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	// Everything outside the prefixes is the AWS API (POST or GET query on
+	// any path, as AWS accepts); the router answers other methods with an
+	// AWS error envelope.
+	mux.Handle("/", aws)
+	mux.Handle(IDPPrefix+"/", http.StripPrefix(IDPPrefix, l.IDP))
+	if l.SignIn != nil {
+		mux.Handle(SignInPrefix+"/", http.StripPrefix(SignInPrefix, l.SignIn))
+	}
+	return mux, nil
+}
+
+// AWSHandler returns the mock AWS alone (IAM and STS at "/"), as
+// `samlab sp serve` runs it.
+func (l *Lab) AWSHandler(cfg ServerConfig) (http.Handler, error) {
+	if cfg.Admin.AccessKeyID == "" || cfg.Admin.SecretAccessKey == "" {
+		return nil, errors.New("lab server: an admin access key is required")
+	}
+	admin := awsapi.Credential{AccessKeyID: cfg.Admin.AccessKeyID, SecretAccessKey: cfg.Admin.SecretAccessKey,
+		Caller: awsapi.Caller{Type: "IAMUser", PrincipalID: adminUserID(cfg.Admin),
+			ARN:       fmt.Sprintf("arn:%s:iam::%s:user/%s", l.Account.Partition(), l.Account.ID(), AdminUserName),
+			AccountID: l.Account.ID()}}
+	creds := func(ctx context.Context, id string) (awsapi.Credential, bool) {
+		if id == admin.AccessKeyID {
+			return admin, true
+		}
+		return l.STS.Credential(ctx, id)
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	ops := append(l.Account.Operations(), l.STS.Operations()...)
+	return awsapi.NewRouter(awsapi.RouterConfig{Operations: ops, Credentials: creds, Now: l.Clock.Now,
+		MaxBodyBytes: cfg.MaxBodyBytes, Events: cfg.Events, Logger: logger.With("component", "awsapi")})
+}
+
+// adminUserID derives a stable AIDA… user ID from the admin key ID.
+func adminUserID(k AdminKey) string {
+	id := k.AccessKeyID
+	if len(id) > 4 {
+		id = id[4:]
+	}
+	return "AIDA" + id
+}
