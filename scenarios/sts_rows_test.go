@@ -459,7 +459,7 @@ func TestAssumeRoleWithSAMLDocumentRows(t *testing.T) {
 			opts: func(l *scenarios.Lab, o *idp.ResponseOptions) {
 				kp, err := l.IDP.NewKeyPair()
 				if err == nil {
-					o.Encryption = &idp.EncryptionOptions{Cert: kp.Cert}
+					o.Encryption = &idp.EncryptionOptions{Cert: kp.Cert, Cipher: idp.CipherAES256CBC}
 				}
 			},
 			want: invalidToken("Encrypted assertions are not supported by this provider")},
