@@ -1,27 +1,35 @@
 package idp
 
 import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 
 	"github.com/beevik/etree"
 	"github.com/crewjam/saml/xmlenc"
 )
 
-// Block ciphers for EncryptedAssertion (XML Encryption 1.1 §5.2), the ones
-// crewjam/saml's xmlenc implements. AWS accepts "AES-GCM or AES-CBC" (IAM
-// API, AddPrivateKey).
+// Block ciphers for EncryptedAssertion (XML Encryption 1.1 §5.2). AWS
+// accepts "AES-GCM or AES-CBC" (IAM API, AddPrivateKey). CBC comes from
+// crewjam/saml's xmlenc; GCM is implemented here because xmlenc v0.5.1's GCM
+// encrypter seals a zero buffer with an all-zero nonce.
 const (
 	CipherAES128GCM = "aes128-gcm"
+	CipherAES256GCM = "aes256-gcm"
 	CipherAES128CBC = "aes128-cbc"
 	CipherAES256CBC = "aes256-cbc"
 )
 
 var blockCiphers = map[string]xmlenc.BlockCipher{
-	CipherAES128GCM: xmlenc.AES128GCM,
+	CipherAES128GCM: gcm{keySize: 16, algorithm: "http://www.w3.org/2009/xmlenc11#aes128-gcm"},
+	CipherAES256GCM: gcm{keySize: 32, algorithm: "http://www.w3.org/2009/xmlenc11#aes256-gcm"},
 	CipherAES128CBC: xmlenc.AES128CBC,
 	CipherAES256CBC: xmlenc.AES256CBC,
 }
@@ -83,4 +91,52 @@ func encryptAssertion(assertion *etree.Element, o EncryptionOptions) (*etree.Ele
 	out.CreateAttr("xmlns:saml", nsAssertion)
 	out.AddChild(data)
 	return out, nil
+}
+
+// gcm is AES-GCM as XML Encryption 1.1 §5.2.4 defines it: CipherValue is a
+// 96-bit IV, then the ciphertext, then the 128-bit tag; no padding.
+type gcm struct {
+	keySize   int
+	algorithm string
+}
+
+func (g gcm) KeySize() int      { return g.keySize }
+func (g gcm) Algorithm() string { return g.algorithm }
+
+func (g gcm) Encrypt(key any, plaintext []byte, _ []byte) (*etree.Element, error) {
+	k, ok := key.([]byte)
+	if !ok || len(k) != g.keySize {
+		return nil, fmt.Errorf("aes-gcm: want a %d-byte key", g.keySize)
+	}
+	block, err := aes.NewCipher(k)
+	if err != nil {
+		return nil, err
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, err
+	}
+	iv := make([]byte, aead.NonceSize(), aead.NonceSize()+len(plaintext)+aead.Overhead())
+	if _, err := io.ReadFull(rand.Reader, iv); err != nil {
+		return nil, err
+	}
+	id := make([]byte, 16)
+	if _, err := io.ReadFull(rand.Reader, id); err != nil {
+		return nil, err
+	}
+	out := aead.Seal(iv, iv, plaintext, nil)
+	el := etree.NewElement("xenc:EncryptedData")
+	el.CreateAttr("xmlns:xenc", "http://www.w3.org/2001/04/xmlenc#")
+	el.CreateAttr("Id", fmt.Sprintf("_%x", id))
+	el.CreateElement("xenc:EncryptionMethod").CreateAttr("Algorithm", g.algorithm)
+	el.CreateElement("xenc:CipherData").CreateElement("xenc:CipherValue").SetText(base64.StdEncoding.EncodeToString(out))
+	return el, nil
+}
+
+// Decrypt is not used by the IdP; it delegates to xmlenc (AES-128 only).
+func (g gcm) Decrypt(key any, el *etree.Element) ([]byte, error) {
+	if g.keySize != 16 {
+		return nil, errors.New("aes-gcm: decryption is not implemented")
+	}
+	return xmlenc.AES128GCM.Decrypt(key, el)
 }

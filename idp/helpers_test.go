@@ -2,6 +2,7 @@ package idp
 
 import (
 	"bytes"
+	"fmt"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -94,12 +95,15 @@ func writeTemp(t testing.TB, name string, data []byte) string {
 	return p
 }
 
-// run runs a command and returns its combined output and error.
+// run runs a command and returns its standard output; a failure's error
+// carries the standard error.
 func run(t testing.TB, name string, args ...string) ([]byte, error) {
 	t.Helper()
-	var out bytes.Buffer
+	var out, errOut bytes.Buffer
 	cmd := exec.CommandContext(t.Context(), name, args...)
-	cmd.Stdout, cmd.Stderr = &out, &out
-	err := cmd.Run()
-	return out.Bytes(), err
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Run(); err != nil {
+		return out.Bytes(), fmt.Errorf("%s: %w\n%s", filepath.Base(name), err, errOut.Bytes())
+	}
+	return out.Bytes(), nil
 }

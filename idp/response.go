@@ -235,6 +235,7 @@ func (s *Server) build(u User, opts ResponseOptions, attrs []saml.Attribute) (*e
 		a.AttributeStatements = []saml.AttributeStatement{{Attributes: attrs}}
 	}
 	assertionEl := a.Element()
+	untypeAttributeValues(assertionEl)
 	if opts.EditAssertion != nil {
 		opts.EditAssertion(assertionEl)
 	}
@@ -291,8 +292,20 @@ func nameIDValue(u User, format string, r io.Reader) (string, error) {
 	return "", fmt.Errorf("idp: unsupported NameID format %q", format)
 }
 
-func stringValue(v string) saml.AttributeValue {
-	return saml.AttributeValue{Type: "xs:string", Value: v}
+func stringValue(v string) saml.AttributeValue { return saml.AttributeValue{Value: v} }
+
+// untypeAttributeValues removes crewjam's xsi:type and namespace
+// declarations from AttributeValue elements. xsi:type="xs:string" names the
+// xs prefix only inside an attribute value, which exclusive canonicalization
+// does not count as a use: goxmldsig's in-place canonicalization then drops
+// the declaration and leaves a schema-invalid document. Untyped values are
+// valid (AttributeValue is xs:anyType) and every SP reads their text.
+func untypeAttributeValues(assertion *etree.Element) {
+	for _, v := range descendants(assertion, "AttributeValue") {
+		v.RemoveAttr("xsi:type")
+		v.RemoveAttr("xmlns:xsi")
+		v.RemoveAttr("xmlns:xs")
+	}
 }
 
 func attribute(name string, vals ...string) saml.Attribute {

@@ -25,7 +25,7 @@ func xmlsecVerify(t *testing.T, doc []byte, certFile, xpath string) error {
 		"--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:protocol:Response",
 		"--node-xpath", xpath, f)
 	if err != nil {
-		return fmt.Errorf("xmlsec1: %v\n%s", err, out)
+		return fmt.Errorf("%v\n%s", err, out)
 	}
 	return nil
 }
