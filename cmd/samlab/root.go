@@ -26,6 +26,7 @@ rotation.`,
 		SilenceErrors: true,
 	}
 	root.AddCommand(newVersionCommand(), newScenarioCommand(), newBenchCommand(), newExplainCommand())
+	root.AddCommand(newUpCommand(), newSPCommand(), newEventsCommand())
 	return root
 }
 

@@ -152,10 +152,14 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ev := Event{EventVersion: "1.08", EventTime: now, EventSource: svc.Name + ".amazonaws.com",
 		EventName: req.Action, AWSRegion: "us-east-1", SourceIPAddress: req.SourceIP, UserAgent: r.UserAgent(),
 		RequestParameters: req.notes, RequestID: req.RequestID, EventID: rt.newRequestID(), EventType: "AwsApiCall"}
-	if region := signingRegion(r); region != "" {
-		ev.AWSRegion = region
-	}
 	ev.UserIdentity = identity(req.Caller)
+	if a, aerr := parseAuthorization(r.Header.Get("Authorization")); aerr == nil {
+		ev.AWSRegion = a.region
+		if ev.UserIdentity.AccessKeyID == "" {
+			// A rejected signature still names its key, as CloudTrail records.
+			ev.UserIdentity.AccessKeyID = a.accessKeyID
+		}
+	}
 	if err != nil {
 		e := asAPIError(err)
 		ev.ErrorCode, ev.ErrorMessage, ev.HTTPStatus = string(e.Code), e.Message, e.Status
@@ -282,14 +286,6 @@ func (rt *Router) serviceByVersion(v string) (Service, bool) {
 		}
 	}
 	return Service{}, false
-}
-
-func signingRegion(r *http.Request) string {
-	a, err := parseAuthorization(r.Header.Get("Authorization"))
-	if err != nil {
-		return ""
-	}
-	return a.region
 }
 
 func identity(c Caller) UserIdentity {

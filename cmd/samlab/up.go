@@ -1,0 +1,294 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/samlab-dev/samlab/certs"
+	"github.com/samlab-dev/samlab/certs/certstest"
+	"github.com/samlab-dev/samlab/scenarios"
+	"github.com/samlab-dev/samlab/sp/awsapi"
+	"github.com/samlab-dev/samlab/sp/iam"
+)
+
+// DefaultListen is where `samlab up` and `samlab sp serve` listen.
+const DefaultListen = "127.0.0.1:8765"
+
+// adminKeyMeta is the state-store key of the persisted admin access key.
+const adminKeyMeta = "admin-access-key"
+
+type serveOptions struct {
+	listen      string
+	state       string
+	events      string
+	fixtureKeys bool
+	verbose     bool
+	awsOnly     bool
+}
+
+func (o *serveOptions) flags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&o.listen, "listen", DefaultListen, "address to listen on")
+	f.StringVar(&o.state, "state", "", "keep SAML providers, roles and the admin key in this directory (crash-safe; default: memory only)")
+	f.StringVar(&o.events, "events", "", "append a CloudTrail-like JSON line per AWS call to this file (read it with \"samlab events\")")
+	f.BoolVar(&o.fixtureKeys, "fixture-keys", false, "use samlab's built-in test keys for the IdP (faster start; the keys are public)")
+	f.BoolVarP(&o.verbose, "verbose", "v", false, "log every failed AWS call with its internal cause")
+}
+
+func newUpCommand() *cobra.Command {
+	var o serveOptions
+	cmd := &cobra.Command{
+		Use:   "up",
+		Short: "Run an IdP and a mock AWS (IAM, STS, console sign-in) on loopback",
+		Long: `Start a demo lab in one process: an IdP with the user alice, and a mock AWS
+account 123456789012 with the SAML provider "samlab" (already registered with
+the IdP's metadata) and the role SAMLAdmin. The AWS APIs answer at the root
+URL, so the aws CLI and AWS SDKs work with an endpoint override. The command
+prints the admin access key for IAM calls; it runs until interrupted.`,
+		Example: `  samlab up
+  samlab up --listen 127.0.0.1:9000 --state ./lab --events ./lab/events.jsonl`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runServe(cmd, o) },
+	}
+	o.flags(cmd)
+	return cmd
+}
+
+func newSPCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "sp",
+		Short: "The mock AWS side of SAML federation",
+	}
+	var o serveOptions
+	serve := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve only the mock AWS (IAM and STS over the AWS Query protocol)",
+		Long: `Serve the mock AWS account alone: IAM SAML providers and roles, STS
+AssumeRoleWithSAML and GetCallerIdentity, at the root URL. No provider is
+registered at start: create one with "aws iam create-saml-provider" from your
+own IdP's metadata.`,
+		Example: `  samlab sp serve --state ./aws`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.awsOnly = true
+			return runServe(cmd, o)
+		},
+	}
+	o.flags(serve)
+	cmd.AddCommand(serve)
+	return cmd
+}
+
+func runServe(cmd *cobra.Command, o serveOptions) (err error) {
+	ctx := cmd.Context()
+	level := slog.LevelWarn
+	if o.verbose {
+		level = slog.LevelInfo
+	}
+	logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
+	cfg := scenarios.LabConfig{Keys: certs.GeneratedKeys{}, Logger: logger}
+	if o.fixtureKeys {
+		cfg.Keys = certstest.New()
+	}
+	lab, err := scenarios.NewLab(cfg)
+	if err != nil {
+		return err
+	}
+	var admin scenarios.AdminKey
+	if o.state != "" {
+		store, err := openState(o.state)
+		if err != nil {
+			return err
+		}
+		defer func() { err = errors.Join(err, store.Close()) }()
+		if err := lab.Account.AttachStore(store); err != nil {
+			return err
+		}
+		if admin, err = persistentAdminKey(store); err != nil {
+			return err
+		}
+	} else if admin, err = scenarios.NewAdminKey(nil); err != nil {
+		return err
+	}
+	var warning string
+	if !o.awsOnly {
+		if warning, err = ensureProvider(lab); err != nil {
+			return err
+		}
+	}
+	var events awsapi.EventSink
+	if o.events != "" {
+		f, err := os.OpenFile(o.events, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		if err != nil {
+			return err
+		}
+		defer func() { err = errors.Join(err, f.Close()) }()
+		events = awsapi.NewJSONLines(f)
+	}
+	scfg := scenarios.ServerConfig{Admin: admin, Events: events, Logger: logger}
+	var h http.Handler
+	if o.awsOnly {
+		h, err = lab.AWSHandler(scfg)
+	} else {
+		h, err = lab.Handler(scfg)
+	}
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", o.listen)
+	if err != nil {
+		return err
+	}
+	go followWallClock(ctx, lab.Clock)
+	printBanner(cmd.OutOrStdout(), lab, admin, "http://"+ln.Addr().String(), o, warning)
+	return serveUntilDone(ctx, ln, h, logger)
+}
+
+// followWallClock keeps the lab clock on real time while a lab is served:
+// clients sign requests with their own clocks, and sessions must expire.
+func followWallClock(ctx context.Context, c *scenarios.Clock) {
+	t := time.NewTicker(50 * time.Millisecond)
+	defer t.Stop()
+	for {
+		if d := time.Since(c.Now()); d > 0 {
+			c.Advance(d)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// serveUntilDone serves h on ln until ctx is cancelled, then shuts down
+// gracefully, giving in-flight requests 5 seconds.
+func serveUntilDone(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger) error {
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second, // metadata documents may be megabytes
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	if err := <-done; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func openState(dir string) (*iam.BoltStore, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	return iam.OpenBoltStore(dir)
+}
+
+// persistentAdminKey returns the admin key kept in the state store, creating
+// it on first use, so CLI profiles keep working across restarts.
+func persistentAdminKey(store *iam.BoltStore) (scenarios.AdminKey, error) {
+	var k scenarios.AdminKey
+	raw, err := store.Meta(adminKeyMeta)
+	if err != nil {
+		return k, err
+	}
+	if raw != nil {
+		if err := json.Unmarshal(raw, &k); err != nil {
+			return k, fmt.Errorf("stored admin key: %w", err)
+		}
+		return k, nil
+	}
+	if k, err = scenarios.NewAdminKey(nil); err != nil {
+		return k, err
+	}
+	raw, err = json.Marshal(k)
+	if err != nil {
+		return k, err
+	}
+	return k, store.SetMeta(adminKeyMeta, raw)
+}
+
+// ensureProvider registers the lab's SAML provider when it does not exist
+// yet. When a stored provider's metadata is not the IdP's current metadata
+// (the IdP's key is new at every start), it returns a warning saying how to
+// fix it: the lab then starts in the state of a real certificate rotation.
+func ensureProvider(lab *scenarios.Lab) (string, error) {
+	p, err := lab.Account.SAMLProvider(lab.ProviderARN)
+	if err != nil {
+		return "", lab.RegisterProvider()
+	}
+	md, err := lab.IDP.Metadata()
+	if err != nil {
+		return "", err
+	}
+	if bytes.Equal(md, p.MetadataDocument) {
+		return "", nil
+	}
+	return "the registered SAML provider holds metadata from an earlier run; the IdP has a new signing key, so\n" +
+		"logins fail with \"InvalidIdentityToken: Response signature invalid\" until you update the provider with\n" +
+		"the IdP's metadata (GET /idp/metadata) using aws iam update-saml-provider.", nil
+}
+
+func printBanner(w io.Writer, lab *scenarios.Lab, admin scenarios.AdminKey, base string, o serveOptions, warning string) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "AWS (IAM + STS)\t%s/\n", base)
+	if !o.awsOnly {
+		fmt.Fprintf(tw, "IdP\t%s%s/\n", base, scenarios.IDPPrefix)
+		fmt.Fprintf(tw, "IdP metadata\t%s%s/metadata\n", base, scenarios.IDPPrefix)
+		fmt.Fprintf(tw, "console sign-in (ACS)\t%s%s/saml\n", base, scenarios.SignInPrefix)
+	}
+	fmt.Fprintf(tw, "account\t%s\n", lab.Account.ID())
+	if !o.awsOnly {
+		fmt.Fprintf(tw, "SAML provider\t%s\n", lab.ProviderARN)
+		fmt.Fprintf(tw, "role\t%s\n", lab.RoleARN)
+		fmt.Fprintf(tw, "user\t%s\n", scenarios.DefaultUser)
+	}
+	state := "memory (lost on exit)"
+	if o.state != "" {
+		state = o.state
+	}
+	fmt.Fprintf(tw, "state\t%s\n", state)
+	if o.events != "" {
+		fmt.Fprintf(tw, "events\t%s\n", o.events)
+	}
+	fmt.Fprintf(tw, "admin access key id\t%s\n", admin.AccessKeyID)
+	fmt.Fprintf(tw, "admin secret access key\t%s\n", admin.SecretAccessKey)
+	_ = tw.Flush()
+	fmt.Fprintf(w, `
+Try it:
+  export AWS_ACCESS_KEY_ID=%s
+  export AWS_SECRET_ACCESS_KEY=%s
+  export AWS_REGION=us-east-1
+  aws --endpoint-url %s sts get-caller-identity
+  aws --endpoint-url %s iam list-saml-providers
+`, admin.AccessKeyID, admin.SecretAccessKey, base, base)
+	if warning != "" {
+		fmt.Fprintf(w, "\nwarning: %s\n", warning)
+	}
+	fmt.Fprintln(w, "\nPress Ctrl-C to stop.")
+}
