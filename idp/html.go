@@ -19,7 +19,7 @@ var (
 <h1>Sign in</h1>
 <p>samlab identity provider <code>{{.EntityID}}</code></p>
 {{if .Error}}<p class="error" id="error">{{.Error}}</p>{{end}}
-<form id="login" method="post" action="/login">
+<form id="login" method="post" action="{{.Base}}login">
 <input type="hidden" name="return" value="{{.Return}}">
 <label for="username">Username</label><input type="text" id="username" name="username" value="{{.Username}}" autocomplete="username" autofocus>
 <label for="password">Password</label><input type="password" id="password" name="password" autocomplete="current-password">
@@ -31,11 +31,11 @@ var (
 <p>samlab identity provider <code>{{.EntityID}}</code></p>
 <h2>Applications</h2>
 <ul>
-{{if .User.Roles}}<li><a id="aws" href="/sso/aws">AWS</a> (posts to <code>{{.AWSSignInURL}}</code>)<ul>
+{{if .User.Roles}}<li><a id="aws" href="{{.Base}}sso/aws">AWS</a> (posts to <code>{{.AWSSignInURL}}</code>)<ul>
 {{range .User.Roles}}<li><code>{{.RoleARN}}</code></li>{{end}}</ul></li>{{end}}
-{{range .SPs}}<li><a href="/sso/init?sp={{.}}">{{.}}</a></li>{{end}}
+{{range .SPs}}<li><a href="{{$.Base}}sso/init?sp={{.}}">{{.}}</a></li>{{end}}
 </ul>
-<form method="post" action="/logout"><button type="submit">Sign out</button></form>
+<form method="post" action="{{.Base}}logout"><button type="submit">Sign out</button></form>
 </body></html>`))
 
 	// postPage is the HTTP-POST binding form (SAML Bindings §3.5.4).
@@ -52,7 +52,7 @@ var (
 	errorPage = template.Must(template.New("error").Parse(pageHead + `
 <h1>{{.Status}} {{.StatusText}}</h1>
 <p class="error" id="reason">{{.Reason}}</p>
-<p><a href="/">Back to the IdP</a></p>
+<p><a href="{{.Base}}">Back to the IdP</a></p>
 </body></html>`))
 )
 

@@ -112,19 +112,42 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
 	u, ok := s.currentUser(r)
 	if !ok {
-		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		seeOther(w, base(r)+"login")
 		return
 	}
 	s.render(w, r, http.StatusOK, homePage, map[string]any{
-		"User": u, "EntityID": s.cfg.EntityID, "AWSSignInURL": s.awsACS, "SPs": s.ServiceProviders(),
+		"Base": base(r), "User": u, "EntityID": s.cfg.EntityID, "AWSSignInURL": s.awsACS, "SPs": s.ServiceProviders(),
 	})
 }
 
-// safeReturn accepts only local paths as a post-login destination, so the
-// login form is no open redirect.
+// base returns the relative path from the request's page to the IdP's root
+// ("./" or "../"), so that links and redirects work wherever the IdP is
+// mounted (for example under /idp with http.StripPrefix).
+func base(r *http.Request) string {
+	depth := strings.Count(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	if depth == 0 {
+		return "./"
+	}
+	return strings.Repeat("../", depth)
+}
+
+// seeOther redirects to a URL relative to the current page. http.Redirect
+// would resolve it against the path the handler sees, which lacks the mount
+// prefix; the client resolves it against the URL it asked for.
+func seeOther(w http.ResponseWriter, loc string) {
+	w.Header().Set("Location", loc)
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusSeeOther)
+}
+
+// safeReturn accepts only IdP pages, relative to the IdP's root (such as
+// "sso/aws?RelayState=…"), as a post-login destination, so the login form is
+// no open redirect.
 func safeReturn(ret string) string {
-	if ret == "" || !strings.HasPrefix(ret, "/") || strings.HasPrefix(ret, "//") || strings.HasPrefix(ret, "/\\") {
-		return "/"
+	u, err := url.Parse(ret)
+	if ret == "" || err != nil || u.Scheme != "" || u.Host != "" || u.User != nil ||
+		strings.HasPrefix(ret, "/") || strings.Contains(ret, "\\") || strings.Contains(u.Path, "..") {
+		return ""
 	}
 	return ret
 }
@@ -135,7 +158,7 @@ func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int, ret, username, problem string) {
 	s.render(w, r, status, loginPage, map[string]any{
-		"Return": ret, "Username": username, "Error": problem, "EntityID": s.cfg.EntityID,
+		"Base": base(r), "Return": ret, "Username": username, "Error": problem, "EntityID": s.cfg.EntityID,
 	})
 }
 
@@ -158,7 +181,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.logger.InfoContext(r.Context(), "login", "user", u.Name)
-	http.Redirect(w, r, ret, http.StatusSeeOther)
+	seeOther(w, base(r)+ret)
 }
 
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
@@ -169,7 +192,7 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 	}
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
 		Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
-	s.renderLogin(w, r, http.StatusOK, "/", "", "You are logged out.")
+	s.renderLogin(w, r, http.StatusOK, "", "", "You are logged out.")
 }
 
 // requireLogin returns the logged-in user, or sends the browser to the login
@@ -177,7 +200,8 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 func (s *Server) requireLogin(w http.ResponseWriter, r *http.Request) (User, bool) {
 	u, ok := s.currentUser(r)
 	if !ok {
-		http.Redirect(w, r, "/login?return="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		ret := strings.TrimPrefix(r.URL.RequestURI(), "/")
+		seeOther(w, base(r)+"login?return="+url.QueryEscape(ret))
 	}
 	return u, ok
 }
@@ -233,7 +257,7 @@ func (s *Server) handleSSORedirect(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusBadRequest, err.Error(), nil)
 		return
 	}
-	s.sso(w, r, data, q.Get("RelayState"), r.URL.RequestURI())
+	s.sso(w, r, data, q.Get("RelayState"), strings.TrimPrefix(r.URL.RequestURI(), "/"))
 }
 
 // handleSSOPost is SP-initiated SSO over the HTTP-POST binding (SAML Bindings
@@ -276,7 +300,7 @@ func redirectURL(data []byte, relay string) (string, error) {
 	if relay != "" {
 		q.Set("RelayState", relay)
 	}
-	return "/sso?" + q.Encode(), nil
+	return "sso?" + q.Encode(), nil
 }
 
 func (s *Server) sso(w http.ResponseWriter, r *http.Request, data []byte, relay, ret string) {
@@ -332,6 +356,6 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, status int,
 	}
 	s.logger.InfoContext(r.Context(), "request rejected", attrs...)
 	s.render(w, r, status, errorPage, map[string]any{
-		"Status": status, "StatusText": http.StatusText(status), "Reason": reason,
+		"Base": base(r), "Status": status, "StatusText": http.StatusText(status), "Reason": reason,
 	})
 }

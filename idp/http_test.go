@@ -2,6 +2,7 @@ package idp
 
 import (
 	"bytes"
+	"html"
 	"compress/flate"
 	"encoding/base64"
 	"encoding/xml"
@@ -23,16 +24,30 @@ import (
 // startIDP serves an IdP over TLS on loopback, its BaseURL the server's URL.
 func startIDP(t *testing.T, update func(*Config)) (*Server, *httptest.Server) {
 	t.Helper()
+	return startIDPAt(t, "", update)
+}
+
+// startIDPAt mounts the IdP under prefix (e.g. "/idp") with
+// http.StripPrefix, as a lab serving several components does.
+func startIDPAt(t *testing.T, prefix string, update func(*Config)) (*Server, *httptest.Server) {
+	t.Helper()
 	ts := httptest.NewUnstartedServer(nil)
 	ts.StartTLS()
 	t.Cleanup(ts.Close)
 	s := newTestServer(t, func(c *Config) {
-		c.BaseURL = ts.URL
+		c.BaseURL = ts.URL + prefix
 		if update != nil {
 			update(c)
 		}
 	})
-	ts.Config.Handler = s
+	var h http.Handler = s
+	if prefix != "" {
+		mux := http.NewServeMux()
+		mux.Handle(prefix+"/", http.StripPrefix(prefix, s))
+		mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "outside the IdP", http.StatusTeapot) })
+		h = mux
+	}
+	ts.Config.Handler = h
 	return s, ts
 }
 
@@ -79,20 +94,27 @@ func login(t *testing.T, c *http.Client, ts *httptest.Server, user, password, re
 }
 
 // TestIDPInitiatedAWS logs in over real HTTP with a cookie jar, then follows
-// IdP-initiated SSO to AWS and checks the auto-submitting form.
+// IdP-initiated SSO to AWS and checks the auto-submitting form. The IdP is
+// mounted under /idp, so every link and redirect must stay inside it.
 func TestIDPInitiatedAWS(t *testing.T) {
 	t.Parallel()
 	const acs = "http://127.0.0.1:1/saml"
-	s, ts := startIDP(t, func(c *Config) { c.AWSSignInURL = acs })
+	s, ts := startIDPAt(t, "/idp", func(c *Config) { c.AWSSignInURL = acs })
 	c := browser(t, ts)
+	idpURL := ts.URL + "/idp"
 
 	// Not logged in: SSO sends the browser to the login form.
-	resp, body := do(t, c, http.MethodGet, ts.URL+"/sso/aws?RelayState=https://console.aws.amazon.com/s3", nil)
+	resp, body := do(t, c, http.MethodGet, idpURL+"/sso/aws?RelayState=https://console.aws.amazon.com/s3", nil)
 	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `name="password"`) {
 		t.Fatalf("GET /sso/aws before login = %d, want the login form:\n%s", resp.StatusCode, body)
 	}
+	m := returnRE.FindSubmatch(body)
+	if m == nil {
+		t.Fatalf("login form has no return field:\n%s", body)
+	}
 	// The login form carries the way back; logging in lands on the SSO form.
-	resp, body = login(t, c, ts, "alice", "samlab", "/sso/aws?RelayState="+url.QueryEscape("https://console.aws.amazon.com/s3"))
+	resp, body = do(t, c, http.MethodPost, resp.Request.URL.ResolveReference(&url.URL{Path: "login"}).String(),
+		url.Values{"username": {"alice"}, "password": {"samlab"}, "return": {html.UnescapeString(string(m[1]))}})
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("login = %d:\n%s", resp.StatusCode, body)
 	}
@@ -131,8 +153,8 @@ func TestIDPInitiatedAWS(t *testing.T) {
 	}
 
 	// Logged out, SSO needs a login again.
-	do(t, c, http.MethodPost, ts.URL+"/logout", url.Values{})
-	resp, body = do(t, c, http.MethodGet, ts.URL+"/sso/aws", nil)
+	do(t, c, http.MethodPost, idpURL+"/logout", url.Values{})
+	resp, body = do(t, c, http.MethodGet, idpURL+"/sso/aws", nil)
 	if _, _, err := ParsePostForm(body); err == nil || resp.StatusCode != http.StatusOK {
 		t.Errorf("after logout /sso/aws gave a SAML form (status %d)", resp.StatusCode)
 	}
