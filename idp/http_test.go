@@ -2,10 +2,10 @@ package idp
 
 import (
 	"bytes"
-	"html"
 	"compress/flate"
 	"encoding/base64"
 	"encoding/xml"
+	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
