@@ -32,6 +32,21 @@ fmt-check:
 test: deps fmt-check vet
 	$(GO) test -race -count=1 -timeout 20m $(PKGS)
 
+# fuzz runs each fuzz target for FUZZTIME (package:target pairs below).
+FUZZTIME ?= 10s
+FUZZ_TARGETS := \
+	./sp/sts:FuzzParseXML \
+	./scenarios:FuzzAssumeRoleWithSAML \
+	./metadata:FuzzParse \
+	./scenarios:FuzzParse
+
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "== $$pkg $$name ($(FUZZTIME))"; \
+		$(GO) test $$pkg -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME); \
+	done
+
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 

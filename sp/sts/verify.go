@@ -512,6 +512,7 @@ func parseXML(raw []byte) (*etree.Document, error) {
 	if len(raw) > maxXMLBytes {
 		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrXMLLimit, len(raw), maxXMLBytes)
 	}
+	raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf")) // a UTF-8 byte order mark
 	if err := checkMarkup(raw); err != nil {
 		return nil, err
 	}
