@@ -36,7 +36,7 @@ type awsLab struct {
 	events *awsapi.EventLog
 }
 
-func newAWSLab(t *testing.T, adjust func(*scenarios.ServerConfig)) *awsLab {
+func newAWSLab(t testing.TB, adjust func(*scenarios.ServerConfig)) *awsLab {
 	t.Helper()
 	lab, err := scenarios.NewLab(labConfig())
 	if err != nil {
@@ -76,7 +76,7 @@ func (l *awsLab) adminCreds() aws.CredentialsProvider {
 	return credentials.NewStaticCredentialsProvider(l.admin.AccessKeyID, l.admin.SecretAccessKey, "")
 }
 
-func (l *awsLab) metadata(t *testing.T) string {
+func (l *awsLab) metadata(t testing.TB) string {
 	t.Helper()
 	md, err := l.lab.IDP.Metadata()
 	if err != nil {
@@ -85,7 +85,7 @@ func (l *awsLab) metadata(t *testing.T) string {
 	return string(md)
 }
 
-func (l *awsLab) samlResponse(t *testing.T, u idp.User) string {
+func (l *awsLab) samlResponse(t testing.TB, u idp.User) string {
 	t.Helper()
 	resp, err := l.lab.IDP.AWSResponse(u, idp.ResponseOptions{})
 	if err != nil {
