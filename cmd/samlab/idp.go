@@ -388,10 +388,10 @@ func writeKeyDir(dir string, ring *idp.Keyring) error {
 type assertOptions struct {
 	idpOptions
 	user, role, sign, sigMethod, digest, nameID string
-	recipient, audience, fault, encryptCert      string
-	cipher                                       string
-	lifetime                                     time.Duration
-	asXML                                        bool
+	recipient, audience, fault, encryptCert     string
+	cipher                                      string
+	lifetime                                    time.Duration
+	asXML                                       bool
 }
 
 func newIDPAssertCommand() *cobra.Command {
