@@ -32,19 +32,23 @@ fmt-check:
 test: deps fmt-check vet
 	$(GO) test -race -count=1 -timeout 20m $(PKGS)
 
-# fuzz runs each fuzz target for FUZZTIME (package:target pairs below).
+# fuzz runs each fuzz target for FUZZTIME (package:target pairs below);
+# minimizing each new input is capped at FUZZMINIMIZETIME.
 FUZZTIME ?= 10s
+FUZZMINIMIZETIME ?= 5s
 FUZZ_TARGETS := \
 	./sp/sts:FuzzParseXML \
 	./scenarios:FuzzAssumeRoleWithSAML \
 	./metadata:FuzzParse \
-	./scenarios:FuzzParse
+	./scenarios:FuzzParse \
+	./sp/awsapi:FuzzQueryDecode \
+	./sp/awsapi:FuzzRouter
 
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \
 		echo "== $$pkg $$name ($(FUZZTIME))"; \
-		$(GO) test $$pkg -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME); \
+		$(GO) test $$pkg -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME); \
 	done
 
 bench:
