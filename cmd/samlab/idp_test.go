@@ -1,0 +1,258 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/beevik/etree"
+	dsig "github.com/russellhaering/goxmldsig"
+
+	"github.com/samlab-dev/samlab/certs/certstest"
+	"github.com/samlab-dev/samlab/idp"
+	"github.com/samlab-dev/samlab/metadata"
+	"github.com/samlab-dev/samlab/scenarios"
+)
+
+// runIn runs the root command with standard input and returns standard
+// output and standard error separately.
+func runIn(t *testing.T, stdin string, args ...string) (string, string, error) {
+	t.Helper()
+	cmd := NewRootCommand()
+	var out, errOut bytes.Buffer
+	cmd.SetIn(strings.NewReader(stdin))
+	cmd.SetOut(&out)
+	cmd.SetErr(&errOut)
+	cmd.SetArgs(args)
+	err := cmd.ExecuteContext(t.Context())
+	return out.String(), errOut.String(), err
+}
+
+func TestIDPUsersFileErrors(t *testing.T) {
+	t.Parallel()
+	f := filepath.Join(t.TempDir(), "users.yaml")
+	if err := os.WriteFile(f, []byte("version: 1\nusers:\n  alice:\n    groups: [admins]\n    colour: blue\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := runIn(t, "", "idp", "users", "--users", f)
+	var fe *idp.UsersFileError
+	if !errors.As(err, &fe) || fe.File != f || fe.Line != 5 {
+		t.Fatalf("idp users on a broken file = %v, want %s:5: …", err, f)
+	}
+	if !strings.HasPrefix(err.Error(), f+":5: ") {
+		t.Errorf("error %q does not start with FILE:LINE:", err)
+	}
+	out, _, err := runIn(t, "", "idp", "users", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var users []idp.User
+	if err := json.Unmarshal([]byte(out), &users); err != nil || len(users) != 2 || users[0].Name != "alice" {
+		t.Errorf("idp users --json = %v, %s", err, out)
+	}
+}
+
+func exportedCerts(t *testing.T, dir string) *metadata.EntityDescriptor {
+	t.Helper()
+	out, _, err := runIn(t, "", "metadata", "export", "--keys", dir)
+	if err != nil {
+		t.Fatalf("metadata export: %v", err)
+	}
+	ed, err := metadata.Parse([]byte(out))
+	if err != nil {
+		t.Fatalf("metadata.Parse: %v\n%s", err, out)
+	}
+	return ed
+}
+
+// assertionVerifies checks the Assertion signature of a base64 response
+// against the metadata's certificates.
+func assertionVerifies(t *testing.T, b64 string, ed *metadata.EntityDescriptor) bool {
+	t.Helper()
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(b64))
+	if err != nil {
+		t.Fatalf("output is not base64: %v", err)
+	}
+	doc := etree.NewDocument()
+	if err := doc.ReadFromBytes(raw); err != nil {
+		t.Fatal(err)
+	}
+	a := doc.Root().FindElement("./Assertion")
+	if a == nil {
+		t.Fatalf("no Assertion in %s", raw)
+	}
+	ctx := dsig.NewDefaultValidationContext(&dsig.MemoryX509CertificateStore{Roots: ed.SigningCerts})
+	_, err = ctx.Validate(a)
+	return err == nil
+}
+
+// TestIDPRotateAcrossInvocations drives a rollover through a key directory
+// with separate command runs, checking the exported metadata and which key
+// signs at each step.
+func TestIDPRotateAcrossInvocations(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "keys")
+	if _, _, err := runIn(t, "", "idp", "rotate", "--keys", dir); err != nil {
+		t.Fatalf("first rotate: %v", err)
+	}
+	before := exportedCerts(t, dir)
+	if len(before.SigningCerts) != 1 {
+		t.Fatalf("new key directory publishes %d certs", len(before.SigningCerts))
+	}
+	resp, _, err := runIn(t, "", "idp", "assert", "--user", "alice", "--keys", dir)
+	if err != nil || !assertionVerifies(t, resp, before) {
+		t.Fatalf("assert with the first key: %v", err)
+	}
+
+	if _, _, err := runIn(t, "", "idp", "rotate", "--keys", dir, "--rollover"); err != nil {
+		t.Fatal(err)
+	}
+	during := exportedCerts(t, dir)
+	if len(during.SigningCerts) != 2 || !during.SigningCerts[0].Equal(before.SigningCerts[0]) {
+		t.Fatalf("during rollover: %d certs, want the old one then the new one", len(during.SigningCerts))
+	}
+	// Still signing with the old key: a provider holding only it accepts.
+	if resp, _, _ := runIn(t, "", "idp", "assert", "--user", "alice", "--keys", dir); !assertionVerifies(t, resp, before) {
+		t.Error("staging a rollover changed the signing key")
+	}
+
+	if _, _, err := runIn(t, "", "idp", "rotate", "--keys", dir); err != nil {
+		t.Fatal(err)
+	}
+	after := exportedCerts(t, dir)
+	if len(after.SigningCerts) != 1 || !after.SigningCerts[0].Equal(during.SigningCerts[1]) {
+		t.Fatal("after the switch the metadata does not publish exactly the staged key")
+	}
+	resp, _, _ = runIn(t, "", "idp", "assert", "--user", "alice", "--keys", dir)
+	if assertionVerifies(t, resp, before) || !assertionVerifies(t, resp, during) {
+		t.Error("after the switch: want a signature only the rollover metadata verifies")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "previous-1.key")); err != nil {
+		t.Errorf("retired key not kept: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "next.key")); !os.IsNotExist(err) {
+		t.Errorf("next.key still present after the switch: %v", err)
+	}
+	// stale-key signs with previous-1: refused by the current metadata.
+	resp, _, err = runIn(t, "", "idp", "assert", "--user", "alice", "--keys", dir, "--fault", "stale-key")
+	if err != nil || assertionVerifies(t, resp, after) || !assertionVerifies(t, resp, before) {
+		t.Errorf("stale-key: err %v; want a signature by the retired key", err)
+	}
+}
+
+func TestIDPAssertErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown user", []string{"--user", "mallory"}, "unknown user"},
+		{"role not mapped", []string{"--user", "alice", "--role", "arn:aws:iam::123456789012:role/Other"}, "not mapped"},
+		{"unknown fault", []string{"--user", "alice", "--fault", "nope"}, "unknown fault"},
+		{"bad sign", []string{"--user", "alice", "--sign", "everything"}, "--sign"},
+		{"missing key dir", []string{"--user", "alice", "--keys", "/nonexistent/keys"}, "key directory"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, _, err := runIn(t, "", append([]string{"idp", "assert", "--fixture-keys"}, tt.args...)...)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("idp assert %v = %v, want an error about %q", tt.args, err, tt.want)
+			}
+		})
+	}
+}
+
+// startLab serves a demo lab (IdP under /idp, IAM and STS at /) on loopback.
+func startLab(t *testing.T) *httptest.Server {
+	t.Helper()
+	lab, err := scenarios.NewLab(scenarios.LabConfig{Keys: certstest.New()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := lab.RegisterProvider(); err != nil {
+		t.Fatal(err)
+	}
+	admin, err := scenarios.NewAdminKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := lab.Handler(scenarios.ServerConfig{Admin: admin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(h)
+	t.Cleanup(ts.Close)
+	return ts
+}
+
+// TestLoginEndToEnd runs samlab login against a lab over real HTTP: IdP
+// login with a cookie jar, IdP-initiated SSO, AssumeRoleWithSAML through the
+// AWS SDK, then uses the credentials for a SigV4-signed GetCallerIdentity.
+func TestLoginEndToEnd(t *testing.T) {
+	t.Parallel()
+	ts := startLab(t)
+	common := []string{"login", "--idp-url", ts.URL + "/idp", "--endpoint-url", ts.URL, "--password-stdin"}
+
+	out, _, err := runIn(t, "samlab\n", append(common, "--username", "alice", "--format", "credential-process")...)
+	if err != nil {
+		t.Fatalf("login: %v", err)
+	}
+	var cp struct {
+		Version                                   int
+		AccessKeyID                               string `json:"AccessKeyId"`
+		SecretAccessKey, SessionToken, Expiration string
+	}
+	if err := json.Unmarshal([]byte(out), &cp); err != nil || cp.Version != 1 || !strings.HasPrefix(cp.AccessKeyID, "ASIA") || cp.Expiration == "" {
+		t.Fatalf("credential-process output %q: %v", out, err)
+	}
+	client := sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: aws.String(ts.URL),
+		Credentials: credentials.NewStaticCredentialsProvider(cp.AccessKeyID, cp.SecretAccessKey, cp.SessionToken)})
+	id, err := client.GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
+	if err != nil {
+		t.Fatalf("GetCallerIdentity with the login's credentials: %v", err)
+	}
+	if got, want := aws.ToString(id.Arn), "arn:aws:sts::123456789012:assumed-role/SAMLAdmin/alice"; got != want {
+		t.Errorf("caller = %q, want %q", got, want)
+	}
+
+	// bob has two roles: the prompt picks the first; env output.
+	out, prompt, err := runIn(t, "samlab\n1\n", append(common, "--username", "bob")...)
+	if err != nil {
+		t.Fatalf("login bob: %v\n%s", err, prompt)
+	}
+	if !strings.Contains(prompt, "[2] arn:aws:iam::123456789012:role/SAMLReadOnly") ||
+		!strings.Contains(out, "export AWS_SESSION_TOKEN=") || !strings.Contains(out, "assumed-role/SAMLAdmin/bob") {
+		t.Errorf("bob's login: prompt %q, output %q", prompt, out)
+	}
+
+	errTests := []struct {
+		name, stdin string
+		args        []string
+		want        string
+	}{
+		{"wrong password", "nope\n", []string{"--username", "alice"}, "Invalid username or password"},
+		{"role not granted", "samlab\n", []string{"--username", "alice", "--role", "arn:aws:iam::123456789012:role/Other"}, "not in the SAMLResponse"},
+		{"no role chosen", "samlab\n\n", []string{"--username", "bob"}, "no role chosen"},
+		{"bad format", "samlab\n", []string{"--username", "alice", "--format", "yaml"}, "--format"},
+	}
+	for _, tt := range errTests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := runIn(t, tt.stdin, append(common, tt.args...)...)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("login %v = %v, want an error about %q", tt.args, err, tt.want)
+			}
+		})
+	}
+}
