@@ -454,3 +454,68 @@ func TestQueryProtocolBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestPresignedGetCallerIdentity checks query-string SigV4, as tools such as
+// aws-iam-authenticator use it: the SDK presigns GetCallerIdentity, and a
+// plain GET of the URL must authenticate until X-Amz-Expires has passed.
+func TestPresignedGetCallerIdentity(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	l := newAWSLab(t, nil)
+	if err := l.lab.RegisterProvider(); err != nil {
+		t.Fatal(err)
+	}
+	out, err := l.stsClient(aws.AnonymousCredentials{}).AssumeRoleWithSAML(ctx, &stssdk.AssumeRoleWithSAMLInput{
+		RoleArn: aws.String(l.lab.RoleARN), PrincipalArn: aws.String(l.lab.ProviderARN),
+		SAMLAssertion: aws.String(l.samlResponse(t, l.lab.Users[scenarios.DefaultUser]))})
+	if err != nil {
+		t.Fatalf("AssumeRoleWithSAML: %v", err)
+	}
+	c := out.Credentials
+	session := credentials.NewStaticCredentialsProvider(aws.ToString(c.AccessKeyId), aws.ToString(c.SecretAccessKey), aws.ToString(c.SessionToken))
+	get := func(creds aws.CredentialsProvider) (int, string) {
+		t.Helper()
+		p, err := stssdk.NewPresignClient(l.stsClient(creds)).PresignGetCallerIdentity(ctx, &stssdk.GetCallerIdentityInput{})
+		if err != nil {
+			t.Fatalf("PresignGetCallerIdentity: %v", err)
+		}
+		req, err := http.NewRequestWithContext(ctx, p.Method, p.URL, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range p.SignedHeader {
+			if !strings.EqualFold(k, "Host") {
+				req.Header[k] = v
+			}
+		}
+		resp, err := l.srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	if status, body := get(session); status != http.StatusOK || !strings.Contains(body, "<Arn>"+aws.ToString(out.AssumedRoleUser.Arn)+"</Arn>") {
+		t.Errorf("presigned GetCallerIdentity = %d\n%s\nwant 200 with the session ARN", status, body)
+	}
+	if status, body := get(credentials.NewStaticCredentialsProvider(l.admin.AccessKeyID, "wrong", "")); status != http.StatusForbidden ||
+		!strings.Contains(body, "<Code>SignatureDoesNotMatch</Code>") {
+		t.Errorf("presigned with a wrong secret = %d\n%s\nwant 403 SignatureDoesNotMatch", status, body)
+	}
+	// A URL presigned now, used after its 15-minute expiry.
+	p, err := stssdk.NewPresignClient(l.stsClient(l.adminCreds())).PresignGetCallerIdentity(ctx, &stssdk.GetCallerIdentityInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.lab.Clock.Advance(16 * time.Minute)
+	resp, err := l.srv.Client().Get(p.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "<Code>RequestExpired</Code>") {
+		t.Errorf("expired presigned URL = %d\n%s\nwant 400 RequestExpired", resp.StatusCode, body)
+	}
+}

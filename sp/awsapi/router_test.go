@@ -370,3 +370,42 @@ func FuzzRouter(f *testing.F) {
 		}
 	})
 }
+
+func TestRouterPresignedURL(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t, 0)
+	now := s.clock.Now()
+	presign := func(secret string) string {
+		t.Helper()
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet,
+			s.srv.URL+"/?Action=Signed&Version="+testVersion+"&X-Amz-Expires=60", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		uri, _, err := v4.NewSigner().PresignHTTP(t.Context(), aws.Credentials{AccessKeyID: testKeyID, SecretAccessKey: secret},
+			req, hex.EncodeToString(sha256.New().Sum(nil)), s.svc.Name, "us-east-1", now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return uri
+	}
+	get := func(uri string) reply {
+		t.Helper()
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, uri, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.do(t, req)
+	}
+	good := presign(testSecret)
+	if r := get(good); r.errCode != "" || r.result.Caller != "arn:test:user" {
+		t.Errorf("presigned URL: %s %s, want success as arn:test:user", r.errCode, r.body)
+	}
+	if r := get(presign("wrong")); r.errCode != "SignatureDoesNotMatch" {
+		t.Errorf("presigned with a wrong secret: %q, want SignatureDoesNotMatch", r.errCode)
+	}
+	s.clock.Set(now.Add(61 * time.Second))
+	if r := get(good); r.errCode != "RequestExpired" {
+		t.Errorf("presigned URL after X-Amz-Expires: %q, want RequestExpired", r.errCode)
+	}
+}

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -111,6 +113,59 @@ func parseAuthorization(h string) (*sigV4Auth, *Error) {
 		signedHeaders: strings.Split(fields["SignedHeaders"], ";"), signature: fields["Signature"]}, nil
 }
 
+// parsePresigned reads a query-string (presigned URL) signature: the form
+// tools such as aws-iam-authenticator use for GetCallerIdentity tokens.
+func parsePresigned(q url.Values) (*sigV4Auth, *Error) {
+	if alg := q.Get("X-Amz-Algorithm"); alg != "AWS4-HMAC-SHA256" {
+		return nil, Errorf(CodeIncompleteSignature, http.StatusBadRequest, "Unsupported AWS 'algorithm': '%s'", alg)
+	}
+	var missing []string
+	for _, k := range []string{"X-Amz-Credential", "X-Amz-Signature", "X-Amz-SignedHeaders", "X-Amz-Date"} {
+		if q.Get(k) == "" {
+			missing = append(missing, fmt.Sprintf("AWS query-string parameters must include '%s'.", k))
+		}
+	}
+	if len(missing) > 0 {
+		return nil, Errorf(CodeIncompleteSignature, http.StatusBadRequest, "%s Re-examine the query-string parameters.", strings.Join(missing, " "))
+	}
+	scope := strings.Split(q.Get("X-Amz-Credential"), "/")
+	if len(scope) != 5 || scope[4] != "aws4_request" || scope[0] == "" {
+		return nil, Errorf(CodeIncompleteSignature, http.StatusBadRequest, "Credential should be scoped to a valid region. ")
+	}
+	return &sigV4Auth{accessKeyID: scope[0], date: scope[1], region: scope[2], service: scope[3],
+		signedHeaders: strings.Split(q.Get("X-Amz-SignedHeaders"), ";"), signature: q.Get("X-Amz-Signature")}, nil
+}
+
+// maxPresignExpires is SigV4's limit on X-Amz-Expires (7 days).
+const maxPresignExpires = 7 * 24 * 3600
+
+// checkPresignExpiry enforces X-Amz-Expires of a presigned URL (what AWS
+// answers for an expired one is unverified for STS; RequestExpired is the
+// common-errors code for it).
+//
+// Without X-Amz-Expires (the Go SDK's STS presign client sends none) the URL
+// is valid within MaxSignatureSkew of its date, like a header signature.
+func checkPresignExpiry(q url.Values, signed, now time.Time) *Error {
+	if !q.Has("X-Amz-Expires") {
+		if now.After(signed.Add(MaxSignatureSkew)) {
+			return Errorf(CodeRequestExpired, http.StatusBadRequest, "Request has expired.")
+		}
+		return checkSkew(signed, now)
+	}
+	exp, err := strconv.Atoi(q.Get("X-Amz-Expires"))
+	if err != nil || exp < 0 || exp > maxPresignExpires {
+		return Errorf(CodeIncompleteSignature, http.StatusBadRequest,
+			"X-Amz-Expires must be an integer between 0 and %d. Re-examine the query-string parameters.", maxPresignExpires)
+	}
+	if now.After(signed.Add(time.Duration(exp) * time.Second)) {
+		return Errorf(CodeRequestExpired, http.StatusBadRequest, "Request has expired.")
+	}
+	if signed.After(now.Add(MaxSignatureSkew)) {
+		return checkSkew(signed, now)
+	}
+	return nil
+}
+
 // verifier checks SigV4 signatures by re-signing the received request with
 // the candidate secret using the AWS SDK's own signer, then comparing.
 type verifier struct {
@@ -124,10 +179,18 @@ type verifier struct {
 // matching, credentials unexpired.
 func (v *verifier) verify(ctx context.Context, r *http.Request, body []byte, svc Service, now time.Time) (Caller, *Error) {
 	h := r.Header.Get("Authorization")
-	if h == "" {
+	q := r.URL.Query()
+	presigned := h == "" && q.Get("X-Amz-Algorithm") != ""
+	var a *sigV4Auth
+	var aerr *Error
+	switch {
+	case presigned:
+		a, aerr = parsePresigned(q)
+	case h == "":
 		return Caller{}, errUnsigned
+	default:
+		a, aerr = parseAuthorization(h)
 	}
-	a, aerr := parseAuthorization(h)
 	if aerr != nil {
 		return Caller{}, aerr
 	}
@@ -136,6 +199,9 @@ func (v *verifier) verify(ctx context.Context, r *http.Request, body []byte, svc
 			"Credential should be scoped to correct service: '%s'. ", svc.Name)
 	}
 	dateHdr := r.Header.Get("X-Amz-Date")
+	if presigned {
+		dateHdr = q.Get("X-Amz-Date")
+	}
 	if dateHdr == "" {
 		return Caller{}, Errorf(CodeIncompleteSignature, http.StatusBadRequest,
 			"Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=AWS4-HMAC-SHA256")
@@ -145,7 +211,11 @@ func (v *verifier) verify(ctx context.Context, r *http.Request, body []byte, svc
 		return Caller{}, &Error{Code: CodeIncompleteSignature, Status: http.StatusBadRequest, Err: err,
 			Message: fmt.Sprintf("Date must be in ISO-8601 'basic format'. Got '%s'. See http://en.wikipedia.org/wiki/ISO_8601", dateHdr)}
 	}
-	if e := checkSkew(signed, now); e != nil {
+	if presigned {
+		if e := checkPresignExpiry(q, signed, now); e != nil {
+			return Caller{}, e
+		}
+	} else if e := checkSkew(signed, now); e != nil {
 		return Caller{}, e
 	}
 	cred, ok := v.creds(ctx, a.accessKeyID)
@@ -153,13 +223,17 @@ func (v *verifier) verify(ctx context.Context, r *http.Request, body []byte, svc
 		return Caller{}, &Error{Code: CodeInvalidClientTokenID, Status: http.StatusForbidden, Message: msgInvalidToken,
 			Err: fmt.Errorf("unknown access key id %s", a.accessKeyID)}
 	}
-	if token := r.Header.Get("X-Amz-Security-Token"); token != "" || cred.SessionToken != "" {
+	token := r.Header.Get("X-Amz-Security-Token")
+	if presigned {
+		token = q.Get("X-Amz-Security-Token")
+	}
+	if token != "" || cred.SessionToken != "" {
 		if subtle.ConstantTimeCompare([]byte(token), []byte(cred.SessionToken)) != 1 {
 			return Caller{}, &Error{Code: CodeInvalidClientTokenID, Status: http.StatusForbidden, Message: msgInvalidToken,
 				Err: fmt.Errorf("session token does not belong to access key %s", a.accessKeyID)}
 		}
 	}
-	want, err := v.expectedSignature(ctx, r, body, a, cred, signed)
+	want, err := v.expectedSignature(ctx, r, body, a, cred, signed, presigned)
 	if err != nil {
 		return Caller{}, &Error{Code: CodeSignatureDoesNotMatch, Status: http.StatusForbidden, Message: msgSignatureMismatch, Err: err}
 	}
@@ -194,8 +268,13 @@ func checkSkew(signed, now time.Time) *Error {
 // expectedSignature signs a copy of r carrying exactly the headers the client
 // signed, with cred's secret, and returns the resulting signature.
 func (v *verifier) expectedSignature(ctx context.Context, r *http.Request, body []byte, a *sigV4Auth,
-	cred Credential, signed time.Time) (string, error) {
+	cred Credential, signed time.Time, presigned bool) (string, error) {
 	u := *r.URL
+	if presigned {
+		q := u.Query()
+		q.Del("X-Amz-Signature")
+		u.RawQuery = q.Encode()
+	}
 	u.Scheme = "http"
 	if r.TLS != nil {
 		u.Scheme = "https"
@@ -219,6 +298,17 @@ func (v *verifier) expectedSignature(ctx context.Context, r *http.Request, body 
 	}
 	sum := sha256.Sum256(body)
 	creds := aws.Credentials{AccessKeyID: cred.AccessKeyID, SecretAccessKey: cred.SecretAccessKey, SessionToken: cred.SessionToken}
+	if presigned {
+		uri, _, err := v.signer.PresignHTTP(ctx, creds, c, hex.EncodeToString(sum[:]), a.service, a.region, signed)
+		if err != nil {
+			return "", fmt.Errorf("presign: %w", err)
+		}
+		pu, err := url.Parse(uri)
+		if err != nil {
+			return "", fmt.Errorf("presigned URI: %w", err)
+		}
+		return pu.Query().Get("X-Amz-Signature"), nil
+	}
 	if err := v.signer.SignHTTP(ctx, creds, c, hex.EncodeToString(sum[:]), a.service, a.region, signed); err != nil {
 		return "", fmt.Errorf("sign: %w", err)
 	}
