@@ -2,6 +2,7 @@ package idp
 
 import (
 	"errors"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -135,4 +136,29 @@ func unjoin(err error) []error {
 		return j.Unwrap()
 	}
 	return []error{err}
+}
+
+// TestUsersDocExample keeps the example of docs/users.md loadable.
+func TestUsersDocExample(t *testing.T) {
+	t.Parallel()
+	doc, err := os.ReadFile("../docs/users.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(doc), "```yaml\n")
+	example, _, ok2 := strings.Cut(rest, "```")
+	if !ok || !ok2 {
+		t.Fatal("docs/users.md has no yaml example")
+	}
+	d, err := LoadUsers("docs/users.md", []byte(example))
+	if err != nil {
+		t.Fatalf("the documented example does not load: %v", err)
+	}
+	alice, _ := d.User("alice")
+	if alice.SessionDuration != 7200 || alice.PrincipalTags["department"] != "platform" || len(alice.Roles) != 1 {
+		t.Errorf("documented merge rules not followed: %+v", alice)
+	}
+	if _, err := d.Authenticate("alice", "samlab"); err != nil {
+		t.Errorf("documented password: %v", err)
+	}
 }
