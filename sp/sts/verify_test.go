@@ -10,6 +10,7 @@ import (
 
 	"github.com/beevik/etree"
 	dsig "github.com/russellhaering/goxmldsig"
+	"github.com/russellhaering/goxmldsig/etreeutils"
 
 	"github.com/samlab-dev/samlab/certs"
 	"github.com/samlab-dev/samlab/certs/certstest"
@@ -81,6 +82,52 @@ func TestVerifiedAssertionReadsTheSignedElement(t *testing.T) {
 	}
 	if childNS(a, nsDSig, "Signature") != nil {
 		t.Error("verified element still carries its Signature; want the digested bytes")
+	}
+}
+
+// TestVerifiedAssertionInheritsNamespaces checks detach: an Assertion that
+// uses the saml prefix declared only on the Response, and was signed in that
+// context (as IdPs that declare namespaces once at the top do), verifies.
+func TestVerifiedAssertionInheritsNamespaces(t *testing.T) {
+	t.Parallel()
+	kp := testKey(t)
+	doc := etree.NewDocument()
+	tmpl := strings.Replace(fmt.Sprintf(testResponse, ""), `<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"`, `<saml:Assertion`, 1)
+	if err := doc.ReadFromString(tmpl); err != nil {
+		t.Fatalf("parse template: %v", err)
+	}
+	a := doc.Root().SelectElement("Assertion")
+	if a.SelectAttr("xmlns:saml") != nil {
+		t.Fatal("template still declares saml on the Assertion")
+	}
+	ctx, err := etreeutils.NSBuildParentContext(a)
+	if err != nil {
+		t.Fatalf("namespace context: %v", err)
+	}
+	detached, err := etreeutils.NSDetatch(ctx, a)
+	if err != nil {
+		t.Fatalf("detach: %v", err)
+	}
+	sctx, err := dsig.NewSigningContext(kp.Key, [][]byte{kp.Cert.Raw})
+	if err != nil {
+		t.Fatalf("signing context: %v", err)
+	}
+	sctx.Canonicalizer = dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList("")
+	sig, err := sctx.ConstructSignature(detached, true)
+	if err != nil {
+		t.Fatalf("sign: %v", err)
+	}
+	a.InsertChildAt(a.SelectElement("Issuer").Index()+1, sig)
+	raw, err := doc.WriteToBytes()
+	if err != nil {
+		t.Fatalf("serialize: %v", err)
+	}
+	parsed, err := parseXML(raw)
+	if err != nil {
+		t.Fatalf("parseXML: %v", err)
+	}
+	if _, err := verifiedAssertion(parsed, []*x509.Certificate{kp.Cert}, time.Now(), DefaultBehavior()); err != nil {
+		t.Fatalf("verifiedAssertion: %v", err)
 	}
 }
 
