@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -519,3 +520,66 @@ func TestPresignedGetCallerIdentity(t *testing.T) {
 		t.Errorf("expired presigned URL = %d\n%s\nwant 400 RequestExpired", resp.StatusCode, body)
 	}
 }
+
+// TestAssumeRoleWithSAMLWireShape checks the raw response against the shape
+// of a captured real STS response (shared/spec §1.1): namespace, envelope,
+// and the result's members in AWS's order.
+func TestAssumeRoleWithSAMLWireShape(t *testing.T) {
+	t.Parallel()
+	l := newAWSLab(t, nil)
+	if err := l.lab.RegisterProvider(); err != nil {
+		t.Fatal(err)
+	}
+	form := url.Values{"Action": {"AssumeRoleWithSAML"}, "Version": {"2011-06-15"}, "RoleArn": {l.lab.RoleARN},
+		"PrincipalArn": {l.lab.ProviderARN}, "SAMLAssertion": {l.samlResponse(t, l.lab.Users[scenarios.DefaultUser])}}
+	resp, err := l.srv.Client().PostForm(l.srv.URL+"/", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/xml" {
+		t.Fatalf("status %d, Content-Type %q\n%s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
+	// Element paths in document order, namespaces included on the root.
+	var paths []string
+	var stack []string
+	dec := xml.NewDecoder(strings.NewReader(string(body)))
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("response XML: %v\n%s", err, body)
+		}
+		switch el := tok.(type) {
+		case xml.StartElement:
+			name := el.Name.Local
+			if len(stack) == 0 {
+				name = el.Name.Space + " " + name
+			}
+			stack = append(stack, el.Name.Local)
+			paths = append(paths, strings.Join(append(stack[:len(stack)-1:len(stack)-1], name), "/"))
+		case xml.EndElement:
+			stack = stack[:len(stack)-1]
+		}
+	}
+	r, res := "AssumeRoleWithSAMLResponse", "AssumeRoleWithSAMLResponse/AssumeRoleWithSAMLResult"
+	want := []string{
+		"https://sts.amazonaws.com/doc/2011-06-15/ " + r,
+		res, res + "/Audience", res + "/AssumedRoleUser", res + "/AssumedRoleUser/Arn", res + "/AssumedRoleUser/AssumedRoleId",
+		res + "/Credentials", res + "/Credentials/AccessKeyId", res + "/Credentials/SecretAccessKey",
+		res + "/Credentials/SessionToken", res + "/Credentials/Expiration",
+		res + "/Subject", res + "/NameQualifier", res + "/SubjectType", res + "/Issuer",
+		r + "/ResponseMetadata", r + "/ResponseMetadata/RequestId",
+	}
+	if strings.Join(paths, "\n") != strings.Join(want, "\n") {
+		t.Errorf("elements:\n%s\nwant:\n%s", strings.Join(paths, "\n"), strings.Join(want, "\n"))
+	}
+	if !regexpMatch(`<Expiration>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ</Expiration>`, string(body)) {
+		t.Errorf("Expiration is not ISO 8601 UTC seconds:\n%s", body)
+	}
+}
+
+func regexpMatch(pattern, s string) bool { return regexp.MustCompile(pattern).MatchString(s) }
