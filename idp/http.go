@@ -102,7 +102,7 @@ func (s *Server) currentUser(r *http.Request) (User, bool) {
 func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 	md, err := s.Metadata()
 	if err != nil {
-		s.renderError(w, r, http.StatusServiceUnavailable, "The IdP cannot build its metadata.", err)
+		s.renderError(w, r, http.StatusUnprocessableEntity, "The IdP cannot build its metadata.", err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/samlmetadata+xml")
@@ -177,7 +177,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.newSession(w, r, u.Name); err != nil {
-		s.renderError(w, r, http.StatusServiceUnavailable, "The IdP could not start a session.", err)
+		s.renderError(w, r, http.StatusUnprocessableEntity, "The IdP could not start a session.", err)
 		return
 	}
 	s.logger.InfoContext(r.Context(), "login", "user", u.Name)
