@@ -372,6 +372,10 @@ func (p *SAMLProvider) clone() *SAMLProvider {
 	return &c
 }
 
+// msgCouldNotParseMetadata is IAM's message for metadata it rejects (IAM
+// troubleshooting guide; the InvalidInput code is presumed, spec §8).
+const msgCouldNotParseMetadata = "Could not parse metadata."
+
 func parseProviderMetadata(doc []byte) (*metadata.EntityDescriptor, error) {
 	if len(doc) < MinMetadataSize || len(doc) > MaxMetadataSize {
 		return nil, awsapi.Errorf(awsapi.CodeValidation, http.StatusBadRequest,
@@ -380,11 +384,11 @@ func parseProviderMetadata(doc []byte) (*metadata.EntityDescriptor, error) {
 	md, err := metadata.Parse(doc)
 	if err != nil {
 		return nil, &awsapi.Error{Code: awsapi.CodeInvalidInput, Status: http.StatusBadRequest,
-			Message: "Could not parse metadata", Err: err}
+			Message: msgCouldNotParseMetadata, Err: err}
 	}
 	if len(md.SigningCerts) == 0 {
 		return nil, &awsapi.Error{Code: awsapi.CodeInvalidInput, Status: http.StatusBadRequest,
-			Message: "Could not parse metadata", Err: metadata.ErrNoSigningCert}
+			Message: msgCouldNotParseMetadata, Err: metadata.ErrNoSigningCert}
 	}
 	return md, nil
 }
