@@ -26,8 +26,12 @@ type awsCLIRunner struct {
 
 func newAWSCLI(t *testing.T, endpoint string) *awsCLIRunner {
 	t.Helper()
+	ci := os.Getenv("CI") == "true"
+	if testing.Short() && !ci {
+		t.Skip("the aws CLI takes seconds per call; skipped with -short outside CI")
+	}
 	if _, err := os.Stat(awsCLI); err != nil {
-		if os.Getenv("CI") == "true" {
+		if ci {
 			t.Fatalf("%s is required in CI: %v", awsCLI, err)
 		}
 		t.Skipf("%s not installed: %v", awsCLI, err)
