@@ -6,11 +6,14 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -254,5 +257,53 @@ func TestLoginEndToEnd(t *testing.T) {
 				t.Errorf("login %v = %v, want an error about %q", tt.args, err, tt.want)
 			}
 		})
+	}
+}
+
+// TestIDPServe starts "samlab idp serve" with an SP's metadata and checks
+// that it serves its metadata and knows the SP.
+func TestIDPServe(t *testing.T) {
+	t.Parallel()
+	spFile := filepath.Join(t.TempDir(), "sp.xml")
+	sp := `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://sp.samlab.test/metadata">` +
+		`<md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">` +
+		`<md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://sp.samlab.test/acs" index="0"/>` +
+		`</md:SPSSODescriptor></md:EntityDescriptor>`
+	if err := os.WriteFile(spFile, []byte(sp), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cmd := NewRootCommand()
+	var out syncBuffer
+	cmd.SetOut(&out)
+	cmd.SetErr(&out)
+	cmd.SetArgs([]string{"idp", "serve", "--listen", "127.0.0.1:0", "--fixture-keys", "--sp", spFile})
+	done := make(chan error, 1)
+	go func() { done <- cmd.ExecuteContext(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("idp serve: %v", err)
+		}
+	})
+	var mdURL string
+	for deadline := time.Now().Add(10 * time.Second); mdURL == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		for _, line := range strings.Split(out.String(), "\n") {
+			if f := strings.Fields(line); len(f) == 2 && f[0] == "metadata" {
+				mdURL = f[1]
+			}
+		}
+	}
+	if mdURL == "" || !strings.Contains(out.String(), "https://sp.samlab.test/metadata") {
+		t.Fatalf("idp serve output:\n%s", out.String())
+	}
+	resp, err := http.Get(mdURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if _, err := metadata.Parse(body); err != nil || resp.StatusCode != 200 {
+		t.Errorf("GET %s = %d, %v", mdURL, resp.StatusCode, err)
 	}
 }
