@@ -307,3 +307,23 @@ func TestIDPServe(t *testing.T) {
 		t.Errorf("GET %s = %d, %v", mdURL, resp.StatusCode, err)
 	}
 }
+
+// TestLoginAgainstUp runs samlab login against a running "samlab up", as a
+// trainee would: the password from the environment-free stdin, the
+// credentials printed as shell exports.
+func TestLoginAgainstUp(t *testing.T) {
+	t.Parallel()
+	up := startUp(t)
+	out, _, err := runIn(t, "samlab\n", "login", "--idp-url", up.endpoint+"/idp", "--endpoint-url", up.endpoint,
+		"--username", "alice", "--password-stdin", "--format", "json")
+	if err != nil {
+		t.Fatalf("login against samlab up: %v\n%s", err, up.out)
+	}
+	var got struct{ AssumedRoleArn, AccessKeyId string }
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("login output %q: %v", out, err)
+	}
+	if got.AssumedRoleArn != "arn:aws:sts::123456789012:assumed-role/SAMLAdmin/alice" || !strings.HasPrefix(got.AccessKeyId, "ASIA") {
+		t.Errorf("login = %+v", got)
+	}
+}
