@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/crewjam/saml"
 )
 
 // SessionCookie is the name of the IdP's login-session cookie.
@@ -313,13 +315,20 @@ func (s *Server) sso(w http.ResponseWriter, r *http.Request, data []byte, relay,
 		s.renderError(w, r, http.StatusBadRequest, err.Error(), nil)
 		return
 	}
+	// Failures the SP should hear about go back to its ACS as a SAML
+	// Status (SAML Core §3.2.2.2), not as an IdP error page.
+	if f, bad := unsupportedNameIDPolicy(req); bad {
+		s.renderStatus(w, r, req, saml.StatusRequester, saml.StatusInvalidNameIDPolicy,
+			fmt.Sprintf("NameID format %s is not supported", f))
+		return
+	}
 	u, ok := s.currentUser(r)
 	if ok && req.Request.ForceAuthn != nil && *req.Request.ForceAuthn {
 		ok = false
 	}
 	if !ok {
 		if req.Request.IsPassive != nil && *req.Request.IsPassive {
-			s.renderError(w, r, http.StatusForbidden, "The SP asked for passive authentication, and nobody is logged in.", nil)
+			s.renderStatus(w, r, req, saml.StatusResponder, saml.StatusNoPassive, "nobody is logged in")
 			return
 		}
 		s.renderLogin(w, r, http.StatusOK, ret, "", "")
@@ -337,6 +346,18 @@ func (s *Server) sso(w http.ResponseWriter, r *http.Request, data []byte, relay,
 	s.logger.InfoContext(r.Context(), "sso", "user", u.Name, "sp", req.SP.EntityID,
 		"in_response_to", req.Request.ID, "response_id", resp.ResponseID)
 	s.renderPost(w, r, req.ACSURL, resp.Base64(), relay)
+}
+
+// renderStatus posts a status-only Response to the requesting SP's ACS.
+func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, req *AuthnRequest, top, second, msg string) {
+	resp, err := s.StatusResponse(req, top, second, msg)
+	if err != nil {
+		s.renderError(w, r, http.StatusUnprocessableEntity, "The IdP could not build a response for "+req.SP.EntityID+".", err)
+		return
+	}
+	s.logger.InfoContext(r.Context(), "sso refused", "sp", req.SP.EntityID, "in_response_to", req.Request.ID,
+		"status", second, "reason", msg)
+	s.renderPost(w, r, req.ACSURL, resp.Base64(), req.RelayState)
 }
 
 // renderPost writes the HTTP-POST binding form (SAML Bindings §3.5.4): an

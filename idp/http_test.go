@@ -282,3 +282,64 @@ func TestMetadataEndpoint(t *testing.T) {
 		t.Errorf("SSO location = %q", got)
 	}
 }
+
+// TestSPInitiatedStatusResponses: failures the SP must hear about come back
+// to its ACS as a signed status-only Response, not as an IdP page.
+func TestSPInitiatedStatusResponses(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		edit       func(*saml.AuthnRequest)
+		wantStatus string
+	}{
+		{"passive without a session", func(r *saml.AuthnRequest) { r.IsPassive = ptr(true) }, saml.StatusNoPassive},
+		{"unsupported NameID format", func(r *saml.AuthnRequest) {
+			r.NameIDPolicy = &saml.NameIDPolicy{Format: ptr("urn:oasis:names:tc:SAML:2.0:nameid-format:kerberos")}
+		}, saml.StatusInvalidNameIDPolicy},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s, ts := startIDP(t, nil)
+			spKP, err := certs.New(certs.WithKeySource(certstest.New()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			const acs = "https://sp.samlab.test/saml/acs"
+			sp := newCrewjamSP(t, s, "https://sp.samlab.test/saml/metadata", acs, spKP)
+			if _, err := s.RegisterSP(spMetadata(t, sp)); err != nil {
+				t.Fatal(err)
+			}
+			req, err := sp.MakeAuthenticationRequest(ts.URL+"/sso", saml.HTTPRedirectBinding, saml.HTTPPostBinding)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.edit(req)
+			u, err := req.Redirect("", sp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, body := do(t, browser(t, ts), http.MethodGet, u.String(), nil)
+			action, fields, err := ParsePostForm(body)
+			if err != nil || action != acs {
+				t.Fatalf("want a form to the ACS, got %q, %v:\n%s", action, err, body)
+			}
+			raw, _ := base64.StdEncoding.DecodeString(fields.Get("SAMLResponse"))
+			var r saml.Response
+			if err := xml.Unmarshal(raw, &r); err != nil {
+				t.Fatal(err)
+			}
+			if r.InResponseTo != req.ID || r.Assertion != nil || r.Status.StatusCode.StatusCode == nil ||
+				r.Status.StatusCode.StatusCode.Value != tt.wantStatus {
+				t.Errorf("status response = %s", raw)
+			}
+			if err := xmlsecVerify(t, raw, exportedCertPEM(t, s), responseXPath); err != nil {
+				t.Errorf("status response signature: %v", err)
+			}
+			acsURL, _ := url.Parse(acs)
+			if _, err := sp.ParseXMLResponse(raw, []string{req.ID}, *acsURL); err == nil {
+				t.Error("crewjam accepted a status-only response as a login")
+			}
+		})
+	}
+}

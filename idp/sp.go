@@ -12,6 +12,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/beevik/etree"
 	"github.com/crewjam/saml"
 	xrv "github.com/mattermost/xml-roundtrip-validator"
 
@@ -255,9 +256,6 @@ func (s *Server) ParseAuthnRequest(data []byte, relayState string) (*AuthnReques
 	if r.ProtocolBinding != "" && r.ProtocolBinding != metadata.BindingHTTPPost {
 		return nil, bad("ProtocolBinding %q is not supported (only HTTP-POST)", r.ProtocolBinding)
 	}
-	if p := r.NameIDPolicy; p != nil && p.Format != nil && *p.Format != "" && !slices.Contains(NameIDFormats(), *p.Format) {
-		return nil, bad("NameIDPolicy Format %q is not supported", *p.Format)
-	}
 	sp, err := s.ServiceProvider(r.Issuer.Value)
 	if err != nil {
 		return nil, err
@@ -289,7 +287,7 @@ func (s *Server) ParseAuthnRequest(data []byte, relayState string) (*AuthnReques
 // else the SP's first supported one, else persistent.
 func nameIDFormatFor(req *AuthnRequest) string {
 	if p := req.Request.NameIDPolicy; p != nil && p.Format != nil && *p.Format != "" &&
-		*p.Format != "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified" {
+		*p.Format != NameIDFormatUnspecified {
 		return *p.Format
 	}
 	for _, f := range req.SP.NameIDFormats {
@@ -298,4 +296,44 @@ func nameIDFormatFor(req *AuthnRequest) string {
 		}
 	}
 	return NameIDFormatPersistent
+}
+
+// unsupportedNameIDPolicy reports a NameIDPolicy Format the IdP cannot
+// issue.
+func unsupportedNameIDPolicy(req *AuthnRequest) (string, bool) {
+	if p := req.Request.NameIDPolicy; p != nil && p.Format != nil && *p.Format != "" &&
+		*p.Format != NameIDFormatUnspecified && !slices.Contains(NameIDFormats(), *p.Format) {
+		return *p.Format, true
+	}
+	return "", false
+}
+
+// StatusResponse builds a signed Response that carries no assertion, only a
+// Status: the way to tell an SP that its request failed (SAML Core §3.2.2),
+// e.g. saml.StatusResponder with saml.StatusNoPassive.
+func (s *Server) StatusResponse(req *AuthnRequest, top, second, message string) (*Response, error) {
+	id, err := newID(s.rand)
+	if err != nil {
+		return nil, err
+	}
+	st := saml.Status{StatusCode: saml.StatusCode{Value: top}}
+	if second != "" {
+		st.StatusCode.StatusCode = &saml.StatusCode{Value: second}
+	}
+	if message != "" {
+		st.StatusMessage = &saml.StatusMessage{Value: message}
+	}
+	r := &saml.Response{
+		ID: id, InResponseTo: req.Request.ID, Version: "2.0", IssueInstant: s.now().UTC(),
+		Destination: req.ACSURL, Status: st,
+		Issuer: &saml.Issuer{Format: nameIDFormatEntity, Value: s.cfg.EntityID},
+	}
+	el := r.Element()
+	if err := signElement(el, s.SigningKey(), s.cfg.Signing); err != nil {
+		return nil, fmt.Errorf("idp: sign status response: %w", err)
+	}
+	doc := etree.NewDocument()
+	doc.CreateProcInst("xml", `version="1.0" encoding="UTF-8"`)
+	doc.SetRoot(el)
+	return finish(doc, &Response{ResponseID: id})
 }
