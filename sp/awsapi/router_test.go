@@ -116,6 +116,16 @@ func (s *testServer) request(t *testing.T, body string, creds aws.Credentials, s
 	return req
 }
 
+// resign signs r again, stating payloadHash in X-Amz-Content-Sha256.
+func resign(t *testing.T, r *http.Request, creds aws.Credentials, at time.Time, payloadHash string) {
+	t.Helper()
+	r.Header.Del("Authorization")
+	r.Header.Set("X-Amz-Content-Sha256", payloadHash)
+	if err := v4.NewSigner().SignHTTP(t.Context(), creds, r, payloadHash, "test", "us-east-1", at); err != nil {
+		t.Fatal(err)
+	}
+}
+
 type reply struct {
 	status  int
 	header  http.Header
@@ -201,6 +211,10 @@ func TestRouterSigV4(t *testing.T) {
 				r.Body = io.NopCloser(strings.NewReader(body + "&Names.member.1=x"))
 				r.ContentLength += int64(len("&Names.member.1=x"))
 			}},
+		{name: "declared unsigned payload", body: body, creds: admin, signAt: now, wantCall: "arn:test:user",
+			mutate: func(r *http.Request) { resign(t, r, admin, now, "UNSIGNED-PAYLOAD") }},
+		{name: "declared payload hash of another body", body: body, creds: admin, signAt: now, wantCode: "SignatureDoesNotMatch",
+			mutate: func(r *http.Request) { resign(t, r, admin, now, hex.EncodeToString(sha256.New().Sum(nil))) }},
 		{name: "scoped to another service", body: body, creds: admin, signAt: now, wantCode: "SignatureDoesNotMatch",
 			mutate: func(r *http.Request) {
 				r.Header.Set("Authorization", strings.Replace(r.Header.Get("Authorization"), "/test/", "/iam/", 1))

@@ -297,9 +297,18 @@ func (v *verifier) expectedSignature(ctx context.Context, r *http.Request, body 
 		}
 	}
 	sum := sha256.Sum256(body)
+	payloadHash := hex.EncodeToString(sum[:])
+	// A client that states the payload hash signs that value; it must still
+	// be the body's hash unless the client declared the payload unsigned.
+	if h := r.Header.Get("X-Amz-Content-Sha256"); h != "" {
+		if h != "UNSIGNED-PAYLOAD" && h != payloadHash {
+			return "", fmt.Errorf("X-Amz-Content-Sha256 %s is not the body's hash %s", h, payloadHash)
+		}
+		payloadHash = h
+	}
 	creds := aws.Credentials{AccessKeyID: cred.AccessKeyID, SecretAccessKey: cred.SecretAccessKey, SessionToken: cred.SessionToken}
 	if presigned {
-		uri, _, err := v.signer.PresignHTTP(ctx, creds, c, hex.EncodeToString(sum[:]), a.service, a.region, signed)
+		uri, _, err := v.signer.PresignHTTP(ctx, creds, c, payloadHash, a.service, a.region, signed)
 		if err != nil {
 			return "", fmt.Errorf("presign: %w", err)
 		}
@@ -309,7 +318,7 @@ func (v *verifier) expectedSignature(ctx context.Context, r *http.Request, body 
 		}
 		return pu.Query().Get("X-Amz-Signature"), nil
 	}
-	if err := v.signer.SignHTTP(ctx, creds, c, hex.EncodeToString(sum[:]), a.service, a.region, signed); err != nil {
+	if err := v.signer.SignHTTP(ctx, creds, c, payloadHash, a.service, a.region, signed); err != nil {
 		return "", fmt.Errorf("sign: %w", err)
 	}
 	_, sig, ok := strings.Cut(c.Header.Get("Authorization"), "Signature=")
