@@ -3,8 +3,6 @@ package idp
 import (
 	"bytes"
 	"context"
-	"crypto"
-	"crypto/rsa"
 	"errors"
 	"log/slog"
 	"sync"
@@ -137,31 +135,3 @@ func TestNameIDFormats(t *testing.T) {
 	}
 }
 
-// BenchmarkSign compares a whole signed AWS response (assertion built,
-// canonicalized, digested, signed, serialized) with the raw RSA PKCS#1 v1.5
-// signature it contains, with the same 2048-bit key. The two alternate in one
-// loop, so both see the same machine load; run with -cpu 1 for per-core
-// figures. It reports responses/s, rsa-signatures/s and their ratio.
-func BenchmarkSign(b *testing.B) {
-	s := newTestServer(b, func(c *Config) { c.Logger = slog.New(slog.DiscardHandler) })
-	u := demoUser(b, "alice")
-	key := s.SigningKey().Key
-	digest := make([]byte, 32)
-	var respTime, rawTime time.Duration
-	b.ReportAllocs()
-	for b.Loop() {
-		t0 := time.Now()
-		if _, err := s.AWSResponse(u, ResponseOptions{}); err != nil {
-			b.Fatal(err)
-		}
-		t1 := time.Now()
-		if _, err := rsa.SignPKCS1v15(nil, key, crypto.SHA256, digest); err != nil {
-			b.Fatal(err)
-		}
-		respTime += t1.Sub(t0)
-		rawTime += time.Since(t1)
-	}
-	b.ReportMetric(float64(b.N)/respTime.Seconds(), "responses/s")
-	b.ReportMetric(float64(b.N)/rawTime.Seconds(), "rsa-signatures/s")
-	b.ReportMetric(respTime.Seconds()/rawTime.Seconds(), "response/rsa-time")
-}
