@@ -134,4 +134,3 @@ func TestNameIDFormats(t *testing.T) {
 		t.Error("unsupported NameID format accepted")
 	}
 }
-
