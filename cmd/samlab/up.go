@@ -287,6 +287,13 @@ Try it:
   aws --endpoint-url %s sts get-caller-identity
   aws --endpoint-url %s iam list-saml-providers
 `, admin.AccessKeyID, admin.SecretAccessKey, base, base)
+	if !o.awsOnly {
+		fmt.Fprintf(w, `
+Log in at the IdP as %s (demo password "samlab") and assume the role with the SAML response:
+  eval "$(SAMLAB_PASSWORD=samlab samlab login --idp-url %s%s --endpoint-url %s --username %s)"
+  aws --endpoint-url %s sts get-caller-identity
+`, scenarios.DefaultUser, base, scenarios.IDPPrefix, base, scenarios.DefaultUser, base)
+	}
 	if warning != "" {
 		fmt.Fprintf(w, "\nwarning: %s\n", warning)
 	}

@@ -115,6 +115,24 @@ func TestUpServesAndRestarts(t *testing.T) {
 		AssumeRolePolicyDocument: aws.String(iam.SAMLTrustPolicy(providerARN))}); err != nil {
 		t.Fatalf("CreateRole: %v", err)
 	}
+	// The banner's login recipe: IdP login over HTTP, then AssumeRoleWithSAML
+	// at the mock STS, then the credentials work on a signed call.
+	login := NewRootCommand()
+	var loginOut bytes.Buffer
+	login.SetIn(strings.NewReader("samlab\n"))
+	login.SetOut(&loginOut)
+	login.SetErr(&loginOut)
+	login.SetArgs([]string{"login", "--idp-url", up.endpoint + scenarios.IDPPrefix, "--endpoint-url", up.endpoint,
+		"--username", scenarios.DefaultUser, "--password-stdin", "--format", "json"})
+	if err := login.ExecuteContext(ctx); err != nil {
+		t.Fatalf("samlab login against samlab up: %v\n%s", err, &loginOut)
+	}
+	if !strings.Contains(loginOut.String(), `"ASIA`) {
+		t.Errorf("samlab login printed no temporary credentials:\n%s", &loginOut)
+	}
+	if !strings.Contains(up.out.String(), "samlab login --idp-url "+up.endpoint+scenarios.IDPPrefix) {
+		t.Errorf("banner lacks the login recipe:\n%s", up.out)
+	}
 	bad := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider(up.keyID, "wrong", "")}
 	_, err = stssdk.NewFromConfig(bad, func(o *stssdk.Options) { o.BaseEndpoint = aws.String(up.endpoint) }).
 		GetCallerIdentity(ctx, &stssdk.GetCallerIdentityInput{})
