@@ -118,9 +118,10 @@ func plainAttr(el *etree.Element, key string) (string, bool) {
 // Before any cryptography, the document must have the shape SAML gives it, so
 // that no signature wrapping (XSW) can make the verified element and the one
 // read differ: unique IDs; exactly one Assertion in the whole document, a
-// direct child of the Response; no ds:Signature except right after the Issuer of the Response or
-// of that Assertion; and each Signature with exactly one Reference, to
-// "#"+ID of its own parent, with allowed transforms and algorithms only.
+// direct child of the Response; no ds:Signature except right after the
+// Issuer of the Response or of that Assertion; and each Signature with
+// exactly one Reference, to "#"+ID of its own parent, with allowed transforms
+// and algorithms only.
 func verifiedAssertion(doc *etree.Document, registered []*x509.Certificate, now time.Time, b Behavior) (*etree.Element, error) {
 	root := doc.Root()
 	if !isNS(root, nsProtocol, "Response") {
