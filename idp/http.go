@@ -220,13 +220,17 @@ func (s *Server) handleAWSInitiated(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusForbidden, fmt.Sprintf("User %q is not mapped to any AWS role.", u.Name), nil)
 		return
 	}
-	resp, err := s.AWSResponse(u, ResponseOptions{Recipient: s.awsACS})
+	resp, err := s.AWSResponse(u, ResponseOptions{})
 	if err != nil {
 		s.renderError(w, r, http.StatusUnprocessableEntity, "The IdP could not build a response for AWS.", err)
 		return
 	}
 	s.logger.InfoContext(r.Context(), "sso", "user", u.Name, "sp", AWSEntityID, "response_id", resp.ResponseID)
-	s.renderPost(w, r, s.awsACS, resp.Base64(), r.URL.Query().Get("RelayState"))
+	action := s.awsACS
+	if u, err := url.Parse(action); err == nil && !u.IsAbs() {
+		action = base(r) + action
+	}
+	s.renderPost(w, r, action, resp.Base64(), r.URL.Query().Get("RelayState"))
 }
 
 // handleSPInitiatedByIDP is IdP-initiated SSO to a registered SP

@@ -136,8 +136,10 @@ func TestIDPInitiatedAWS(t *testing.T) {
 	if err := xml.Unmarshal(xmlResp, &r); err != nil {
 		t.Fatalf("unmarshal response: %v", err)
 	}
-	if r.Destination != acs || r.Assertion == nil || r.Assertion.Subject.SubjectConfirmations[0].SubjectConfirmationData.Recipient != acs {
-		t.Errorf("Destination/Recipient not %q: %s", acs, xmlResp)
+	// The form goes to the configured endpoint; the Recipient stays the
+	// value AWS checks.
+	if r.Destination != AWSSignInURL || r.Assertion == nil || r.Assertion.Subject.SubjectConfirmations[0].SubjectConfirmationData.Recipient != AWSSignInURL {
+		t.Errorf("Destination/Recipient not %q: %s", AWSSignInURL, xmlResp)
 	}
 	got := attrValues(r.Assertion, AttrRole)
 	want := []string{"arn:aws:iam::123456789012:role/SAMLAdmin,arn:aws:iam::123456789012:saml-provider/samlab"}
@@ -341,5 +343,23 @@ func TestSPInitiatedStatusResponses(t *testing.T) {
 				t.Error("crewjam accepted a status-only response as a login")
 			}
 		})
+	}
+}
+
+// TestAWSSignInURLRelative posts IdP-initiated SSO to a console mounted
+// beside the IdP: "../signin/saml" is relative to the IdP's root.
+func TestAWSSignInURLRelative(t *testing.T) {
+	t.Parallel()
+	_, ts := startIDPAt(t, "/idp", func(c *Config) { c.AWSSignInURL = "../signin/saml" })
+	c := browser(t, ts)
+	do(t, c, http.MethodPost, ts.URL+"/idp/login", url.Values{"username": {"alice"}, "password": {"samlab"}})
+	resp, body := do(t, c, http.MethodGet, ts.URL+"/idp/sso/aws", nil)
+	action, _, err := ParsePostForm(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, _ := url.Parse(action)
+	if got := resp.Request.URL.ResolveReference(ref).String(); got != ts.URL+"/signin/saml" {
+		t.Errorf("form posts to %q (action %q), want %s/signin/saml", got, action, ts.URL)
 	}
 }

@@ -61,9 +61,12 @@ type Config struct {
 	// trailing slash; the SSO URL in metadata is BaseURL + "/sso". Optional,
 	// but SP-initiated SSO checks AuthnRequest Destination only when set.
 	BaseURL string `yaml:"base_url"`
-	// AWSSignInURL is the ACS that IdP-initiated SSO to AWS posts to and the
-	// default Recipient of AWS responses (default AWSSignInURL). Point it at
-	// a local sign-in endpoint to use the mock console.
+	// AWSSignInURL is where IdP-initiated SSO to AWS posts the response
+	// (default AWSSignInURL). Point it at a local sign-in endpoint to use the
+	// mock console; a relative reference such as "../signin/saml" is taken
+	// relative to the IdP's root (where /metadata is), for an IdP mounted
+	// beside the console. The assertion's Recipient stays AWSSignInURL, the value AWS
+	// checks, unless ResponseOptions.Recipient says otherwise.
 	AWSSignInURL string `yaml:"aws_signin_url"`
 	// KeyBits is the RSA key size for generated keys (default 2048; 3072 and
 	// 4096 work as well).
@@ -112,8 +115,11 @@ func (c Config) Validate() error {
 		}
 	}
 	if c.AWSSignInURL != "" {
-		if u, err := url.Parse(c.AWSSignInURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			errs = append(errs, fmt.Errorf("aws_signin_url %q is not an http(s) URL", c.AWSSignInURL))
+		u, err := url.Parse(c.AWSSignInURL)
+		absolute := err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+		relative := err == nil && u.Scheme == "" && u.Host == "" && u.Path != ""
+		if !absolute && !relative {
+			errs = append(errs, fmt.Errorf("aws_signin_url %q is neither an http(s) URL nor a relative path", c.AWSSignInURL))
 		}
 	}
 	if c.KeyBits != 0 && c.KeyBits < certs.MinBits {

@@ -134,3 +134,26 @@ func TestNameIDFormats(t *testing.T) {
 		t.Error("unsupported NameID format accepted")
 	}
 }
+
+func TestConfigValidate(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		cfg    Config
+		wantOK bool
+	}{
+		{"minimal", Config{EntityID: "e"}, true},
+		{"no entity id", Config{}, false},
+		{"relative sign-in URL", Config{EntityID: "e", AWSSignInURL: "../signin/saml"}, true},
+		{"local sign-in URL", Config{EntityID: "e", AWSSignInURL: "http://127.0.0.1:8765/signin/saml"}, true},
+		{"sign-in URL with another scheme", Config{EntityID: "e", AWSSignInURL: "javascript:alert(1)"}, false},
+		{"base URL without host", Config{EntityID: "e", BaseURL: "http://"}, false},
+		{"tiny key", Config{EntityID: "e", KeyBits: 512}, false},
+		{"unknown signature method", Config{EntityID: "e", Signing: SigningOptions{SignatureMethod: "rsa-md5"}}, false},
+	}
+	for _, tt := range tests {
+		if err := tt.cfg.Validate(); (err == nil) != tt.wantOK {
+			t.Errorf("%s: Validate() = %v, want ok %v", tt.name, err, tt.wantOK)
+		}
+	}
+}

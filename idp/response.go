@@ -59,7 +59,8 @@ type User struct {
 // ResponseOptions adjust one response. Zero values take defaults.
 type ResponseOptions struct {
 	// Recipient is SubjectConfirmationData/@Recipient and the Response
-	// Destination (default: the IdP's AWS sign-in URL).
+	// Destination (default AWSSignInURL for AWS responses, the SP's ACS for
+	// others).
 	Recipient string
 	// Audience is the AudienceRestriction value (default AWSAudience for AWS
 	// responses, the SP's entityID for others).
@@ -121,7 +122,7 @@ func (s *Server) AWSResponse(u User, opts ResponseOptions) (*Response, error) {
 // the etree document, for callers (fault injection) that edit it after signing.
 func (s *Server) ResponseDocument(u User, opts ResponseOptions) (*etree.Document, *Response, error) {
 	if opts.Recipient == "" {
-		opts.Recipient = s.awsACS
+		opts.Recipient = AWSSignInURL
 	}
 	if opts.Audience == "" {
 		opts.Audience = AWSAudience
