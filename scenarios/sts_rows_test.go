@@ -455,7 +455,11 @@ func TestAssumeRoleWithSAMLDocumentRows(t *testing.T) {
 					t.Fatalf("set Allowed: %v", err)
 				}
 			}},
-		{row: "7", name: "reject: encrypted assertion this mock cannot decrypt",
+		encrypted("accept: encrypted with AES-256-CBC to a provider that requires encryption", idp.CipherAES256CBC, "Required", true, nil),
+		encrypted("accept: encrypted with AES-128-GCM, encryption Allowed", idp.CipherAES128GCM, "Allowed", true, nil),
+		encrypted("reject: encrypted for a key the provider does not hold", idp.CipherAES256CBC, "Allowed", false,
+			invalidToken("Failed to decrypt the encrypted assertion")),
+		{row: "7", name: "reject: encrypted assertion to a provider without private keys",
 			opts: func(l *scenarios.Lab, o *idp.ResponseOptions) {
 				kp, err := l.IDP.NewKeyPair()
 				if err == nil {
@@ -464,6 +468,44 @@ func TestAssumeRoleWithSAMLDocumentRows(t *testing.T) {
 			},
 			want: invalidToken("Encrypted assertions are not supported by this provider")},
 	})
+}
+
+// encrypted is a row-7 case: the provider gets a private key and the given
+// AssertionEncryptionMode; the IdP encrypts the signed Assertion for that
+// key's certificate (uploaded) or for another one (!uploaded).
+func encrypted(name, cipher, mode string, uploaded bool, want *awsapi.Error) rowCase {
+	var target *certs.KeyPair
+	return rowCase{row: "7", name: name, want: want,
+		setup: func(t *testing.T, l *scenarios.Lab) {
+			kp, err := l.IDP.NewKeyPair()
+			if err != nil {
+				t.Fatal(err)
+			}
+			pemKey, err := encodeKey(kp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := l.Account.UpdateProvider(iam.UpdateSAMLProviderInput{ARN: l.ProviderARN, AddPrivateKey: pemKey}); err != nil {
+				t.Fatalf("add private key: %v", err)
+			}
+			if _, err := l.Account.UpdateProvider(iam.UpdateSAMLProviderInput{ARN: l.ProviderARN, AssertionEncryptionMode: mode}); err != nil {
+				t.Fatalf("set %s: %v", mode, err)
+			}
+			target = kp
+			if !uploaded {
+				if target, err = l.IDP.NewKeyPair(); err != nil {
+					t.Fatal(err)
+				}
+			}
+		},
+		opts: func(_ *scenarios.Lab, o *idp.ResponseOptions) {
+			o.Encryption = &idp.EncryptionOptions{Cert: target.Cert, Cipher: cipher}
+		},
+		check: func(t *testing.T, _ *scenarios.Lab, out *sts.AssumeRoleWithSAMLOutput) {
+			if out.Subject != scenarios.DefaultUser {
+				t.Errorf("Subject = %q, want %q from the decrypted assertion", out.Subject, scenarios.DefaultUser)
+			}
+		}}
 }
 
 func TestAssumeRoleWithSAMLTimeRows(t *testing.T) {

@@ -1,6 +1,16 @@
 package sts
 
 import (
+	"bytes"
+	"crypto"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rsa"
+	_ "crypto/sha1" // registers SHA-1 for RSA-OAEP key transport
+	_ "crypto/sha256"
+	_ "crypto/sha512"
+	"encoding/base64"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -230,4 +240,171 @@ func conditionContext(a *Assertion, rc requestContext) map[string][]string {
 		ctx["sts:SourceIdentity"] = []string{rc.sourceIdentity}
 	}
 	return ctx
+}
+
+// XML Encryption algorithm identifiers (XML Encryption 1.1 §5).
+const (
+	nsXMLEnc     = "http://www.w3.org/2001/04/xmlenc#"
+	encAES128CBC = nsXMLEnc + "aes128-cbc"
+	encAES192CBC = nsXMLEnc + "aes192-cbc"
+	encAES256CBC = nsXMLEnc + "aes256-cbc"
+	encAES128GCM = "http://www.w3.org/2009/xmlenc11#aes128-gcm"
+	encAES192GCM = "http://www.w3.org/2009/xmlenc11#aes192-gcm"
+	encAES256GCM = "http://www.w3.org/2009/xmlenc11#aes256-gcm"
+	encRSAOAEP   = nsXMLEnc + "rsa-oaep-mgf1p"
+	encRSAOAEP11 = "http://www.w3.org/2009/xmlenc11#rsa-oaep"
+	encRSA15     = nsXMLEnc + "rsa-1_5"
+)
+
+// ErrDecrypt is wrapped by decryptAssertions when an EncryptedAssertion
+// cannot be decrypted with any of the provider's private keys.
+var ErrDecrypt = errors.New("cannot decrypt EncryptedAssertion")
+
+// decryptAssertions replaces each saml:EncryptedAssertion child of the
+// Response root with the Assertion it holds, decrypted with the first of keys
+// that works, and reports whether there was one. The decrypted Assertion is
+// then verified like a plaintext one, so its own signature is what counts; a
+// Response signature, which covers the ciphertext, no longer verifies after
+// the swap (a limitation documented on Behavior). Key transport: RSA-OAEP
+// (MGF1-SHA1, SHA-1 or the DigestMethod given) and RSA PKCS#1 v1.5; content:
+// AES-CBC and AES-GCM (XML Encryption 1.1 §5.2).
+func decryptAssertions(doc *etree.Document, keys []*rsa.PrivateKey) (bool, error) {
+	root := doc.Root()
+	encs := childrenNS(root, nsAssertion, "EncryptedAssertion")
+	if len(encs) == 0 {
+		return false, nil
+	}
+	if len(keys) == 0 {
+		return true, ErrEncryptedAssertion
+	}
+	for _, enc := range encs {
+		plain, err := decryptElement(enc, keys)
+		if err != nil {
+			return true, fmt.Errorf("%w: %w", ErrDecrypt, err)
+		}
+		// The plaintext goes through the same hardened parser as the
+		// response, inside a bare samlp:Response so the parser accepts it.
+		plain = bytes.TrimSpace(bytes.TrimPrefix(plain, []byte("\xef\xbb\xbf")))
+		if bytes.HasPrefix(plain, []byte("<?xml")) {
+			if i := bytes.Index(plain, []byte("?>")); i >= 0 {
+				plain = plain[i+2:]
+			}
+		}
+		wrapped := append(append([]byte(`<samlp:Response xmlns:samlp="`+nsProtocol+`">`), plain...), "</samlp:Response>"...)
+		adoc, err := parseXML(wrapped)
+		if err != nil {
+			return true, fmt.Errorf("%w: decrypted content: %w", ErrDecrypt, err)
+		}
+		kids := adoc.Root().ChildElements()
+		if len(kids) != 1 || kids[0].Tag != "Assertion" || kids[0].NamespaceURI() != nsAssertion {
+			return true, fmt.Errorf("%w: decrypted content is not one saml:Assertion", ErrDecrypt)
+		}
+		a := kids[0]
+		root.InsertChildAt(enc.Index(), a.Copy())
+		root.RemoveChild(enc)
+	}
+	return true, nil
+}
+
+func decryptElement(enc *etree.Element, keys []*rsa.PrivateKey) ([]byte, error) {
+	data := childNS(enc, nsXMLEnc, "EncryptedData")
+	if data == nil {
+		return nil, errors.New("no xenc:EncryptedData")
+	}
+	var ek *etree.Element
+	if ki := childNS(data, nsDSig, "KeyInfo"); ki != nil {
+		ek = childNS(ki, nsXMLEnc, "EncryptedKey")
+	}
+	if ek == nil {
+		ek = childNS(enc, nsXMLEnc, "EncryptedKey")
+	}
+	if ek == nil {
+		return nil, errors.New("no xenc:EncryptedKey")
+	}
+	wrapped, err := cipherValue(ek)
+	if err != nil {
+		return nil, fmt.Errorf("EncryptedKey: %w", err)
+	}
+	method := childNS(ek, nsXMLEnc, "EncryptionMethod")
+	alg := ""
+	if method != nil {
+		alg = method.SelectAttrValue("Algorithm", "")
+	}
+	var cek []byte
+	var errs []error
+	for _, k := range keys {
+		switch alg {
+		case encRSAOAEP, encRSAOAEP11:
+			h := crypto.SHA1
+			if dm := childNS(method, nsDSig, "DigestMethod"); dm != nil {
+				switch dm.SelectAttrValue("Algorithm", "") {
+				case "http://www.w3.org/2001/04/xmlenc#sha256":
+					h = crypto.SHA256
+				case "http://www.w3.org/2001/04/xmlenc#sha512":
+					h = crypto.SHA512
+				}
+			}
+			cek, err = rsa.DecryptOAEP(h.New(), nil, k, wrapped, nil)
+		case encRSA15:
+			cek, err = rsa.DecryptPKCS1v15(nil, k, wrapped)
+		default:
+			return nil, fmt.Errorf("key transport %q is not supported", alg)
+		}
+		if err == nil {
+			break
+		}
+		errs = append(errs, err)
+	}
+	if cek == nil {
+		return nil, fmt.Errorf("no private key unwraps the content key: %w", errors.Join(errs...))
+	}
+	ct, err := cipherValue(data)
+	if err != nil {
+		return nil, fmt.Errorf("EncryptedData: %w", err)
+	}
+	dm := childNS(data, nsXMLEnc, "EncryptionMethod")
+	if dm == nil {
+		return nil, errors.New("EncryptedData has no EncryptionMethod")
+	}
+	block, err := aes.NewCipher(cek)
+	if err != nil {
+		return nil, fmt.Errorf("content key: %w", err)
+	}
+	switch alg := dm.SelectAttrValue("Algorithm", ""); alg {
+	case encAES128CBC, encAES192CBC, encAES256CBC:
+		bs := block.BlockSize()
+		if len(ct) < 2*bs || len(ct)%bs != 0 {
+			return nil, errors.New("AES-CBC ciphertext has a bad length")
+		}
+		out := make([]byte, len(ct)-bs)
+		cipher.NewCBCDecrypter(block, ct[:bs]).CryptBlocks(out, ct[bs:])
+		pad := int(out[len(out)-1])
+		if pad < 1 || pad > bs {
+			return nil, errors.New("AES-CBC padding is invalid")
+		}
+		return out[:len(out)-pad], nil
+	case encAES128GCM, encAES192GCM, encAES256GCM:
+		aead, err := cipher.NewGCM(block)
+		if err != nil {
+			return nil, err
+		}
+		if len(ct) < aead.NonceSize()+aead.Overhead() {
+			return nil, errors.New("AES-GCM ciphertext is too short")
+		}
+		return aead.Open(nil, ct[:aead.NonceSize()], ct[aead.NonceSize():], nil)
+	default:
+		return nil, fmt.Errorf("content encryption %q is not supported", alg)
+	}
+}
+
+func cipherValue(el *etree.Element) ([]byte, error) {
+	cd := childNS(el, nsXMLEnc, "CipherData")
+	if cd == nil {
+		return nil, errors.New("no CipherData")
+	}
+	v := childNS(cd, nsXMLEnc, "CipherValue")
+	if v == nil {
+		return nil, errors.New("no CipherValue")
+	}
+	return base64.StdEncoding.DecodeString(strings.Join(strings.Fields(rawText(v)), ""))
 }

@@ -43,12 +43,14 @@ import "time"
 //     is ceil(100 × (compacted policy + policy ARNs + tag keys and values) /
 //     2048) and is omitted when no policy, policy ARN or tag was sent.
 //   - A SessionNotOnOrAfter that has already passed is "Response has expired".
-//   - Encryption (row 7): a provider whose AssertionEncryptionMode is
-//     "Required" refuses a plaintext assertion (the mode's name is all AWS
-//     documents); "Allowed" or unset accepts it. An EncryptedAssertion is
-//     refused whatever the mode: this mock does not decrypt, so it cannot
-//     read one. Both get InvalidIdentityToken with the messages in
-//     messages.go.
+//   - Encryption (row 7): an EncryptedAssertion is decrypted with the
+//     provider's private keys (RSA-OAEP or RSA 1.5 key transport, AES-CBC or
+//     AES-GCM content) and its Assertion then verified as if sent in
+//     plaintext; a Response signature, which covers the ciphertext, does not
+//     verify after decryption, so encrypted responses must carry a signed
+//     Assertion. "Required" refuses a plaintext assertion (the mode's name is
+//     all AWS documents); "Allowed" or unset accepts both. Whether AWS checks
+//     the /saml/acs/<IdP-ID> Recipient under encryption is not modelled.
 type Behavior struct {
 	// ClockSkew is the tolerance applied to Conditions/@NotBefore and to both
 	// NotOnOrAfter attributes (rows 8 and 10, unverified). Default 1 minute:

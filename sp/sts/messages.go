@@ -32,9 +32,11 @@ const (
 	msgSignatureInvalid = "Response signature invalid"
 
 	// Row 7 (unverified code and wording; InvalidIdentityToken, 400): an
-	// EncryptedAssertion, which this mock cannot decrypt; and a plaintext
-	// assertion sent to a provider whose AssertionEncryptionMode is Required.
+	// EncryptedAssertion sent to a provider without private keys, one that
+	// none of its keys decrypts, and a plaintext assertion sent to a provider
+	// whose AssertionEncryptionMode is Required.
 	msgEncryptedAssertion = "Encrypted assertions are not supported by this provider" // unverified
+	msgDecrypt            = "Failed to decrypt the encrypted assertion"               // unverified
 	msgEncryptionRequired = "Assertion must be encrypted for this provider"           // unverified
 
 	// Rows 8 and 9.

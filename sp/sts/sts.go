@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/sha1" //nolint:gosec // NameQualifier is defined by AWS as SHA-1.
 	"encoding/base64"
 	"encoding/json"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/beevik/etree"
 
+	"github.com/samlab-dev/samlab/certs"
 	"github.com/samlab-dev/samlab/sp/awsapi"
 	"github.com/samlab-dev/samlab/sp/iam"
 )
@@ -301,14 +303,22 @@ func (s *Service) assumeRoleWithSAML(_ context.Context, in AssumeRoleWithSAMLInp
 	if err != nil {
 		return nil, invalidToken(fmt.Sprintf(msgNotAResponse, in.RequestID), err)
 	}
+	// Row 7, first half: an EncryptedAssertion is decrypted with the
+	// provider's private keys, then verified like a plaintext one.
+	encrypted, err := decryptAssertions(doc, providerKeys(prov))
+	switch {
+	case errors.Is(err, ErrEncryptedAssertion):
+		return nil, invalidToken(msgEncryptedAssertion, err)
+	case err != nil:
+		return nil, invalidToken(msgDecrypt, err)
+	}
 	// Row 5: the (still unverified) Issuer must name the provider's entity.
 	// This only picks the provider; identity is read after verification.
 	if iss := unverifiedIssuer(doc); iss != prov.Metadata.EntityID {
 		return nil, invalidToken(fmt.Sprintf(msgIssuerNotPresent, in.RequestID),
 			fmt.Errorf("issuer %q is not the provider's entityID %q", iss, prov.Metadata.EntityID))
 	}
-	// Rows 6 and 7: signature, against the registered metadata's
-	// certificates only; encrypted assertions cannot be decrypted here.
+	// Row 6: signature, against the registered metadata's certificates only.
 	el, err := verifiedAssertion(doc, prov.Metadata.SigningCerts, now, s.behavior)
 	switch {
 	case errors.Is(err, ErrNotResponse):
@@ -318,9 +328,9 @@ func (s *Service) assumeRoleWithSAML(_ context.Context, in AssumeRoleWithSAMLInp
 	case err != nil:
 		return nil, invalidToken(msgSignatureInvalid, err)
 	}
-	// Row 7: a provider whose AssertionEncryptionMode is Required refuses a
-	// plaintext assertion (Behavior; unverified).
-	if prov.AssertionEncryptionMode == encryptionRequired {
+	// Row 7, second half: a provider whose AssertionEncryptionMode is
+	// Required refuses a plaintext assertion (Behavior; unverified).
+	if prov.AssertionEncryptionMode == encryptionRequired && !encrypted {
 		return nil, invalidToken(msgEncryptionRequired, errors.New("provider requires encrypted assertions; the response carries a plaintext Assertion"))
 	}
 	a, err := readAssertion(el)
@@ -426,6 +436,18 @@ func (s *Service) assumeRoleWithSAML(_ context.Context, in AssumeRoleWithSAMLInp
 		PackedPolicySize: packed,
 		Session:          sess,
 	}, nil
+}
+
+// providerKeys parses the provider's assertion-decryption keys; keys that do
+// not parse (IAM checked them on upload) are skipped.
+func providerKeys(p *iam.SAMLProvider) []*rsa.PrivateKey {
+	var out []*rsa.PrivateKey
+	for _, k := range p.PrivateKeys {
+		if key, err := certs.ParseKeyPEM([]byte(k.PEM)); err == nil {
+			out = append(out, key)
+		}
+	}
+	return out
 }
 
 // checkTimes implements rows 8-10. NotOnOrAfter (Conditions and
