@@ -34,6 +34,17 @@ import "time"
 //   - Recipient (row 12): the first bearer SubjectConfirmation is used; its
 //     Recipient must be an AWS sign-in SAML endpoint (…/saml, …/static/saml,
 //     …/saml/acs/<id>), regional or not.
+//   - Trust policies (row 17b, §7): condition key names are matched
+//     case-insensitively (the docs spell SAML:aud and saml:aud alike);
+//     SAML:aud is the Recipient; the eduPerson, eduOrg, X.500 and AD claims
+//     feed the keys the IAM guide maps them to (assertion.go, claimKeys), and
+//     a plain operator on a multi-valued key holds if any value does. The
+//     context also carries aws:RequestTag/<key>, aws:TagKeys,
+//     sts:TransitiveTagKeys and sts:SourceIdentity.
+//   - SubjectType of a NameID without Format is computed from SAML's default
+//     format, urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified.
+//   - Never returned: IDPRejectedClaim (when STS uses it for SAML is
+//     unverified) and RegionDisabledException (the mock has no regions).
 //   - Roles named AWSReservedSSO_… are refused with AccessDenied ("will not
 //     work", STS API reference; error unverified).
 //   - Session tags (row 19): every tag problem is ValidationError "Unable to
