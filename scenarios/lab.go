@@ -97,7 +97,7 @@ func NewLab(cfg LabConfig) (*Lab, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	clock := &Clock{t: cfg.Start.UTC()}
-	server, err := idp.New(idp.Config{EntityID: cfg.EntityID, Users: idp.DemoUsers(), Keys: cfg.Keys, Now: clock.Now, Rand: cfg.Rand,
+	server, err := idp.New(idp.Config{EntityID: cfg.EntityID, Users: idp.DemoUsers(), AWSSignInURL: ".." + SignInPrefix + "/saml", Keys: cfg.Keys, Now: clock.Now, Rand: cfg.Rand,
 		Logger: cfg.Logger.With("component", "idp")})
 	if err != nil {
 		return nil, err

@@ -8,7 +8,9 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -325,5 +327,58 @@ func TestLoginAgainstUp(t *testing.T) {
 	}
 	if got.AssumedRoleArn != "arn:aws:sts::123456789012:assumed-role/SAMLAdmin/alice" || !strings.HasPrefix(got.AccessKeyId, "ASIA") {
 		t.Errorf("login = %+v", got)
+	}
+}
+
+// TestIDPInitiatedToConsole follows IdP-initiated SSO in "samlab up" the way
+// a browser does: log in at the IdP, take the auto-submitting form from
+// /idp/sso/aws and post it where it points, the local console sign-in.
+func TestIDPInitiatedToConsole(t *testing.T) {
+	t.Parallel()
+	up := startUp(t)
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &http.Client{Jar: jar, CheckRedirect: func(req *http.Request, via []*http.Request) error {
+		if strings.Contains(req.URL.Path, "/signin/") || strings.HasPrefix(req.URL.Path, "/console") {
+			return http.ErrUseLastResponse // the console itself is not under test here
+		}
+		return nil
+	}}
+	for _, tt := range []struct {
+		user       string
+		wantStatus int
+		wantBody   string
+	}{
+		{"alice", http.StatusFound, ""},                // one role: signed straight in
+		{"bob", http.StatusOK, `class="saml-account"`}, // two roles: the role chooser
+	} {
+		t.Run(tt.user, func(t *testing.T) {
+			resp, err := c.PostForm(up.endpoint+"/idp/login", url.Values{"username": {tt.user}, "password": {"samlab"}, "return": {"sso/aws"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			page, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			action, fields, err := idp.ParsePostForm(page)
+			if err != nil {
+				t.Fatalf("no SSO form after login (%d): %v\n%s", resp.StatusCode, err, page)
+			}
+			ref, _ := url.Parse(action)
+			target := resp.Request.URL.ResolveReference(ref)
+			if target.String() != up.endpoint+"/signin/saml" {
+				t.Fatalf("form posts to %s, want the lab console %s/signin/saml", target, up.endpoint)
+			}
+			resp, err = c.PostForm(target.String(), fields)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tt.wantStatus || !strings.Contains(string(body), tt.wantBody) {
+				t.Errorf("console answered %d, want %d with %q:\n%s", resp.StatusCode, tt.wantStatus, tt.wantBody, body)
+			}
+		})
 	}
 }
