@@ -287,6 +287,15 @@ func (s *Server) StageRollover() (*certs.KeyPair, error) {
 	return s.ring.Stage(nk), nil
 }
 
+// StageKey publishes kp as the next key, like StageRollover, unless a next
+// key is already staged; it returns the staged key. Use it to stage a key
+// made elsewhere, for example one whose certificate has already expired.
+func (s *Server) StageKey(kp *certs.KeyPair) *certs.KeyPair {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ring.Stage(kp)
+}
+
 // UseKey makes kp the signing key at once and retires the current one (for
 // example an already-expired certificate made with certs.WithValidity).
 func (s *Server) UseKey(kp *certs.KeyPair) {

@@ -113,6 +113,15 @@ func TestExpiredCertificate(t *testing.T) {
 	if len(rec.msgs) != 1 || rec.msgs[0] != want {
 		t.Errorf("logs = %q, want [%q]", rec.msgs, want)
 	}
+
+	// An expired certificate can also be staged and switched to.
+	s2 := newTestServer(t, func(c *Config) { c.Now = func() time.Time { return testClock } })
+	if got := s2.StageKey(kp); got != kp || len(s2.PublishedCerts()) != 2 {
+		t.Fatal("StageKey did not publish the expired key beside the current one")
+	}
+	if nk, err := s2.Rotate(); err != nil || nk != kp {
+		t.Errorf("Rotate after StageKey = %v, want the staged expired key", err)
+	}
 }
 
 func TestNameIDFormats(t *testing.T) {
