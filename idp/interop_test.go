@@ -8,7 +8,6 @@ import (
 	"html"
 	"net/http"
 	"net/url"
-	"os/exec"
 	"regexp"
 	"slices"
 	"strings"
@@ -244,9 +243,15 @@ func TestEncryptedAssertionXMLSecDecrypt(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			resp, err := s.AWSResponse(demoUser(t, "alice"), ResponseOptions{Encryption: &EncryptionOptions{Cert: spKP.Cert, Cipher: cipher}})
+			both := Sign(true, true)
+			resp, err := s.AWSResponse(demoUser(t, "alice"), ResponseOptions{Signing: &both,
+				Encryption: &EncryptionOptions{Cert: spKP.Cert, Cipher: cipher}})
 			if err != nil {
 				t.Fatal(err)
+			}
+			// The Response signature covers the EncryptedAssertion.
+			if err := xmlsecVerify(t, resp.XML, exportedCertPEM(t, s), responseXPath); err != nil {
+				t.Errorf("response signature over the encrypted assertion: %v", err)
 			}
 			if strings.Contains(string(resp.XML), "RoleSessionName") {
 				t.Fatal("plaintext attribute visible in an encrypted response")
@@ -259,7 +264,7 @@ func TestEncryptedAssertionXMLSecDecrypt(t *testing.T) {
 			if !strings.Contains(string(out), AttrRoleSessionName) {
 				t.Errorf("decrypted document lacks the assertion:\n%s", out)
 			}
-			// The decrypted assertion's signature still verifies.
+			// The decrypted assertion's own signature still verifies.
 			start := strings.Index(string(out), "<saml:Assertion")
 			if start < 0 {
 				t.Fatalf("no Assertion in decrypted output:\n%s", out)
@@ -276,5 +281,3 @@ func TestEncryptedAssertionXMLSecDecrypt(t *testing.T) {
 		})
 	}
 }
-
-var _ = exec.LookPath
