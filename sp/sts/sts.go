@@ -215,11 +215,13 @@ func (c *constraints) addValue(value, member, constraint string, args ...any) {
 
 // validateParams implements row 1: AWS's length, pattern and range
 // constraints of the service model, reported all at once in AWS's "N
-// validation error(s) detected: …; …" form (observed:
-// "4 validation errors detected: Value ” at 'roleArn' failed to satisfy
-// constraint: Member must satisfy regular expression pattern: …; Value ” at
-// 'roleArn' failed to satisfy constraint: Member must have length greater
-// than or equal to 20; …"). Members are checked in the model's order.
+// validation error(s) detected: …; …" form, members in the model's order.
+// Observed from the Go SDK with both ARNs empty:
+//
+//	4 validation errors detected: Value '' at 'roleArn' failed to satisfy
+//	constraint: Member must satisfy regular expression pattern: […]+; Value ''
+//	at 'roleArn' failed to satisfy constraint: Member must have length greater
+//	than or equal to 20; …
 func validateParams(in AssumeRoleWithSAMLInput) error {
 	var c constraints
 	c.str("roleArn", in.RoleARN, false, 20, 2048, arnValueRE, arnPattern)
