@@ -14,9 +14,10 @@ import "time"
 //     recent public reports show "Principal ARN is invalid" when both ARNs were
 //     swapped) and the provider lookup precedes decoding (observed).
 //   - Parameters (row 1): an empty string is reported like AWS reports a
-//     present-but-empty member ("Value ” at 'roleArn' … pattern …; … length
-//     …", seen from the Go SDK); a missing member cannot be told apart from an
-//     empty one here. Members are reported in the service model's order,
+//     present-but-empty member (the empty value quoted, then the pattern and
+//     the length violations, as seen from the Go SDK; see validateParams); a
+//     missing member cannot be told apart from an empty one here, so AWS's
+//     "Value null … Member must not be null" form is never produced. Members are reported in the service model's order,
 //     pattern before length as observed; the SAMLAssertion value is never
 //     echoed ("Value at 'sAMLAssertion'"), as AWS does for sensitive members.
 //   - RoleArn syntax (row 2): a RoleArn that is not an IAM role ARN gets
