@@ -152,50 +152,67 @@ func readAssertion(a *etree.Element) (*Assertion, error) {
 	return out, nil
 }
 
-// claimKeys maps assertion attribute names to the trust-policy condition keys
-// they feed (IAM UG "Configure SAML assertions", mapping table; UG-CK lists
-// which keys are multi-valued). The X.500 names are listed as the guide spells
+// claimKeys returns the trust-policy condition keys an assertion attribute
+// feeds (IAM UG "Configure SAML assertions", mapping table; UG-CK lists which
+// keys are multi-valued). The X.500 names are listed as the guide spells
 // them, "2.4.5.42" included, with and without "urn:oid:"; 2.5.4.3 feeds both
 // SAML:cn and SAML:commonName.
-var claimKeys = map[string][]string{
-	"urn:oid:1.3.6.1.4.1.5923.1.1.1.1":                           {"SAML:edupersonaffiliation"},
-	"urn:oid:1.3.6.1.4.1.5923.1.1.1.2":                           {"SAML:edupersonnickname"},
-	"urn:oid:1.3.6.1.4.1.5923.1.1.1.3":                           {"SAML:edupersonorgdn"},
-	"urn:oid:1.3.6.1.4.1.5923.1.1.1.4":                           {"SAML:edupersonorgunitdn"},
-	"urn:oid:1.3.6.1.4.1.5923.1.1.1.5":                           {"SAML:edupersonprimaryaffiliation"},
-	"urn:oid:1.3.6.1.4.1.5923.1.1.1.6":                           {"SAML:edupersonprincipalname"},
-	"urn:oid:1.3.6.1.4.1.5923.1.1.1.7":                           {"SAML:edupersonentitlement"},
-	"urn:oid:1.3.6.1.4.1.5923.1.1.1.8":                           {"SAML:edupersonprimaryorgunitdn"},
-	"urn:oid:1.3.6.1.4.1.5923.1.1.1.9":                           {"SAML:edupersonscopedaffiliation"},
-	"urn:oid:1.3.6.1.4.1.5923.1.1.1.10":                          {"SAML:edupersontargetedid"},
-	"urn:oid:1.3.6.1.4.1.5923.1.1.1.11":                          {"SAML:edupersonassurance"},
-	"urn:oid:1.3.6.1.4.1.5923.1.2.1.2":                           {"SAML:eduorghomepageuri"},
-	"urn:oid:1.3.6.1.4.1.5923.1.2.1.3":                           {"SAML:eduorglegalname"},
-	"urn:oid:1.3.6.1.4.1.5923.1.2.1.10":                          {"SAML:eduorgidentityauthnpolicyuri"},
-	"urn:oid:1.3.6.1.4.1.5923.1.2.1.11":                          {"SAML:eduorgsuperioruri"},
-	"urn:oid:1.3.6.1.4.1.5923.1.2.1.12":                          {"SAML:eduorgwhitepagesuri"},
-	"urn:oid:2.5.4.3":                                            {"SAML:cn", "SAML:commonName"},
-	"2.5.4.3":                                                    {"SAML:commonName"},
-	"urn:oid:2.5.4.4":                                            {"SAML:surname"},
-	"2.5.4.4":                                                    {"SAML:surname"},
-	"urn:oid:2.4.5.42":                                           {"SAML:givenName"},
-	"2.4.5.42":                                                   {"SAML:givenName"},
-	"urn:oid:2.5.4.42":                                           {"SAML:givenName"},
-	"2.5.4.42":                                                   {"SAML:givenName"},
-	"urn:oid:2.5.4.45":                                           {"SAML:x500UniqueIdentifier"},
-	"2.5.4.45":                                                   {"SAML:x500UniqueIdentifier"},
-	"urn:oid:0.9.2342.19200300100.1.1":                           {"SAML:uid"},
-	"0.9.2342.19200300100.1.1":                                   {"SAML:uid"},
-	"urn:oid:0.9.2342.19200300100.1.3":                           {"SAML:mail"},
-	"0.9.2342.19200300100.1.3":                                   {"SAML:mail"},
-	"urn:oid:0.9.2342.19200300100.1.45":                          {"SAML:organizationStatus"},
-	"0.9.2342.19200300100.1.45":                                  {"SAML:organizationStatus"},
-	"http://schemas.xmlsoap.org/claims/CommonName":               {"SAML:commonName"},
-	"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name": {"SAML:name"},
-	"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname":         {"SAML:givenName"},
-	"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname":           {"SAML:surname"},
-	"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress":      {"SAML:mail"},
-	"http://schemas.microsoft.com/ws/2008/06/identity/claims/primarygroupsid": {"SAML:primaryGroupSID"},
+func claimKeys(name string) []string {
+	switch name {
+	case "urn:oid:1.3.6.1.4.1.5923.1.1.1.1":
+		return []string{"SAML:edupersonaffiliation"}
+	case "urn:oid:1.3.6.1.4.1.5923.1.1.1.2":
+		return []string{"SAML:edupersonnickname"}
+	case "urn:oid:1.3.6.1.4.1.5923.1.1.1.3":
+		return []string{"SAML:edupersonorgdn"}
+	case "urn:oid:1.3.6.1.4.1.5923.1.1.1.4":
+		return []string{"SAML:edupersonorgunitdn"}
+	case "urn:oid:1.3.6.1.4.1.5923.1.1.1.5":
+		return []string{"SAML:edupersonprimaryaffiliation"}
+	case "urn:oid:1.3.6.1.4.1.5923.1.1.1.6":
+		return []string{"SAML:edupersonprincipalname"}
+	case "urn:oid:1.3.6.1.4.1.5923.1.1.1.7":
+		return []string{"SAML:edupersonentitlement"}
+	case "urn:oid:1.3.6.1.4.1.5923.1.1.1.8":
+		return []string{"SAML:edupersonprimaryorgunitdn"}
+	case "urn:oid:1.3.6.1.4.1.5923.1.1.1.9":
+		return []string{"SAML:edupersonscopedaffiliation"}
+	case "urn:oid:1.3.6.1.4.1.5923.1.1.1.10":
+		return []string{"SAML:edupersontargetedid"}
+	case "urn:oid:1.3.6.1.4.1.5923.1.1.1.11":
+		return []string{"SAML:edupersonassurance"}
+	case "urn:oid:1.3.6.1.4.1.5923.1.2.1.2":
+		return []string{"SAML:eduorghomepageuri"}
+	case "urn:oid:1.3.6.1.4.1.5923.1.2.1.3":
+		return []string{"SAML:eduorglegalname"}
+	case "urn:oid:1.3.6.1.4.1.5923.1.2.1.10":
+		return []string{"SAML:eduorgidentityauthnpolicyuri"}
+	case "urn:oid:1.3.6.1.4.1.5923.1.2.1.11":
+		return []string{"SAML:eduorgsuperioruri"}
+	case "urn:oid:1.3.6.1.4.1.5923.1.2.1.12":
+		return []string{"SAML:eduorgwhitepagesuri"}
+	case "urn:oid:2.5.4.3":
+		return []string{"SAML:cn", "SAML:commonName"}
+	case "2.5.4.3", "http://schemas.xmlsoap.org/claims/CommonName":
+		return []string{"SAML:commonName"}
+	case "urn:oid:2.5.4.4", "2.5.4.4", "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname":
+		return []string{"SAML:surname"}
+	case "urn:oid:2.4.5.42", "2.4.5.42", "urn:oid:2.5.4.42", "2.5.4.42", "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname":
+		return []string{"SAML:givenName"}
+	case "urn:oid:2.5.4.45", "2.5.4.45":
+		return []string{"SAML:x500UniqueIdentifier"}
+	case "urn:oid:0.9.2342.19200300100.1.1", "0.9.2342.19200300100.1.1":
+		return []string{"SAML:uid"}
+	case "urn:oid:0.9.2342.19200300100.1.3", "0.9.2342.19200300100.1.3", "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress":
+		return []string{"SAML:mail"}
+	case "urn:oid:0.9.2342.19200300100.1.45", "0.9.2342.19200300100.1.45":
+		return []string{"SAML:organizationStatus"}
+	case "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name":
+		return []string{"SAML:name"}
+	case "http://schemas.microsoft.com/ws/2008/06/identity/claims/primarygroupsid":
+		return []string{"SAML:primaryGroupSID"}
+	}
+	return nil
 }
 
 // requestContext holds what the trust policy's condition keys are computed
@@ -221,7 +238,7 @@ func conditionContext(a *Assertion, rc requestContext) map[string][]string {
 		"SAML:doc":           {rc.doc},
 	}
 	for name, vals := range a.Attributes {
-		for _, k := range claimKeys[name] {
+		for _, k := range claimKeys(name) {
 			ctx[k] = append(ctx[k], vals...)
 		}
 	}

@@ -2,9 +2,12 @@ package sts
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/samlab-dev/samlab/sp/awsapi"
 )
@@ -136,9 +139,12 @@ func TestSubjectType(t *testing.T) {
 		{"urn:example:custom", true, "urn:example:custom"},
 	}
 	for _, tt := range tests {
-		if got := subjectType(tt.format, tt.all); got != tt.want {
-			t.Errorf("subjectType(%q, %v) = %q, want %q", tt.format, tt.all, got, tt.want)
-		}
+		t.Run(fmt.Sprintf("%s/all=%v", tt.format, tt.all), func(t *testing.T) {
+			t.Parallel()
+			if got := subjectType(tt.format, tt.all); got != tt.want {
+				t.Errorf("subjectType(%q, %v) = %q, want %q", tt.format, tt.all, got, tt.want)
+			}
+		})
 	}
 }
 
@@ -159,9 +165,12 @@ func TestHasRolePair(t *testing.T) {
 		{"none", nil, false},
 	}
 	for _, tt := range tests {
-		if got := hasRolePair(tt.values, testRoleARN, testProviderARN); got != tt.want {
-			t.Errorf("%s: hasRolePair(%q) = %v, want %v", tt.name, tt.values, got, tt.want)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := hasRolePair(tt.values, testRoleARN, testProviderARN); got != tt.want {
+				t.Errorf("hasRolePair(%q) = %v, want %v", tt.values, got, tt.want)
+			}
+		})
 	}
 }
 
@@ -284,4 +293,39 @@ func TestCheckTags(t *testing.T) {
 	two := map[string][]string{attrPrincipalTag + "team": {"a", "b"}}
 	err := checkTags(map[string]string{"team": "a"}, nil, two)
 	wantAPIError(t, err, awsapi.CodeValidation, http.StatusBadRequest, msgTags)
+}
+
+func TestConditionContext(t *testing.T) {
+	t.Parallel()
+	a := &Assertion{
+		Issuer: "https://idp.example/metadata", NameID: "alice", Recipient: "https://us-east-1.signin.aws.amazon.com/saml",
+		AudienceRestrictions: [][]string{{"urn:amazon:webservices"}},
+		Attributes: map[string][]string{
+			"urn:oid:1.3.6.1.4.1.5923.1.1.1.1": {"staff", "member"},
+			"urn:oid:2.5.4.3":                  {"Alice Liddell"},
+			"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress": {"alice@example.com"},
+			"urn:example:unmapped": {"x"},
+		},
+	}
+	got := conditionContext(a, requestContext{subjectType: "persistent", nameQualifier: "nq=", doc: "123456789012/samlab",
+		tags: map[string]string{"team": "blue"}, transitive: []string{"team"}, sourceIdentity: "alice"})
+	want := map[string][]string{
+		"SAML:aud":                  {"https://us-east-1.signin.aws.amazon.com/saml"},
+		"SAML:iss":                  {"https://idp.example/metadata"},
+		"SAML:sub":                  {"alice"},
+		"SAML:sub_type":             {"persistent"},
+		"SAML:namequalifier":        {"nq="},
+		"SAML:doc":                  {"123456789012/samlab"},
+		"SAML:edupersonaffiliation": {"staff", "member"},
+		"SAML:cn":                   {"Alice Liddell"},
+		"SAML:commonName":           {"Alice Liddell"},
+		"SAML:mail":                 {"alice@example.com"},
+		"aws:RequestTag/team":       {"blue"},
+		"aws:TagKeys":               {"team"},
+		"sts:TransitiveTagKeys":     {"team"},
+		"sts:SourceIdentity":        {"alice"},
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("conditionContext() (-want +got):\n%s", d)
+	}
 }
