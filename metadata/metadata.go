@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/beevik/etree"
 	"github.com/crewjam/saml"
 	xrv "github.com/mattermost/xml-roundtrip-validator"
 
@@ -30,6 +31,9 @@ var (
 	ErrNoSigningCert   = errors.New("metadata has no signing certificate")
 	ErrDTD             = errors.New("metadata contains a DTD or entity declaration")
 	ErrTooLarge        = errors.New("metadata document is too large")
+	// ErrBOM: IAM refuses metadata that starts with a UTF-8 byte order mark
+	// ("Unable to parse metadata", IAM UG troubleshooting).
+	ErrBOM = errors.New("metadata starts with a byte order mark; IAM requires UTF-8 without one")
 )
 
 // IDP describes the IdP metadata to build.
@@ -97,11 +101,22 @@ func Build(m IDP) ([]byte, error) {
 			SingleSignOnServices: sso,
 		}},
 	}
-	out, err := xml.MarshalIndent(ed, "", "  ")
+	out, err := xml.Marshal(ed)
 	if err != nil {
 		return nil, fmt.Errorf("build metadata %q: %w", m.EntityID, err)
 	}
-	return append([]byte(xml.Header), append(out, '\n')...), nil
+	// crewjam/saml writes validUntil even when it is zero; drop it then.
+	doc := etree.NewDocument()
+	if err := doc.ReadFromBytes(out); err != nil {
+		return nil, fmt.Errorf("build metadata %q: %w", m.EntityID, err)
+	}
+	if m.ValidUntil.IsZero() {
+		doc.Root().RemoveAttr("validUntil")
+	}
+	doc.CreateProcInst("xml", `version="1.0" encoding="UTF-8"`)
+	doc.InsertChildAt(0, doc.Child[len(doc.Child)-1]) // the declaration goes first
+	doc.Indent(2)
+	return doc.WriteToBytes()
 }
 
 // EntityDescriptor is parsed IdP metadata: the parts AWS reads.
@@ -122,6 +137,12 @@ type EntityDescriptor struct {
 func Parse(data []byte) (*EntityDescriptor, error) {
 	if len(data) > MaxSize {
 		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(data), MaxSize)
+	}
+	if bytes.HasPrefix(data, []byte("\xEF\xBB\xBF")) {
+		return nil, ErrBOM
+	}
+	if t := bytes.TrimLeft(data, " \t\r\n"); len(t) == 0 || t[0] != '<' {
+		return nil, errors.New("metadata is not well-formed XML: it must start with '<' (an XML declaration or the root element)")
 	}
 	if err := CheckNoDTD(data); err != nil {
 		return nil, err

@@ -69,6 +69,9 @@ func TestBuildParseRoundTrip(t *testing.T) {
 			if diff := cmp.Diff(fingerprints(tt.in.EncryptionCerts), fingerprints(got.EncryptionCerts)); diff != "" {
 				t.Errorf("encryption certs (-want +got):\n%s", diff)
 			}
+			if tt.in.ValidUntil.IsZero() && strings.Contains(string(doc), "validUntil") {
+				t.Errorf("Build wrote validUntil although none was set:\n%s", doc)
+			}
 			if !got.ValidUntil.Equal(tt.in.ValidUntil) {
 				t.Errorf("ValidUntil = %s, want %s", got.ValidUntil, tt.in.ValidUntil)
 			}
@@ -123,6 +126,8 @@ func TestParseRejects(t *testing.T) {
 		mention  string // the error names what was wrong
 	}{
 		{"not xml", "hello", nil, "well-formed"},
+		{"junk before the declaration", "junk" + string(good), nil, "must start with '<'"},
+		{"byte order mark", "\xEF\xBB\xBF" + string(good), metadata.ErrBOM, ""},
 		{"truncated", string(good[:len(good)/2]), nil, "well-formed"},
 		{"doctype", `<!DOCTYPE x [<!ENTITY a "b">]>` + string(good), metadata.ErrDTD, ""},
 		{"billion laughs", `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]><lolz>&lol2;</lolz>`, metadata.ErrDTD, ""},
