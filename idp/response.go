@@ -76,6 +76,10 @@ type ResponseOptions struct {
 	NameIDFormat string
 	// Lifetime is how long the assertion is valid (default 5 minutes).
 	Lifetime time.Duration
+	// SessionLifetime, when non-zero, sets AuthnStatement/@SessionNotOnOrAfter
+	// to now plus it: AWS ends console sessions and credentials no later
+	// than that (IAM UG, SessionDuration and SessionNotOnOrAfter).
+	SessionLifetime time.Duration
 	// Now, when non-zero, replaces the IdP clock for this response.
 	Now time.Time
 	// Signing overrides the IdP's signing configuration when non-nil.
@@ -231,6 +235,10 @@ func (s *Server) build(u User, opts ResponseOptions, attrs []saml.Attribute) (*e
 				Value: "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport",
 			}},
 		}},
+	}
+	if opts.SessionLifetime > 0 {
+		end := now.Add(opts.SessionLifetime)
+		a.AuthnStatements[0].SessionNotOnOrAfter = &end
 	}
 	if len(attrs) > 0 {
 		a.AttributeStatements = []saml.AttributeStatement{{Attributes: attrs}}
