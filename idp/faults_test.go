@@ -1,9 +1,11 @@
 package idp
 
 import (
+	"bytes"
 	"crypto/x509"
 	"encoding/xml"
 	"errors"
+	"os"
 	"testing"
 	"time"
 
@@ -171,5 +173,19 @@ func TestFaultErrors(t *testing.T) {
 	s := newTestServer(t, nil)
 	if _, err := s.FaultyResponse(demoUser(t, "alice"), ResponseOptions{}, FaultStaleKey); !errors.Is(err, ErrNoPreviousKey) {
 		t.Errorf("stale-key before any rotation = %v, want ErrNoPreviousKey", err)
+	}
+}
+
+// TestFaultsDocumented keeps docs/idp.md's fault list complete.
+func TestFaultsDocumented(t *testing.T) {
+	t.Parallel()
+	doc, err := os.ReadFile("../docs/idp.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range FaultNames() {
+		if !bytes.Contains(doc, []byte("`"+n+"`")) {
+			t.Errorf("fault %q is not listed in docs/idp.md", n)
+		}
 	}
 }

@@ -392,7 +392,7 @@ type assertOptions struct {
 	user, role, sign, sigMethod, digest, nameID string
 	recipient, audience, fault, encryptCert     string
 	cipher                                      string
-	lifetime                                    time.Duration
+	lifetime, sessionLifetime                   time.Duration
 	asXML                                       bool
 }
 
@@ -427,6 +427,7 @@ command; give the key directory whose metadata the SAML provider holds.`,
 	f.StringVar(&o.recipient, "recipient", "", "SubjectConfirmationData Recipient and Destination (default "+idp.AWSSignInURL+")")
 	f.StringVar(&o.audience, "audience", "", "AudienceRestriction value (default "+idp.AWSAudience+")")
 	f.DurationVar(&o.lifetime, "lifetime", 5*time.Minute, "assertion validity")
+	f.DurationVar(&o.sessionLifetime, "session-lifetime", 0, "set AuthnStatement SessionNotOnOrAfter this far ahead (AWS caps sessions at it)")
 	f.StringVar(&o.fault, "fault", "", "inject a fault (see \"samlab idp faults\")")
 	f.StringVar(&o.encryptCert, "encrypt-cert", "", "encrypt the assertion for this certificate (PEM file)")
 	f.StringVar(&o.cipher, "cipher", idp.CipherAES128GCM, "block cipher with --encrypt-cert: "+strings.Join(idp.Ciphers(), ", "))
@@ -507,7 +508,7 @@ func runAssert(cmd *cobra.Command, o assertOptions) error {
 		return err
 	}
 	ropts := idp.ResponseOptions{Signing: &signing, NameIDFormat: format, Recipient: o.recipient,
-		Audience: o.audience, Lifetime: o.lifetime}
+		Audience: o.audience, Lifetime: o.lifetime, SessionLifetime: o.sessionLifetime}
 	if o.role != "" {
 		i := slices.IndexFunc(u.Roles, func(r idp.Role) bool { return r.RoleARN == o.role })
 		if i < 0 {
