@@ -20,6 +20,9 @@ import "time"
 //     "Value null … Member must not be null" form is never produced. Members are reported in the service model's order,
 //     pattern before length as observed; the SAMLAssertion value is never
 //     echoed ("Value at 'sAMLAssertion'"), as AWS does for sensitive members.
+//   - Base64 (row 3): SAMLAssertion is standard base64 with padding;
+//     surrounding whitespace and line breaks are ignored (CLI tools wrap it);
+//     the URL-safe alphabet or missing padding is "Invalid base64".
 //   - RoleArn syntax (row 2): a RoleArn that is not an IAM role ARN gets
 //     ValidationError "Request ARN is invalid", the message public reports
 //     show when role and provider ARNs were swapped.

@@ -43,7 +43,7 @@ func TestValidateParams(t *testing.T) {
 		want string // "" for valid
 	}{
 		{"valid", func(*AssumeRoleWithSAMLInput) {}, ""},
-		{"duration 900 and 43200 are in range", func(in *AssumeRoleWithSAMLInput) { in.DurationSeconds = intp(900) }, ""},
+		{"duration at min", func(in *AssumeRoleWithSAMLInput) { in.DurationSeconds = intp(900) }, ""},
 		{"duration at max", func(in *AssumeRoleWithSAMLInput) { in.DurationSeconds = intp(43200) }, ""},
 		{"duration below 900", func(in *AssumeRoleWithSAMLInput) { in.DurationSeconds = intp(600) },
 			"1 validation error detected: Value '600' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900"},
