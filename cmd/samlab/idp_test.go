@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 	"github.com/beevik/etree"
 	dsig "github.com/russellhaering/goxmldsig"
 
@@ -182,6 +183,12 @@ func TestIDPAssertErrors(t *testing.T) {
 // startLab serves a demo lab (IdP under /idp, IAM and STS at /) on loopback.
 func startLab(t *testing.T) *httptest.Server {
 	t.Helper()
+	_, ts := startLabWith(t)
+	return ts
+}
+
+func startLabWith(t *testing.T) (*scenarios.Lab, *httptest.Server) {
+	t.Helper()
 	lab, err := scenarios.NewLab(scenarios.LabConfig{Keys: certstest.New()})
 	if err != nil {
 		t.Fatal(err)
@@ -199,7 +206,46 @@ func startLab(t *testing.T) *httptest.Server {
 	}
 	ts := httptest.NewServer(h)
 	t.Cleanup(ts.Close)
-	return ts
+	return lab, ts
+}
+
+// TestAssertWithSTS feeds "samlab idp assert" output to AssumeRoleWithSAML
+// through the AWS SDK, after registering the key directory's metadata, as
+// "aws sts assume-role-with-saml --saml-assertion" would.
+func TestAssertWithSTS(t *testing.T) {
+	t.Parallel()
+	lab, ts := startLabWith(t)
+	dir := filepath.Join(t.TempDir(), "keys")
+	if _, _, err := runIn(t, "", "idp", "rotate", "--keys", dir); err != nil {
+		t.Fatal(err)
+	}
+	md, _, err := runIn(t, "", "metadata", "export", "--keys", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lab.Account.UpdateSAMLProvider(lab.ProviderARN, []byte(md)); err != nil {
+		t.Fatalf("update provider: %v", err)
+	}
+	client := sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: aws.String(ts.URL)})
+	call := func(args ...string) error {
+		t.Helper()
+		resp, _, err := runIn(t, "", append([]string{"idp", "assert", "--user", "alice", "--keys", dir}, args...)...)
+		if err != nil {
+			t.Fatalf("idp assert %v: %v", args, err)
+		}
+		_, err = client.AssumeRoleWithSAML(t.Context(), &sts.AssumeRoleWithSAMLInput{RoleArn: aws.String(lab.RoleARN),
+			PrincipalArn: aws.String(lab.ProviderARN), SAMLAssertion: aws.String(strings.TrimSpace(resp))})
+		return err
+	}
+	for _, args := range [][]string{nil, {"--sign", "both", "--signature-method", "rsa-sha1", "--digest", "sha1"}, {"--sign", "response"}} {
+		if err := call(args...); err != nil {
+			t.Errorf("AssumeRoleWithSAML with idp assert %v: %v", args, err)
+		}
+	}
+	var bad *ststypes.InvalidIdentityTokenException
+	if err := call("--fault", "tamper"); !errors.As(err, &bad) {
+		t.Errorf("tampered response: %v, want InvalidIdentityToken", err)
+	}
 }
 
 // TestLoginEndToEnd runs samlab login against a lab over real HTTP: IdP
