@@ -309,6 +309,16 @@ func TestAssumeRoleWithSAMLRequestRows(t *testing.T) {
 		{row: "2", name: "reject: RoleArn is a provider ARN",
 			input: func(l *scenarios.Lab, in *sts.AssumeRoleWithSAMLInput) { in.RoleARN = l.ProviderARN },
 			want:  rejected(awsapi.CodeValidation, http.StatusBadRequest, "Request ARN is invalid")},
+		{row: "3", name: "accept: base64 wrapped at 76 characters with CRLF",
+			input: func(_ *scenarios.Lab, in *sts.AssumeRoleWithSAMLInput) {
+				var sb strings.Builder
+				for v := in.SAMLAssertion; v != ""; {
+					n := min(76, len(v))
+					sb.WriteString(v[:n] + "\r\n")
+					v = v[n:]
+				}
+				in.SAMLAssertion = sb.String()
+			}},
 		{row: "3", name: "reject: not base64",
 			input: func(_ *scenarios.Lab, in *sts.AssumeRoleWithSAMLInput) { in.SAMLAssertion = "base64SAML!" },
 			want:  discovery("Invalid base64 SAMLResponse", "AuthSamlInvalidSamlResponseException")},
