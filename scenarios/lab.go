@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -32,8 +33,16 @@ type LabConfig struct {
 	// Keys supplies the IdP's keys (default certs.GeneratedKeys). Tests and
 	// scenario suites pass certstest.New() to skip RSA generation.
 	Keys certs.KeySource
-	// Start is the lab clock's initial time (default time.Now()).
+	// Start is the lab clock's initial time (default time.Now()). The clock
+	// stands still between steps unless WallClock is set.
 	Start time.Time
+	// WallClock makes the lab clock follow real time (Start is then ignored):
+	// what a lab served to real clients needs.
+	WallClock bool
+	// IDPBaseURL is the absolute URL the IdP is served at (for example
+	// http://127.0.0.1:8765/idp); it goes into the IdP's metadata as the SSO
+	// location. Optional.
+	IDPBaseURL string
 	// Behavior configures the mock STS (default sts.DefaultBehavior()).
 	Behavior *sts.Behavior
 	// Logger receives both sides' logs (default: discard).
@@ -42,16 +51,30 @@ type LabConfig struct {
 	Rand io.Reader
 }
 
-// Clock is a settable clock shared by both sides of a lab.
+// Clock is the clock shared by both sides of a lab. A frozen clock stands
+// still until advanced, which makes scenario runs exact; a wall clock follows
+// real time plus the total advance, which a served lab needs (clients sign
+// requests with their own clocks, and sessions must expire).
 type Clock struct {
-	mu sync.Mutex
-	t  time.Time
+	mu     sync.Mutex
+	t      time.Time     // frozen: the time
+	offset time.Duration // wall: how far ahead of real time
+	wall   bool
 }
+
+// NewFrozenClock returns a clock that stands at t until advanced.
+func NewFrozenClock(t time.Time) *Clock { return &Clock{t: t.UTC()} }
+
+// NewWallClock returns a clock that follows real time.
+func NewWallClock() *Clock { return &Clock{wall: true} }
 
 // Now returns the clock's time.
 func (c *Clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.wall {
+		return time.Now().UTC().Add(c.offset)
+	}
 	return c.t
 }
 
@@ -59,6 +82,10 @@ func (c *Clock) Now() time.Time {
 func (c *Clock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.wall {
+		c.offset += d
+		return
+	}
 	c.t = c.t.Add(d)
 }
 
@@ -96,8 +123,19 @@ func NewLab(cfg LabConfig) (*Lab, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	clock := &Clock{t: cfg.Start.UTC()}
-	server, err := idp.New(idp.Config{EntityID: cfg.EntityID, Users: idp.DemoUsers(), AWSSignInURL: ".." + SignInPrefix + "/saml", Keys: cfg.Keys, Now: clock.Now, Rand: cfg.Rand,
+	clock := NewFrozenClock(cfg.Start)
+	if cfg.WallClock {
+		clock = NewWallClock()
+	}
+	// IdP-initiated SSO to AWS posts to the lab's own console sign-in, served
+	// at AWS's path /saml on the lab's address: absolute when the IdP knows its
+	// URL, else relative to the IdP's mount point under IDPPrefix.
+	signInURL := ".." + SignInPath
+	if cfg.IDPBaseURL != "" {
+		signInURL = strings.TrimSuffix(strings.TrimSuffix(cfg.IDPBaseURL, "/"), IDPPrefix) + SignInPath
+	}
+	server, err := idp.New(idp.Config{EntityID: cfg.EntityID, BaseURL: cfg.IDPBaseURL, Users: idp.DemoUsers(),
+		AWSSignInURL: signInURL, Keys: cfg.Keys, Now: clock.Now, Rand: cfg.Rand,
 		Logger: cfg.Logger.With("component", "idp")})
 	if err != nil {
 		return nil, err

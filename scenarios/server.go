@@ -13,13 +13,17 @@ import (
 	"github.com/samlab-dev/samlab/sp/awsapi"
 )
 
-// Path prefixes of the lab's HTTP server. The mock AWS APIs live at "/", as
-// IAM's and STS's do on their own hosts, so clients only need an endpoint
-// override.
+// Paths of the lab's HTTP server. The mock AWS APIs live at "/", as IAM's and
+// STS's do on their own hosts, so clients only need an endpoint override. The
+// console sign-in endpoint keeps AWS's paths (/saml, /console, /federation,
+// /logout), as on signin.aws.amazon.com.
 const (
-	IDPPrefix    = "/idp"
-	SignInPrefix = "/signin"
+	IDPPrefix  = "/idp"
+	SignInPath = "/saml"
 )
+
+// signInRoutes are the sign-in endpoint's patterns on the lab server.
+var signInRoutes = []string{"POST /saml", "GET /console", "/logout", "/federation"}
 
 // AdminUserName is the IAM user the lab's admin access key belongs to.
 const AdminUserName = "samlab-admin"
@@ -71,7 +75,7 @@ type ServerConfig struct {
 // Handler returns the lab's HTTP server: IAM and STS over the AWS Query
 // protocol at "/" (POST form bodies and GET query strings; dispatched on
 // Action and Version), the IdP under IDPPrefix and the console sign-in
-// endpoint under SignInPrefix. The mock AWS runs on the lab clock, and
+// endpoint at AWS's paths (SignInPath and the rest of signInRoutes). The mock AWS runs on the lab clock, and
 // credentials are the admin key plus every session STS issued.
 func (l *Lab) Handler(cfg ServerConfig) (http.Handler, error) {
 	if cfg.Admin.AccessKeyID == "" || cfg.Admin.SecretAccessKey == "" {
@@ -88,7 +92,9 @@ func (l *Lab) Handler(cfg ServerConfig) (http.Handler, error) {
 	mux.Handle("/", aws)
 	mux.Handle(IDPPrefix+"/", http.StripPrefix(IDPPrefix, l.IDP))
 	if l.SignIn != nil {
-		mux.Handle(SignInPrefix+"/", http.StripPrefix(SignInPrefix, l.SignIn))
+		for _, p := range signInRoutes {
+			mux.Handle(p, l.SignIn)
+		}
 	}
 	return mux, nil
 }

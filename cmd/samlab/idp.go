@@ -630,7 +630,7 @@ registered SPs (/sso/init?sp=ENTITYID), SP-initiated SSO over the HTTP-Redirect
 and HTTP-POST bindings (/sso), and its metadata (/metadata). Register SPs with
 --sp (their metadata files). Runs until interrupted.`,
 		Example: `  samlab idp serve --users ./users.yaml --keys ./idp-keys --sp ./grafana-sp.xml
-  samlab idp serve --aws-signin-url http://127.0.0.1:8765/signin/saml`,
+  samlab idp serve --aws-signin-url http://127.0.0.1:8765/saml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runIDPServe(cmd, o) },
 	}

@@ -98,7 +98,17 @@ func runServe(cmd *cobra.Command, o serveOptions) (err error) {
 		level = slog.LevelInfo
 	}
 	logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
-	cfg := scenarios.LabConfig{Keys: certs.GeneratedKeys{}, Logger: logger}
+	// Listen first: the IdP's metadata names its own URL.
+	ln, err := net.Listen("tcp", o.listen)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	base := "http://" + ln.Addr().String()
+	cfg := scenarios.LabConfig{Keys: certs.GeneratedKeys{}, Logger: logger, WallClock: true}
+	if !o.awsOnly {
+		cfg.IDPBaseURL = base + scenarios.IDPPrefix
+	}
 	if o.fixtureKeys {
 		cfg.Keys = certstest.New()
 	}
@@ -147,30 +157,8 @@ func runServe(cmd *cobra.Command, o serveOptions) (err error) {
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", o.listen)
-	if err != nil {
-		return err
-	}
-	go followWallClock(ctx, lab.Clock)
-	printBanner(cmd.OutOrStdout(), lab, admin, "http://"+ln.Addr().String(), o, warning)
+	printBanner(cmd.OutOrStdout(), lab, admin, base, o, warning)
 	return serveUntilDone(ctx, ln, h, logger)
-}
-
-// followWallClock keeps the lab clock on real time while a lab is served:
-// clients sign requests with their own clocks, and sessions must expire.
-func followWallClock(ctx context.Context, c *scenarios.Clock) {
-	t := time.NewTicker(50 * time.Millisecond)
-	defer t.Stop()
-	for {
-		if d := time.Since(c.Now()); d > 0 {
-			c.Advance(d)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
 }
 
 // serveUntilDone serves h on ln until ctx is cancelled, then shuts down
@@ -260,7 +248,8 @@ func printBanner(w io.Writer, lab *scenarios.Lab, admin scenarios.AdminKey, base
 	if !o.awsOnly {
 		fmt.Fprintf(tw, "IdP\t%s%s/\n", base, scenarios.IDPPrefix)
 		fmt.Fprintf(tw, "IdP metadata\t%s%s/metadata\n", base, scenarios.IDPPrefix)
-		fmt.Fprintf(tw, "console sign-in (ACS)\t%s%s/saml\n", base, scenarios.SignInPrefix)
+		fmt.Fprintf(tw, "console sign-in (ACS)\t%s%s\n", base, scenarios.SignInPath)
+		fmt.Fprintf(tw, "console\t%s/console\n", base)
 	}
 	fmt.Fprintf(tw, "account\t%s\n", lab.Account.ID())
 	if !o.awsOnly {
