@@ -12,7 +12,9 @@ import "time"
 //   - Check order (§4): the rows run in the spec table's order, except that
 //     PrincipalArn syntax is checked before RoleArn syntax (row 2: the most
 //     recent public reports show "Principal ARN is invalid" when both ARNs were
-//     swapped) and the provider lookup precedes decoding (observed).
+//     swapped), the provider lookup precedes decoding (observed), and an
+//     EncryptedAssertion is decrypted before the Issuer check so that the
+//     Assertion's Issuer can stand in for a Response without one.
 //   - Parameters (row 1): an empty string is reported like AWS reports a
 //     present-but-empty member (the empty value quoted, then the pattern and
 //     the length violations, as seen from the Go SDK; see validateParams); a
