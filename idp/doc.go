@@ -35,7 +35,8 @@
 // (IdP-initiated SSO to AWS, an auto-submitting HTTP-POST form to the AWS
 // sign-in URL, configurable); GET /sso/init?sp=ENTITYID (IdP-initiated SSO to
 // a registered SP); GET and POST /sso (SP-initiated SSO, HTTP-Redirect and
-// HTTP-POST bindings, for SPs registered from their metadata). Links and
+// HTTP-POST bindings, for SPs registered from their metadata, signed requests
+// verified with the SP's certificates). Links and
 // redirects are relative, so the handler may be mounted under a path prefix.
 // Errors are HTML pages with the reason and a 4xx status.
 //

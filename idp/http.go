@@ -263,7 +263,12 @@ func (s *Server) handleSSORedirect(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusBadRequest, err.Error(), nil)
 		return
 	}
-	s.sso(w, r, data, q.Get("RelayState"), strings.TrimPrefix(r.URL.RequestURI(), "/"))
+	rs, err := redirectSignatureOf(r.URL.RawQuery)
+	if err != nil {
+		s.renderError(w, r, http.StatusBadRequest, err.Error(), nil)
+		return
+	}
+	s.sso(w, r, data, q.Get("RelayState"), rs, strings.TrimPrefix(r.URL.RequestURI(), "/"))
 }
 
 // handleSSOPost is SP-initiated SSO over the HTTP-POST binding (SAML Bindings
@@ -287,7 +292,7 @@ func (s *Server) handleSSOPost(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusBadRequest, "The AuthnRequest could not be re-encoded.", err)
 		return
 	}
-	s.sso(w, r, data, relay, ret)
+	s.sso(w, r, data, relay, nil, ret)
 }
 
 func redirectURL(data []byte, relay string) (string, error) {
@@ -309,8 +314,8 @@ func redirectURL(data []byte, relay string) (string, error) {
 	return "sso?" + q.Encode(), nil
 }
 
-func (s *Server) sso(w http.ResponseWriter, r *http.Request, data []byte, relay, ret string) {
-	req, err := s.ParseAuthnRequest(data, relay)
+func (s *Server) sso(w http.ResponseWriter, r *http.Request, data []byte, relay string, rs *redirectSignature, ret string) {
+	req, err := s.parseAuthnRequest(data, relay, rs)
 	switch {
 	case errors.Is(err, ErrUnknownSP):
 		s.renderError(w, r, http.StatusForbidden, err.Error(), nil)

@@ -281,3 +281,94 @@ func TestEncryptedAssertionXMLSecDecrypt(t *testing.T) {
 		})
 	}
 }
+
+// TestSignedAuthnRequests: crewjam's SP signs its AuthnRequests (query-string
+// signature for HTTP-Redirect, enveloped for HTTP-POST); the IdP verifies
+// them with the SP's metadata, refuses a broken or missing signature, and
+// logs the user in for a good one.
+func TestSignedAuthnRequests(t *testing.T) {
+	t.Parallel()
+	type tc struct {
+		name       string
+		binding    string
+		mutate     func(u *url.URL, fields url.Values, sp *saml.ServiceProvider)
+		wantStatus int
+		wantReason string
+	}
+	tests := []tc{
+		{name: "redirect signed", binding: saml.HTTPRedirectBinding, wantStatus: 200},
+		{name: "post signed", binding: saml.HTTPPostBinding, wantStatus: 200},
+		{name: "redirect relay state changed", binding: saml.HTTPRedirectBinding, wantStatus: 400, wantReason: "signature",
+			mutate: func(u *url.URL, _ url.Values, _ *saml.ServiceProvider) {
+				u.RawQuery = strings.Replace(u.RawQuery, "RelayState=relay-1", "RelayState=relay-2", 1)
+			}},
+		{name: "redirect signature dropped", binding: saml.HTTPRedirectBinding, wantStatus: 400, wantReason: "AuthnRequestsSigned",
+			mutate: func(u *url.URL, _ url.Values, _ *saml.ServiceProvider) {
+				q := u.RawQuery
+				u.RawQuery = q[:strings.Index(q, "&SigAlg=")]
+			}},
+		{name: "post tampered", binding: saml.HTTPPostBinding, wantStatus: 400, wantReason: "signature",
+			mutate: func(_ *url.URL, f url.Values, _ *saml.ServiceProvider) {
+				raw, _ := base64.StdEncoding.DecodeString(f.Get("SAMLRequest"))
+				raw = []byte(strings.Replace(string(raw), `Version="2.0"`, `Version="2.0" ForceAuthn="true"`, 1))
+				f.Set("SAMLRequest", base64.StdEncoding.EncodeToString(raw))
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s, ts := startIDP(t, nil)
+			spKP, err := certs.New(certs.WithKeySource(certstest.New()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			sp := newCrewjamSP(t, s, "https://sp.samlab.test/saml/metadata", "https://sp.samlab.test/saml/acs", spKP)
+			sp.SignatureMethod = SignatureRSASHA256
+			if _, err := s.RegisterSP(spMetadata(t, sp)); err != nil {
+				t.Fatal(err)
+			}
+			req, err := sp.MakeAuthenticationRequest(ts.URL+"/sso", tt.binding, saml.HTTPPostBinding)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := browser(t, ts)
+			login(t, c, ts, "alice", "samlab", "")
+			var resp *http.Response
+			var body []byte
+			if tt.binding == saml.HTTPRedirectBinding {
+				u, err := req.Redirect("relay-1", sp)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if tt.mutate != nil {
+					tt.mutate(u, nil, sp)
+				}
+				resp, body = do(t, c, http.MethodGet, u.String(), nil)
+			} else {
+				_, fields, err := ParsePostForm(req.Post("relay-1"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if tt.mutate != nil {
+					tt.mutate(nil, fields, sp)
+				}
+				resp, body = do(t, c, http.MethodPost, ts.URL+"/sso", fields)
+			}
+			if resp.StatusCode != tt.wantStatus || !strings.Contains(string(body), tt.wantReason) {
+				t.Fatalf("status %d, want %d with %q:\n%s", resp.StatusCode, tt.wantStatus, tt.wantReason, body)
+			}
+			if tt.wantStatus != 200 {
+				return
+			}
+			_, fields, err := ParsePostForm(body)
+			if err != nil {
+				t.Fatalf("no response form: %v\n%s", err, body)
+			}
+			raw, _ := base64.StdEncoding.DecodeString(fields.Get("SAMLResponse"))
+			acsURL, _ := url.Parse("https://sp.samlab.test/saml/acs")
+			if _, err := sp.ParseXMLResponse(raw, []string{req.ID}, *acsURL); err != nil {
+				t.Errorf("crewjam refused the response: %v", err)
+			}
+		})
+	}
+}

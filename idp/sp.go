@@ -3,18 +3,22 @@ package idp
 import (
 	"bytes"
 	"compress/flate"
+	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/beevik/etree"
 	"github.com/crewjam/saml"
 	xrv "github.com/mattermost/xml-roundtrip-validator"
+	dsig "github.com/russellhaering/goxmldsig"
 
 	"github.com/samlab-dev/samlab/certs"
 	"github.com/samlab-dev/samlab/metadata"
@@ -52,6 +56,12 @@ type ServiceProvider struct {
 	EncryptionCert *x509.Certificate
 	// NameIDFormats are the SP's declared NameID formats, in order.
 	NameIDFormats []string
+	// SigningCerts verify the SP's signed AuthnRequests (KeyDescriptors with
+	// use="signing" or no use).
+	SigningCerts []*x509.Certificate
+	// AuthnRequestsSigned is the metadata's promise to sign every
+	// AuthnRequest: unsigned ones are then refused.
+	AuthnRequestsSigned bool
 	// AWS is set for AWS's sign-in SP (entityID urn:amazon:webservices): its
 	// responses carry the AWS attributes.
 	AWS bool
@@ -93,15 +103,22 @@ func ParseServiceProvider(md []byte) (*ServiceProvider, error) {
 			all = append(all, acs{e.Location, e.Index, def})
 			sp.ACSIndexes[e.Index] = e.Location
 		}
+		if d.AuthnRequestsSigned != nil && *d.AuthnRequestsSigned {
+			sp.AuthnRequestsSigned = true
+		}
 		for _, kd := range d.KeyDescriptors {
-			if kd.Use != "encryption" || sp.EncryptionCert != nil || len(kd.KeyInfo.X509Data.X509Certificates) == 0 {
-				continue
+			for _, xc := range kd.KeyInfo.X509Data.X509Certificates {
+				c, err := certs.ParseCertBase64(xc.Data)
+				if err != nil {
+					return nil, fmt.Errorf("sp metadata %q: KeyDescriptor certificate: %w", ed.EntityID, err)
+				}
+				if kd.Use == "" || kd.Use == "signing" {
+					sp.SigningCerts = append(sp.SigningCerts, c)
+				}
+				if kd.Use == "encryption" && sp.EncryptionCert == nil {
+					sp.EncryptionCert = c
+				}
 			}
-			c, err := certs.ParseCertBase64(kd.KeyInfo.X509Data.X509Certificates[0].Data)
-			if err != nil {
-				return nil, fmt.Errorf("sp metadata %q: encryption certificate: %w", ed.EntityID, err)
-			}
-			sp.EncryptionCert = c
 		}
 		for _, f := range d.NameIDFormats {
 			sp.NameIDFormats = append(sp.NameIDFormats, string(f))
@@ -109,6 +126,9 @@ func ParseServiceProvider(md []byte) (*ServiceProvider, error) {
 	}
 	if len(all) == 0 {
 		return nil, fmt.Errorf("sp metadata %q has no HTTP-POST AssertionConsumerService", ed.EntityID)
+	}
+	if sp.AuthnRequestsSigned && len(sp.SigningCerts) == 0 {
+		return nil, fmt.Errorf("sp metadata %q sets AuthnRequestsSigned but has no signing certificate", ed.EntityID)
 	}
 	slices.SortStableFunc(all, func(a, b acs) int {
 		switch {
@@ -218,9 +238,17 @@ func decodeAuthnRequest(samlRequest string, deflated bool) ([]byte, error) {
 // ParseAuthnRequest validates a decoded AuthnRequest (SAML Core §3.4.1) from
 // a registered SP and picks the ACS: the AssertionConsumerServiceURL when it
 // is one of the SP's (never an unregistered URL), the indexed one, or the
-// SP's default. Errors wrap ErrBadAuthnRequest or ErrUnknownSP.
-// AuthnRequest signatures are not verified.
+// SP's default. An enveloped signature (HTTP-POST binding) must verify with
+// one of the SP's signing certificates, and an SP whose metadata sets
+// AuthnRequestsSigned must sign. Errors wrap ErrBadAuthnRequest or
+// ErrUnknownSP.
 func (s *Server) ParseAuthnRequest(data []byte, relayState string) (*AuthnRequest, error) {
+	return s.parseAuthnRequest(data, relayState, nil)
+}
+
+// parseAuthnRequest is ParseAuthnRequest; rs, when non-nil, is the
+// HTTP-Redirect binding's query-string signature.
+func (s *Server) parseAuthnRequest(data []byte, relayState string, rs *redirectSignature) (*AuthnRequest, error) {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w: %s", ErrBadAuthnRequest, fmt.Sprintf(format, args...))
 	}
@@ -261,6 +289,28 @@ func (s *Server) ParseAuthnRequest(data []byte, relayState string) (*AuthnReques
 		return nil, err
 	}
 	req.SP = sp
+	switch {
+	case rs != nil:
+		if err := rs.verify(sp.SigningCerts); err != nil {
+			return nil, bad("signature: %v", err)
+		}
+	case r.Signature != nil:
+		// Read the request again from what the signature covers only.
+		signed, err := verifyEnveloped(data, sp.SigningCerts)
+		if err != nil {
+			return nil, bad("signature: %v", err)
+		}
+		req.Request = saml.AuthnRequest{}
+		if err := xml.Unmarshal(signed, &req.Request); err != nil {
+			return nil, bad("signed content is not a samlp:AuthnRequest: %v", err)
+		}
+		r = &req.Request
+		if r.Issuer == nil || r.Issuer.Value != sp.EntityID {
+			return nil, bad("signed content names another Issuer")
+		}
+	case sp.AuthnRequestsSigned:
+		return nil, bad("unsigned, but the metadata of %q says AuthnRequestsSigned", sp.EntityID)
+	}
 	switch {
 	case r.AssertionConsumerServiceURL != "":
 		if !slices.Contains(sp.ACSURLs, r.AssertionConsumerServiceURL) {
@@ -336,4 +386,93 @@ func (s *Server) StatusResponse(req *AuthnRequest, top, second, message string) 
 	doc.CreateProcInst("xml", `version="1.0" encoding="UTF-8"`)
 	doc.SetRoot(el)
 	return finish(doc, &Response{ResponseID: id})
+}
+
+// redirectSignature is the signature of an HTTP-Redirect binding message:
+// over "SAMLRequest=…&RelayState=…&SigAlg=…" exactly as the parameters were
+// URL-encoded in the query (SAML Bindings §3.4.4.1).
+type redirectSignature struct {
+	signed    string
+	sigAlg    string
+	signature string
+}
+
+// redirectSignatureOf extracts the signature parameters from a raw query,
+// or returns nil when the query carries no Signature.
+func redirectSignatureOf(rawQuery string) (*redirectSignature, error) {
+	raw := map[string]string{}
+	for _, kv := range strings.Split(rawQuery, "&") {
+		k, v, _ := strings.Cut(kv, "=")
+		if _, dup := raw[k]; !dup {
+			raw[k] = v
+		}
+	}
+	sig, ok := raw["Signature"]
+	if !ok {
+		return nil, nil
+	}
+	alg, ok := raw["SigAlg"]
+	if !ok {
+		return nil, fmt.Errorf("%w: Signature without SigAlg", ErrBadAuthnRequest)
+	}
+	signed := "SAMLRequest=" + raw["SAMLRequest"]
+	if rs, ok := raw["RelayState"]; ok {
+		signed += "&RelayState=" + rs
+	}
+	signed += "&SigAlg=" + alg
+	rs := &redirectSignature{signed: signed}
+	var err error
+	if rs.sigAlg, err = url.QueryUnescape(alg); err != nil {
+		return nil, fmt.Errorf("%w: SigAlg: %v", ErrBadAuthnRequest, err)
+	}
+	if rs.signature, err = url.QueryUnescape(sig); err != nil {
+		return nil, fmt.Errorf("%w: Signature: %v", ErrBadAuthnRequest, err)
+	}
+	return rs, nil
+}
+
+func (rs *redirectSignature) verify(roots []*x509.Certificate) error {
+	h, ok := signatureHashes[rs.sigAlg]
+	if !ok {
+		return fmt.Errorf("unsupported SigAlg %q", rs.sigAlg)
+	}
+	sig, err := base64.StdEncoding.DecodeString(rs.signature)
+	if err != nil {
+		return fmt.Errorf("signature is not base64: %v", err)
+	}
+	if len(roots) == 0 {
+		return errors.New("the SP's metadata has no signing certificate")
+	}
+	d := h.New()
+	d.Write([]byte(rs.signed))
+	sum := d.Sum(nil)
+	for _, c := range roots {
+		if pub, ok := c.PublicKey.(*rsa.PublicKey); ok && rsa.VerifyPKCS1v15(pub, h, sum, sig) == nil {
+			return nil
+		}
+	}
+	return errors.New("no signing certificate of the SP verifies it")
+}
+
+// verifyEnveloped checks the enveloped signature of the document's root and
+// returns the signed element, serialized.
+func verifyEnveloped(data []byte, roots []*x509.Certificate) ([]byte, error) {
+	if len(roots) == 0 {
+		return nil, errors.New("the SP's metadata has no signing certificate")
+	}
+	doc := etree.NewDocument()
+	if err := doc.ReadFromBytes(data); err != nil {
+		return nil, err
+	}
+	if doc.Root() == nil {
+		return nil, errors.New("empty document")
+	}
+	ctx := dsig.NewDefaultValidationContext(&dsig.MemoryX509CertificateStore{Roots: roots})
+	signed, err := ctx.Validate(doc.Root())
+	if err != nil {
+		return nil, err
+	}
+	out := etree.NewDocument()
+	out.SetRoot(signed)
+	return out.WriteToBytes()
 }
