@@ -64,3 +64,20 @@ func FuzzAuthnRequest(f *testing.F) {
 		}
 	})
 }
+
+// FuzzRedirectSignature: any query string is parsed without a panic, and
+// without certificates nothing verifies.
+func FuzzRedirectSignature(f *testing.F) {
+	f.Add("SAMLRequest=abc&RelayState=x&SigAlg=http%3A%2F%2Fwww.w3.org%2F2001%2F04%2Fxmldsig-more%23rsa-sha256&Signature=AAAA")
+	f.Add("Signature=%zz&SigAlg=")
+	f.Add("&&&=")
+	f.Fuzz(func(t *testing.T, q string) {
+		rs, err := redirectSignatureOf(q)
+		if err != nil || rs == nil {
+			return
+		}
+		if rs.verify(nil) == nil {
+			t.Fatal("verified without certificates")
+		}
+	})
+}
