@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -250,10 +251,9 @@ func trustPolicy(provider, actions, condition string) string {
 func withRole(name string, in iam.CreateRoleInput) (func(*testing.T, *scenarios.Lab), func(*scenarios.Lab, *idp.User), func(*scenarios.Lab, *sts.AssumeRoleWithSAMLInput)) {
 	in.Name = name
 	setup := func(t *testing.T, l *scenarios.Lab) {
-		if in.AssumeRolePolicyDocument != "" {
-			in.AssumeRolePolicyDocument = strings.ReplaceAll(in.AssumeRolePolicyDocument, "PROVIDER", l.ProviderARN)
-		}
-		addRole(t, l, in)
+		role := in // each run gets its own copy: cases run in parallel
+		role.AssumeRolePolicyDocument = strings.ReplaceAll(role.AssumeRolePolicyDocument, "PROVIDER", l.ProviderARN)
+		addRole(t, l, role)
 	}
 	path := in.Path
 	if path == "" {
@@ -503,7 +503,7 @@ func TestAssumeRoleWithSAMLDocumentRows(t *testing.T) {
 // AssertionEncryptionMode; the IdP encrypts the signed Assertion for that
 // key's certificate (uploaded) or for another one (!uploaded).
 func encrypted(name, cipher, mode string, uploaded bool, want *awsapi.Error) rowCase {
-	var target *certs.KeyPair
+	var targets sync.Map // *scenarios.Lab → *certs.KeyPair: runs are parallel
 	return rowCase{row: "7", name: name, want: want,
 		setup: func(t *testing.T, l *scenarios.Lab) {
 			kp, err := l.IDP.NewKeyPair()
@@ -520,15 +520,17 @@ func encrypted(name, cipher, mode string, uploaded bool, want *awsapi.Error) row
 			if _, err := l.Account.UpdateProvider(iam.UpdateSAMLProviderInput{ARN: l.ProviderARN, AssertionEncryptionMode: mode}); err != nil {
 				t.Fatalf("set %s: %v", mode, err)
 			}
-			target = kp
+			target := kp
 			if !uploaded {
 				if target, err = l.IDP.NewKeyPair(); err != nil {
 					t.Fatal(err)
 				}
 			}
+			targets.Store(l, target)
 		},
-		opts: func(_ *scenarios.Lab, o *idp.ResponseOptions) {
-			o.Encryption = &idp.EncryptionOptions{Cert: target.Cert, Cipher: cipher}
+		opts: func(l *scenarios.Lab, o *idp.ResponseOptions) {
+			v, _ := targets.Load(l)
+			o.Encryption = &idp.EncryptionOptions{Cert: v.(*certs.KeyPair).Cert, Cipher: cipher}
 		},
 		check: func(t *testing.T, _ *scenarios.Lab, out *sts.AssumeRoleWithSAMLOutput) {
 			if out.Subject != scenarios.DefaultUser {
