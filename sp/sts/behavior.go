@@ -47,6 +47,10 @@ import "time"
 //     a plain operator on a multi-valued key holds if any value does. The
 //     context also carries aws:RequestTag/<key>, aws:TagKeys,
 //     sts:TransitiveTagKeys and sts:SourceIdentity.
+//   - Not checked (§13: unverified, or no evidence AWS checks them):
+//     Response/@Destination, InResponseTo, the Response's StatusCode (a
+//     failure response carries no Assertion and is refused as unsigned),
+//     Conditions/OneTimeUse and ProxyRestriction.
 //   - SubjectType of a NameID without Format is computed from SAML's default
 //     format, urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified.
 //   - Never returned: IDPRejectedClaim (when STS uses it for SAML is
