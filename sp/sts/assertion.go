@@ -361,7 +361,9 @@ func decryptElement(enc *etree.Element, keys []*rsa.PrivateKey) ([]byte, error) 
 					h = crypto.SHA512
 				}
 			}
-			cek, err = rsa.DecryptOAEP(h.New(), nil, k, wrapped, nil)
+			// MGF1 is always SHA-1 here (XML Encryption §5.4.2; the 1.1
+			// default); the digest may differ.
+			cek, err = k.Decrypt(nil, wrapped, &rsa.OAEPOptions{Hash: h, MGFHash: crypto.SHA1})
 		case encRSA15:
 			cek, err = rsa.DecryptPKCS1v15(nil, k, wrapped)
 		default:
