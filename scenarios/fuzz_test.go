@@ -56,17 +56,22 @@ func (l *lockedRand) Read(p []byte) (int, error) {
 	return l.r.Read(p)
 }
 
-// FuzzAssumeRoleWithSAML feeds SAML responses (raw XML; the target encodes
-// base64) to AssumeRoleWithSAML of a lab whose provider is registered.
-// Properties: no panic or hang; every rejection is an *awsapi.Error with a 4xx
-// status; and an accepted response yields one of the identities the IdP
-// really signed (subject and assumed-role ARN), so no mutation that keeps a
-// signature valid can change who is logged in. Seeds: responses the lab's
-// IdP signs at start in every signing mode, plus known attack shapes;
-// regressions live in testdata/fuzz/FuzzAssumeRoleWithSAML.
-func FuzzAssumeRoleWithSAML(f *testing.F) {
-	// A fixed clock and seeded randomness make the seed responses the same on
-	// every run; the clock never moves, so they never expire.
+// fuzzLab is a lab on a fixed clock with seeded randomness, so the responses
+// its IdP signs are the same on every run; the clock never moves, so they
+// never expire.
+type fuzzLab struct {
+	lab *scenarios.Lab
+	// seeds are responses in every signing mode plus known attack shapes;
+	// valid are those AssumeRoleWithSAML accepts.
+	seeds, valid [][]byte
+	// genuine holds the identities the valid seeds log in as.
+	genuine map[fuzzIdentity]bool
+}
+
+type fuzzIdentity struct{ subject, arn string }
+
+func newFuzzLab(f *testing.F) *fuzzLab {
+	f.Helper()
 	start := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 	lab, err := scenarios.NewLab(scenarios.LabConfig{Keys: certstest.New(), Start: start,
 		Rand: &lockedRand{r: rand.NewChaCha8([32]byte{'s', 'a', 'm', 'l', 'a', 'b'})}})
@@ -76,12 +81,7 @@ func FuzzAssumeRoleWithSAML(f *testing.F) {
 	if err := lab.RegisterProvider(); err != nil {
 		f.Fatal(err)
 	}
-	redeem := func(ctx context.Context, xml []byte) (*sts.AssumeRoleWithSAMLOutput, error) {
-		return lab.STS.AssumeRoleWithSAML(ctx, sts.AssumeRoleWithSAMLInput{
-			RoleARN: lab.RoleARN, PrincipalARN: lab.ProviderARN, SAMLAssertion: base64.StdEncoding.EncodeToString(xml)})
-	}
-	type identity struct{ subject, arn string }
-	genuine := map[identity]bool{}
+	fl := &fuzzLab{lab: lab, genuine: map[fuzzIdentity]bool{}}
 
 	yes, no := true, false
 	alice := lab.Users[scenarios.DefaultUser]
@@ -109,9 +109,7 @@ func FuzzAssumeRoleWithSAML(f *testing.F) {
 		{user: alice, edit: func(doc *etree.Document) { // XSW3
 			a := all(doc.Root(), "Assertion")[0]
 			evil := withoutSignature(a.Copy())
-			for _, n := range all(evil, "NameID") {
-				n.SetText("admin")
-			}
+			fuzzEvilize(evil)
 			doc.Root().InsertChildAt(a.Index(), evil)
 		}},
 		{user: alice, opts: idp.ResponseOptions{Signing: &idp.SigningOptions{SignAssertion: &no, SignResponse: &no}}},
@@ -128,27 +126,162 @@ func FuzzAssumeRoleWithSAML(f *testing.F) {
 		if err != nil {
 			f.Fatalf("seed %d: %v", i, err)
 		}
-		out, err := redeem(f.Context(), xml)
+		out, err := fl.redeem(f.Context(), xml)
 		if s.valid != (err == nil) {
 			f.Fatalf("seed %d: AssumeRoleWithSAML error %v, want valid=%v", i, err, s.valid)
 		}
+		fl.seeds = append(fl.seeds, xml)
 		if err == nil {
-			genuine[identity{out.Subject, out.AssumedRoleUser.ARN}] = true
+			fl.valid = append(fl.valid, xml)
+			fl.genuine[fuzzIdentity{out.Subject, out.AssumedRoleUser.ARN}] = true
 		}
+	}
+	return fl
+}
+
+func (fl *fuzzLab) redeem(ctx context.Context, xml []byte) (*sts.AssumeRoleWithSAMLOutput, error) {
+	return fl.lab.STS.AssumeRoleWithSAML(ctx, sts.AssumeRoleWithSAMLInput{RoleARN: fl.lab.RoleARN,
+		PrincipalARN: fl.lab.ProviderARN, SAMLAssertion: base64.StdEncoding.EncodeToString(xml)})
+}
+
+// check redeems xml and fails t unless it is rejected with a 4xx AWS error or
+// accepted as an identity the IdP really signed.
+func (fl *fuzzLab) check(t *testing.T, xml []byte) {
+	t.Helper()
+	out, err := fl.redeem(t.Context(), xml)
+	if err != nil {
+		var apiErr *awsapi.Error
+		if !errors.As(err, &apiErr) || apiErr.Status < 400 || apiErr.Status > 499 || apiErr.Message == "" {
+			t.Fatalf("AssumeRoleWithSAML error %v: want an *awsapi.Error with a 4xx status and a message", err)
+		}
+		return
+	}
+	if got := (fuzzIdentity{out.Subject, out.AssumedRoleUser.ARN}); !fl.genuine[got] {
+		t.Fatalf("AssumeRoleWithSAML accepted an identity the IdP never signed: %+v\n%s", got, xml)
+	}
+}
+
+// fuzzEvilize sets the NameID and RoleSessionName under el to "admin".
+func fuzzEvilize(el *etree.Element) {
+	for _, n := range all(el, "NameID") {
+		n.SetText(evilName)
+	}
+	for _, a := range all(el, "Attribute") {
+		if a.SelectAttrValue("Name", "") == idp.AttrRoleSessionName {
+			for _, v := range a.ChildElements() {
+				v.SetText(evilName)
+			}
+		}
+	}
+}
+
+// FuzzAssumeRoleWithSAML feeds SAML responses (raw XML; the target encodes
+// base64) to AssumeRoleWithSAML of a lab whose provider is registered.
+// Properties: no panic or hang; every rejection is an *awsapi.Error with a 4xx
+// status; and an accepted response yields one of the identities the IdP
+// really signed (subject and assumed-role ARN), so no mutation that keeps a
+// signature valid can change who is logged in. Seeds: responses the lab's
+// IdP signs at start in every signing mode, plus known attack shapes;
+// regressions live in testdata/fuzz/FuzzAssumeRoleWithSAML.
+func FuzzAssumeRoleWithSAML(f *testing.F) {
+	fl := newFuzzLab(f)
+	for _, xml := range fl.seeds {
 		f.Add(xml)
 	}
+	f.Fuzz(fl.check)
+}
 
-	f.Fuzz(func(t *testing.T, xml []byte) {
-		out, err := redeem(t.Context(), xml)
+// FuzzSignatureWrapping explores signature wrapping structurally, where byte
+// mutations rarely reach: it applies a sequence of tree operations (copy,
+// move or remove an element, copy or change an ID, rewrite the subject under
+// an element) to a validly signed response and redeems the result, with the
+// properties of FuzzAssumeRoleWithSAML. ops holds three bytes per operation:
+// the operation and two element indexes in document order.
+func FuzzSignatureWrapping(f *testing.F) {
+	fl := newFuzzLab(f)
+	for i := range fl.valid {
+		f.Add(uint8(i), []byte{})
+		f.Add(uint8(i), []byte{opEvilize, 0, 0})
+		f.Add(uint8(i), []byte{opCopyBefore, 9, 9, opEvilize, 9, 9})
+		f.Add(uint8(i), []byte{opCopyInto, 9, 0, opEvilize, 9, 9, opSetID, 9, 40})
+		f.Add(uint8(i), []byte{opMoveInto, 12, 3, opCopyBefore, 3, 3, opEvilize, 3, 3})
+	}
+	f.Fuzz(func(t *testing.T, seed uint8, ops []byte) {
+		doc := etree.NewDocument()
+		if err := doc.ReadFromBytes(fl.valid[int(seed)%len(fl.valid)]); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i+3 <= len(ops) && i < 3*8; i += 3 {
+			applyTreeOp(doc, ops[i], ops[i+1], ops[i+2])
+		}
+		xml, err := doc.WriteToBytes()
 		if err != nil {
-			var apiErr *awsapi.Error
-			if !errors.As(err, &apiErr) || apiErr.Status < 400 || apiErr.Status > 499 || apiErr.Message == "" {
-				t.Fatalf("AssumeRoleWithSAML error %v: want an *awsapi.Error with a 4xx status and a message", err)
-			}
 			return
 		}
-		if got := (identity{out.Subject, out.AssumedRoleUser.ARN}); !genuine[got] {
-			t.Fatalf("AssumeRoleWithSAML accepted an identity the IdP never signed: %+v", got)
-		}
+		fl.check(t, xml)
 	})
+}
+
+// Tree operations of FuzzSignatureWrapping.
+const (
+	opCopyInto   = iota // append a copy of a to b
+	opCopyBefore        // insert a copy of a before b
+	opMoveInto          // move a under b
+	opMoveBefore        // move a before b
+	opRemove            // remove a
+	opSetID             // give b a's ID
+	opEvilize           // rewrite the subject under a
+	opCount
+)
+
+func applyTreeOp(doc *etree.Document, op, x, y byte) {
+	var els []*etree.Element
+	walkAll(doc.Root(), &els)
+	a, b := els[int(x)%len(els)], els[int(y)%len(els)]
+	root := doc.Root()
+	switch op % opCount {
+	case opCopyInto:
+		b.AddChild(a.Copy())
+	case opCopyBefore:
+		if b != root {
+			b.Parent().InsertChildAt(b.Index(), a.Copy())
+		}
+	case opMoveInto:
+		if a != root && !within(b, a) {
+			a.Parent().RemoveChild(a)
+			b.AddChild(a)
+		}
+	case opMoveBefore:
+		if a != root && b != root && !within(b, a) {
+			a.Parent().RemoveChild(a)
+			b.Parent().InsertChildAt(b.Index(), a)
+		}
+	case opRemove:
+		if a != root {
+			a.Parent().RemoveChild(a)
+		}
+	case opSetID:
+		if id := a.SelectAttr("ID"); id != nil {
+			b.CreateAttr("ID", id.Value)
+		}
+	case opEvilize:
+		fuzzEvilize(a)
+	}
+}
+
+func walkAll(el *etree.Element, out *[]*etree.Element) {
+	*out = append(*out, el)
+	for _, c := range el.ChildElements() {
+		walkAll(c, out)
+	}
+}
+
+// within reports whether el is anc or one of its descendants.
+func within(el, anc *etree.Element) bool {
+	for p := el; p != nil; p = p.Parent() {
+		if p == anc {
+			return true
+		}
+	}
+	return false
 }
