@@ -39,6 +39,7 @@ FUZZMINIMIZETIME ?= 5s
 FUZZ_TARGETS := \
 	./sp/sts:FuzzParseXML \
 	./scenarios:FuzzAssumeRoleWithSAML \
+	./scenarios:FuzzSignatureWrapping \
 	./metadata:FuzzParse \
 	./scenarios:FuzzParse \
 	./sp/awsapi:FuzzQueryDecode \
