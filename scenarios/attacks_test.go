@@ -414,6 +414,32 @@ func TestAttacksAreRejected(t *testing.T) {
 			}),
 		},
 		{
+			name: "evil assertion under another prefix for the SAML namespace", signing: signAssertion, cause: sts.ErrAssertionCount,
+			attack: wrap(func(e *attackEnv, t *testing.T, doc *etree.Document) {
+				a := assertionOf(t, doc)
+				evil := withoutSignature(a.Copy())
+				e.evilize(evil)
+				evil.Space = "evil"
+				evil.CreateAttr("xmlns:evil", "urn:oasis:names:tc:SAML:2.0:assertion")
+				evil.CreateAttr("ID", "_evil_assertion_ID")
+				doc.Root().InsertChildAt(a.Index(), evil)
+			}),
+		},
+		{
+			// Ignored as foreign, so the genuine assertion is read: it does
+			// not grant BreakGlass.
+			name: "evil assertion in a foreign namespace placed first", signing: signAssertion, cause: nil,
+			attack: wrap(func(e *attackEnv, t *testing.T, doc *etree.Document) {
+				a := assertionOf(t, doc)
+				evil := withoutSignature(a.Copy())
+				e.evilize(evil)
+				evil.Space = "evil"
+				evil.CreateAttr("xmlns:evil", "urn:evil")
+				evil.CreateAttr("ID", "_evil_assertion_ID")
+				doc.Root().InsertChildAt(a.Index(), evil)
+			}),
+		},
+		{
 			name: "signed assertion wrapped in an unsigned one with the same ID", signing: signAssertion, cause: sts.ErrDuplicateID,
 			attack: wrap(func(e *attackEnv, t *testing.T, doc *etree.Document) {
 				a := assertionOf(t, doc)
