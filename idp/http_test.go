@@ -58,9 +58,9 @@ func browser(t *testing.T, ts *httptest.Server) *http.Client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := ts.Client()
+	c := *ts.Client() // a copy: the test server's client is shared
 	c.Jar = jar
-	return c
+	return &c
 }
 
 func do(t *testing.T, c *http.Client, method, u string, form url.Values) (*http.Response, []byte) {
@@ -180,7 +180,7 @@ func attrValues(a *saml.Assertion, name string) []string {
 func TestSessionCookie(t *testing.T) {
 	t.Parallel()
 	_, ts := startIDP(t, nil)
-	c := ts.Client()
+	c := browser(t, ts)
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	resp, _ := do(t, c, http.MethodPost, ts.URL+"/login", url.Values{"username": {"bob"}, "password": {"samlab"}})
 	if resp.StatusCode != http.StatusSeeOther {
