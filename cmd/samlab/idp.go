@@ -563,4 +563,3 @@ func readCert(file string) (*x509.Certificate, error) {
 	}
 	return cs[0], nil
 }
-
