@@ -22,6 +22,7 @@ const (
 	DefaultProviderName = "samlab"
 	DefaultEntityID     = "https://idp.samlab.test/metadata"
 	DefaultRoleName     = "SAMLAdmin"
+	ReadOnlyRoleName    = "SAMLReadOnly" // the second role of the demo user bob
 	DefaultUser         = "alice"
 )
 
@@ -158,9 +159,21 @@ func NewLab(cfg LabConfig) (*Lab, error) {
 		return nil, fmt.Errorf("lab: create role: %w", err)
 	}
 	l.RoleARN = role.ARN
+	if _, err := acct.CreateRole(iam.CreateRoleInput{Name: ReadOnlyRoleName, AssumeRolePolicyDocument: iam.SAMLTrustPolicy(l.ProviderARN)}); err != nil {
+		return nil, fmt.Errorf("lab: create role: %w", err)
+	}
+	// The scripted users: alice with just the lab role (scenarios and tests
+	// rely on her plain assertion), then the rest of the IdP's demo users
+	// (bob has two roles, which brings up the console's role chooser).
 	l.Users = map[string]idp.User{
 		DefaultUser: {Name: DefaultUser, Email: DefaultUser + "@example.com",
 			Roles: []idp.Role{{RoleARN: l.RoleARN, ProviderARN: l.ProviderARN}}},
+	}
+	demo := idp.DemoUsers()
+	for _, name := range demo.Names() {
+		if u, ok := demo.User(name); ok && l.Users[name].Name == "" {
+			l.Users[name] = u
+		}
 	}
 	return l, nil
 }
