@@ -85,6 +85,26 @@ func newAttackEnv(t *testing.T, b *sts.Behavior) *attackEnv {
 	return &attackEnv{lab: lab, breakGlassARN: role.ARN, key: lab.IDP.SigningKey()}
 }
 
+// encryptTo registers a private key with the provider (Allowed mode) and
+// returns the options with which the IdP encrypts assertions to it. Anyone can
+// encrypt to the provider's public key: encryption proves nothing.
+func (e *attackEnv) encryptTo(t *testing.T) *idp.EncryptionOptions {
+	t.Helper()
+	kp, err := certs.New(certs.WithKeySource(certstest.New()), certs.WithBits(3072), certs.WithSubject("sp"))
+	if err != nil {
+		t.Fatalf("certs.New: %v", err)
+	}
+	pemKey, err := certs.EncodeKeyPEM(kp.Key)
+	if err != nil {
+		t.Fatalf("EncodeKeyPEM: %v", err)
+	}
+	if _, err := e.lab.Account.UpdateProvider(iam.UpdateSAMLProviderInput{ARN: e.lab.ProviderARN,
+		AssertionEncryptionMode: iam.EncryptionAllowed, AddPrivateKey: string(pemKey)}); err != nil {
+		t.Fatalf("UpdateProvider: %v", err)
+	}
+	return &idp.EncryptionOptions{Cert: kp.Cert}
+}
+
 // signedDoc returns a response the IdP built and signed for u (alice when
 // u.Name is empty).
 func (e *attackEnv) signedDoc(t *testing.T, s signing, u idp.User, opts idp.ResponseOptions) *etree.Document {
@@ -626,6 +646,40 @@ func TestAttacksAreRejected(t *testing.T) {
 			}),
 		},
 		{
+			name: "unsigned evil assertion encrypted to the provider's key", signing: signNeither, cause: sts.ErrNoSignature,
+			attack: func(e *attackEnv, t *testing.T, _ *etree.Document) []byte {
+				no := false
+				doc := e.signedDoc(t, signNeither, idp.User{}, idp.ResponseOptions{Encryption: e.encryptTo(t),
+					Signing: &idp.SigningOptions{SignAssertion: &no, SignResponse: &no}, EditAssertion: e.evilize})
+				return serialize(t, doc)
+			},
+		},
+		{
+			name: "XSW4 inside an EncryptedAssertion", signing: signNeither, cause: sts.ErrAssertionCount,
+			attack: func(e *attackEnv, t *testing.T, _ *etree.Document) []byte {
+				genuine := assertionOf(t, e.signedDoc(t, signAssertion, idp.User{}, idp.ResponseOptions{})).Copy()
+				no := false
+				doc := e.signedDoc(t, signNeither, idp.User{}, idp.ResponseOptions{Encryption: e.encryptTo(t),
+					Signing: &idp.SigningOptions{SignAssertion: &no, SignResponse: &no},
+					EditAssertion: func(a *etree.Element) {
+						e.evilize(a)
+						a.AddChild(genuine)
+					}})
+				return serialize(t, doc)
+			},
+		},
+		{
+			name: "encrypted and plaintext assertion side by side", signing: signAssertion, cause: sts.ErrAssertionCount,
+			attack: func(e *attackEnv, t *testing.T, doc *etree.Document) []byte {
+				no := false
+				enc := e.signedDoc(t, signNeither, idp.User{}, idp.ResponseOptions{Encryption: e.encryptTo(t),
+					Signing: &idp.SigningOptions{SignAssertion: &no, SignResponse: &no}, EditAssertion: e.evilize})
+				a := assertionOf(t, doc)
+				doc.Root().InsertChildAt(a.Index(), first(t, enc.Root(), "EncryptedAssertion").Copy())
+				return serialize(t, doc)
+			},
+		},
+		{
 			name: "entity declaration", signing: signAssertion, cause: sts.ErrDTD,
 			attack: func(e *attackEnv, t *testing.T, doc *etree.Document) []byte {
 				attributeValue(t, doc, idp.AttrRole).SetText("&role;")
@@ -795,6 +849,7 @@ func TestGenuineResponsesAreAccepted(t *testing.T) {
 		name    string
 		signing signing
 		user    idp.User
+		opts    func(e *attackEnv, t *testing.T) idp.ResponseOptions
 		edit    func(e *attackEnv, t *testing.T, doc *etree.Document)
 		// wantSubject and wantSession are the NameID and RoleSessionName the
 		// result must carry (default alice).
@@ -803,6 +858,12 @@ func TestGenuineResponsesAreAccepted(t *testing.T) {
 		{name: "assertion signed", signing: signAssertion},
 		{name: "response signed", signing: signResponse},
 		{name: "both signed", signing: signBoth},
+		{
+			name: "signed assertion, encrypted", signing: signAssertion,
+			opts: func(e *attackEnv, t *testing.T) idp.ResponseOptions {
+				return idp.ResponseOptions{Encryption: e.encryptTo(t)}
+			},
+		},
 		{
 			name: "KeyInfo removed", signing: signAssertion,
 			edit: func(e *attackEnv, t *testing.T, doc *etree.Document) {
@@ -842,7 +903,11 @@ func TestGenuineResponsesAreAccepted(t *testing.T) {
 			if u.Name != "" {
 				u.Roles = []idp.Role{{RoleARN: e.lab.RoleARN, ProviderARN: e.lab.ProviderARN}}
 			}
-			doc := e.signedDoc(t, tt.signing, u, idp.ResponseOptions{})
+			var opts idp.ResponseOptions
+			if tt.opts != nil {
+				opts = tt.opts(e, t)
+			}
+			doc := e.signedDoc(t, tt.signing, u, opts)
 			if tt.edit != nil {
 				tt.edit(e, t, doc)
 			}
