@@ -491,6 +491,16 @@ func TestAttacksAreRejected(t *testing.T) {
 			}),
 		},
 		{
+			name: "signature moved before the assertion's Issuer", signing: signAssertion, cause: sts.ErrSignaturePlacement,
+			role: func(e *attackEnv) string { return e.lab.RoleARN },
+			attack: wrap(func(e *attackEnv, t *testing.T, doc *etree.Document) {
+				a := assertionOf(t, doc)
+				sig := first(t, a, "Signature")
+				a.RemoveChild(sig)
+				a.InsertChildAt(0, sig)
+			}),
+		},
+		{
 			name: "assertion signature copied onto the response", signing: signAssertion, cause: sts.ErrReference,
 			attack: wrap(func(e *attackEnv, t *testing.T, doc *etree.Document) {
 				sig := first(t, assertionOf(t, doc), "Signature").Copy()

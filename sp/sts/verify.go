@@ -175,13 +175,17 @@ func verifiedAssertion(doc *etree.Document, registered []*x509.Certificate, now 
 }
 
 // ownSignature returns el's enveloped signature: the ds:Signature child in the
-// place the SAML schema gives it, right after the Issuer (or first, when a
-// Response has no Issuer). It returns nil when there is none.
+// place the SAML schema gives it, right after the Issuer (which an Assertion
+// must have first; a Response may omit it, and then the Signature comes
+// first). It returns nil when there is none.
 func ownSignature(el *etree.Element) *etree.Element {
 	kids := el.ChildElements()
 	i := 0
-	if len(kids) > 0 && isNS(kids[0], nsAssertion, "Issuer") {
+	switch {
+	case len(kids) > 0 && isNS(kids[0], nsAssertion, "Issuer"):
 		i = 1
+	case isNS(el, nsAssertion, "Assertion"):
+		return nil
 	}
 	if i < len(kids) && isNS(kids[i], nsDSig, "Signature") {
 		return kids[i]
