@@ -4,6 +4,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	mathrand "math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -29,10 +30,14 @@ const (
 </samlp:Response>`
 )
 
-// testKey returns a fixture key pair with a certificate valid now.
+// testKey returns a fixture key pair with a certificate valid now. Key,
+// serial and validity are fixed, so documents signed with it (fuzz corpora
+// included) stay valid from run to run.
 func testKey(tb testing.TB) *certs.KeyPair {
 	tb.Helper()
-	kp, err := certs.New(certs.WithKeySource(certstest.New()))
+	kp, err := certs.New(certs.WithKeySource(certstest.New()),
+		certs.WithValidity(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2046, 1, 1, 0, 0, 0, 0, time.UTC)),
+		certs.WithRand(mathrand.NewChaCha8([32]byte{'s', 't', 's'})))
 	if err != nil {
 		tb.Fatalf("certs.New: %v", err)
 	}
