@@ -29,8 +29,13 @@ fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
+# test runs every unit test and ginkgo suite with the race detector, then
+# each fuzz target briefly (CI_FUZZTIME) so the fuzzers' seed corpora and a
+# few thousand mutations run on every change.
+CI_FUZZTIME ?= 5s
 test: deps fmt-check vet
 	$(GO) test -race -count=1 -timeout 20m $(PKGS)
+	$(MAKE) --no-print-directory fuzz FUZZTIME=$(CI_FUZZTIME)
 
 # fuzz runs each fuzz target for FUZZTIME (package:target pairs below);
 # minimizing each new input is capped at FUZZMINIMIZETIME.
@@ -43,7 +48,10 @@ FUZZ_TARGETS := \
 	./metadata:FuzzParse \
 	./scenarios:FuzzParse \
 	./sp/awsapi:FuzzQueryDecode \
-	./sp/awsapi:FuzzRouter
+	./sp/awsapi:FuzzRouter \
+	./idp:FuzzLoadUsers \
+	./idp:FuzzAuthnRequest \
+	./idp:FuzzRedirectSignature
 
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
