@@ -279,10 +279,10 @@ var ErrDecrypt = errors.New("cannot decrypt EncryptedAssertion")
 
 // decryptAssertions replaces each saml:EncryptedAssertion child of the
 // Response root with the Assertion it holds, decrypted with the first of keys
-// that works, and reports whether there was one. The decrypted Assertion is
-// then verified like a plaintext one, so its own signature is what counts; a
-// Response signature, which covers the ciphertext, no longer verifies after
-// the swap (a limitation documented on Behavior). Key transport: RSA-OAEP
+// that works, and reports whether there was one. A Response signature covers
+// the ciphertext, so callers verify it before the swap (see
+// verifiedEncryptedResponse); otherwise the decrypted Assertion is verified
+// like a plaintext one. Key transport: RSA-OAEP
 // (MGF1-SHA1, SHA-1 or the DigestMethod given) and RSA PKCS#1 v1.5; content:
 // AES-CBC and AES-GCM (XML Encryption 1.1 §5.2).
 func decryptAssertions(doc *etree.Document, keys []*rsa.PrivateKey) (bool, error) {

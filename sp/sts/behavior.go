@@ -66,10 +66,11 @@ import "time"
 //   - A SessionNotOnOrAfter that has already passed is "Response has expired".
 //   - Encryption (row 7): an EncryptedAssertion is decrypted with the
 //     provider's private keys (RSA-OAEP or RSA 1.5 key transport, AES-CBC or
-//     AES-GCM content) and its Assertion then verified as if sent in
-//     plaintext; a Response signature, which covers the ciphertext, does not
-//     verify after decryption, so encrypted responses must carry a signed
-//     Assertion. "Required" refuses a plaintext assertion (the mode's name is
+//     AES-GCM content). A Response signature covers the ciphertext and is
+//     verified before decryption, on the response as sent; the decrypted
+//     Assertion is then covered by it (and must verify too if it carries its
+//     own signature). Without a Response signature the decrypted Assertion
+//     must be signed itself. "Required" refuses a plaintext assertion (the mode's name is
 //     all AWS documents); "Allowed" or unset accepts both. Whether AWS checks
 //     the /saml/acs/<IdP-ID> Recipient under encryption is not modelled.
 type Behavior struct {

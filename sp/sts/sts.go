@@ -306,13 +306,36 @@ func (s *Service) assumeRoleWithSAML(_ context.Context, in AssumeRoleWithSAMLInp
 		return nil, invalidToken(fmt.Sprintf(msgNotAResponse, in.RequestID), err)
 	}
 	// Row 7, first half: an EncryptedAssertion is decrypted with the
-	// provider's private keys, then verified like a plaintext one.
-	encrypted, err := decryptAssertions(doc, providerKeys(prov))
-	switch {
-	case errors.Is(err, ErrEncryptedAssertion):
-		return nil, invalidToken(msgEncryptedAssertion, err)
-	case err != nil:
-		return nil, invalidToken(msgDecrypt, err)
+	// provider's private keys. When the Response is signed, its signature
+	// covers the ciphertext and is checked first, on the document as sent;
+	// the assertion is then decrypted from the verified copy. Otherwise the
+	// decrypted assertion is verified like a plaintext one.
+	var preVerified *etree.Element // the assertion, when the Response signature covered its ciphertext
+	var encrypted bool
+	if len(childrenNS(doc.Root(), nsAssertion, "EncryptedAssertion")) > 0 && ownSignature(doc.Root()) != nil {
+		if len(providerKeys(prov)) == 0 {
+			return nil, invalidToken(msgEncryptedAssertion, ErrEncryptedAssertion)
+		}
+		resp, verr := verifiedEncryptedResponse(doc, prov.Metadata.SigningCerts, now, s.behavior)
+		if verr != nil {
+			return nil, invalidToken(msgSignatureInvalid, fmt.Errorf("response signature over the encrypted assertion: %w", verr))
+		}
+		vdoc := etree.NewDocument()
+		vdoc.SetRoot(resp)
+		if encrypted, err = decryptAssertions(vdoc, providerKeys(prov)); err != nil {
+			return nil, invalidToken(msgDecrypt, err)
+		}
+		if preVerified, err = assertionOfVerifiedResponse(vdoc.Root(), prov.Metadata.SigningCerts, now, s.behavior); err != nil {
+			return nil, invalidToken(msgSignatureInvalid, err)
+		}
+	} else {
+		encrypted, err = decryptAssertions(doc, providerKeys(prov))
+		switch {
+		case errors.Is(err, ErrEncryptedAssertion):
+			return nil, invalidToken(msgEncryptedAssertion, err)
+		case err != nil:
+			return nil, invalidToken(msgDecrypt, err)
+		}
 	}
 	// Row 5: the (still unverified) Issuer must name the provider's entity.
 	// This only picks the provider; identity is read after verification.
@@ -321,7 +344,10 @@ func (s *Service) assumeRoleWithSAML(_ context.Context, in AssumeRoleWithSAMLInp
 			fmt.Errorf("issuer %q is not the provider's entityID %q", iss, prov.Metadata.EntityID))
 	}
 	// Row 6: signature, against the registered metadata's certificates only.
-	el, err := verifiedAssertion(doc, prov.Metadata.SigningCerts, now, s.behavior)
+	el, err := preVerified, error(nil)
+	if el == nil {
+		el, err = verifiedAssertion(doc, prov.Metadata.SigningCerts, now, s.behavior)
+	}
 	switch {
 	case errors.Is(err, ErrNotResponse):
 		return nil, invalidToken(fmt.Sprintf(msgNotAResponse, in.RequestID), err)
