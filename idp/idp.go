@@ -63,7 +63,7 @@ type Config struct {
 	BaseURL string `yaml:"base_url"`
 	// AWSSignInURL is where IdP-initiated SSO to AWS posts the response
 	// (default AWSSignInURL). Point it at a local sign-in endpoint to use the
-	// mock console; a relative reference such as "../signin/saml" is taken
+	// mock console; a relative reference such as "../saml" is taken
 	// relative to the IdP's root (where /metadata is), for an IdP mounted
 	// beside the console. The assertion's Recipient stays AWSSignInURL, the value AWS
 	// checks, unless ResponseOptions.Recipient says otherwise.
