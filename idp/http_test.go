@@ -16,9 +16,6 @@ import (
 	"testing"
 
 	"github.com/crewjam/saml"
-
-	"github.com/samlab-dev/samlab/certs"
-	"github.com/samlab-dev/samlab/certs/certstest"
 )
 
 // startIDP serves an IdP over TLS on loopback, its BaseURL the server's URL.
@@ -201,14 +198,7 @@ func TestSessionCookie(t *testing.T) {
 func TestHTTPErrors(t *testing.T) {
 	t.Parallel()
 	s, ts := startIDP(t, nil)
-	spKP, err := certs.New(certs.WithKeySource(certstest.New()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sp := newCrewjamSP(t, s, "https://sp.samlab.test/metadata", "https://sp.samlab.test/acs", spKP)
-	if _, err := s.RegisterSP(spMetadata(t, sp)); err != nil {
-		t.Fatal(err)
-	}
+	registeredSP(t, s, "https://sp.samlab.test/metadata", "https://sp.samlab.test/acs", nil)
 	deflate := func(x string) string {
 		var b bytes.Buffer
 		w, _ := flate.NewWriter(&b, flate.DefaultCompression)
@@ -303,15 +293,8 @@ func TestSPInitiatedStatusResponses(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			s, ts := startIDP(t, nil)
-			spKP, err := certs.New(certs.WithKeySource(certstest.New()))
-			if err != nil {
-				t.Fatal(err)
-			}
 			const acs = "https://sp.samlab.test/saml/acs"
-			sp := newCrewjamSP(t, s, "https://sp.samlab.test/saml/metadata", acs, spKP)
-			if _, err := s.RegisterSP(spMetadata(t, sp)); err != nil {
-				t.Fatal(err)
-			}
+			sp := registeredSP(t, s, "https://sp.samlab.test/saml/metadata", acs, nil)
 			req, err := sp.MakeAuthenticationRequest(ts.URL+"/sso", saml.HTTPRedirectBinding, saml.HTTPPostBinding)
 			if err != nil {
 				t.Fatal(err)

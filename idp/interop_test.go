@@ -43,6 +43,24 @@ func newCrewjamSP(t *testing.T, s *Server, entityID, acs string, kp *certs.KeyPa
 	}
 }
 
+// registeredSP returns crewjam's ServiceProvider with a fixture key, adjusted
+// by edit (when non-nil) and registered with the IdP from its own metadata.
+func registeredSP(t *testing.T, s *Server, entityID, acs string, edit func(*saml.ServiceProvider)) *saml.ServiceProvider {
+	t.Helper()
+	kp, err := certs.New(certs.WithKeySource(certstest.New()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp := newCrewjamSP(t, s, entityID, acs, kp)
+	if edit != nil {
+		edit(sp)
+	}
+	if _, err := s.RegisterSP(spMetadata(t, sp)); err != nil {
+		t.Fatalf("RegisterSP: %v", err)
+	}
+	return sp
+}
+
 func spMetadata(t *testing.T, sp *saml.ServiceProvider) []byte {
 	t.Helper()
 	b, err := xml.Marshal(sp.Metadata())
@@ -65,15 +83,8 @@ func TestSPInitiatedCrewjam(t *testing.T) {
 		t.Run(binding[strings.LastIndex(binding, ":")+1:], func(t *testing.T) {
 			t.Parallel()
 			s, ts := startIDP(t, nil)
-			spKP, err := certs.New(certs.WithKeySource(certstest.New()))
-			if err != nil {
-				t.Fatal(err)
-			}
 			const acs = "https://sp.samlab.test/saml/acs"
-			sp := newCrewjamSP(t, s, "https://sp.samlab.test/saml/metadata", acs, spKP)
-			if _, err := s.RegisterSP(spMetadata(t, sp)); err != nil {
-				t.Fatalf("RegisterSP: %v", err)
-			}
+			sp := registeredSP(t, s, "https://sp.samlab.test/saml/metadata", acs, nil)
 			req, err := sp.MakeAuthenticationRequest(ts.URL+"/sso", binding, saml.HTTPPostBinding)
 			if err != nil {
 				t.Fatal(err)
@@ -318,15 +329,8 @@ func TestSignedAuthnRequests(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			s, ts := startIDP(t, nil)
-			spKP, err := certs.New(certs.WithKeySource(certstest.New()))
-			if err != nil {
-				t.Fatal(err)
-			}
-			sp := newCrewjamSP(t, s, "https://sp.samlab.test/saml/metadata", "https://sp.samlab.test/saml/acs", spKP)
-			sp.SignatureMethod = SignatureRSASHA256
-			if _, err := s.RegisterSP(spMetadata(t, sp)); err != nil {
-				t.Fatal(err)
-			}
+			sp := registeredSP(t, s, "https://sp.samlab.test/saml/metadata", "https://sp.samlab.test/saml/acs",
+				func(sp *saml.ServiceProvider) { sp.SignatureMethod = SignatureRSASHA256 })
 			req, err := sp.MakeAuthenticationRequest(ts.URL+"/sso", tt.binding, saml.HTTPPostBinding)
 			if err != nil {
 				t.Fatal(err)

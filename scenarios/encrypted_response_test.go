@@ -22,8 +22,7 @@ import (
 // after signing.
 func TestResponseSignedOverEncryptedAssertion(t *testing.T) {
 	t.Parallel()
-	responseOnly := idp.SigningOptions{SignAssertion: ptr(false), SignResponse: ptr(true)}
-	both := idp.SigningOptions{SignAssertion: ptr(true), SignResponse: ptr(true)}
+	responseOnly, both := idp.Sign(false, true), idp.Sign(true, true)
 	strict := sts.DefaultBehavior()
 	strict.AcceptResponseSignature = false
 	flipCipher := func(doc *etree.Document) {
@@ -112,5 +111,3 @@ func TestResponseSignedOverEncryptedAssertion(t *testing.T) {
 		})
 	}
 }
-
-func ptr[T any](v T) *T { return &v }

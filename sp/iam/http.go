@@ -289,9 +289,12 @@ func (a *Account) handleCreateRole(_ context.Context, r *awsapi.Request) (any, e
 	if err != nil {
 		return nil, err
 	}
-	return struct {
-		Role roleXML `xml:"Role"`
-	}{roleOf(role, true)}, nil
+	return roleResult{roleOf(role, true)}, nil
+}
+
+// roleResult is the result of CreateRole and GetRole.
+type roleResult struct {
+	Role roleXML `xml:"Role"`
 }
 
 func (a *Account) handleGetRole(_ context.Context, r *awsapi.Request) (any, error) {
@@ -303,9 +306,7 @@ func (a *Account) handleGetRole(_ context.Context, r *awsapi.Request) (any, erro
 	if err != nil {
 		return nil, err
 	}
-	return struct {
-		Role roleXML `xml:"Role"`
-	}{roleOf(role, true)}, nil
+	return roleResult{roleOf(role, true)}, nil
 }
 
 func (a *Account) handleUpdateRole(_ context.Context, r *awsapi.Request) (any, error) {
