@@ -77,7 +77,7 @@ func rawText(el *etree.Element) string {
 func text(el *etree.Element) string { return strings.TrimSpace(rawText(el)) }
 
 func parseTime(el *etree.Element, attr string) (time.Time, error) {
-	v := el.SelectAttrValue(attr, "")
+	v := attrValue(el, attr)
 	if v == "" {
 		return time.Time{}, nil
 	}
@@ -89,8 +89,15 @@ func parseTime(el *etree.Element, attr string) (time.Time, error) {
 }
 
 // readAssertion extracts the fields STS uses from a verified Assertion element.
+// attrValue returns el's unprefixed attribute key, or "". SAML's attributes
+// are unprefixed; a prefixed look-alike (x:Name) is ignored.
+func attrValue(el *etree.Element, key string) string {
+	v, _ := plainAttr(el, key)
+	return v
+}
+
 func readAssertion(a *etree.Element) (*Assertion, error) {
-	out := &Assertion{ID: a.SelectAttrValue("ID", ""), Issuer: text(childNS(a, nsAssertion, "Issuer")),
+	out := &Assertion{ID: attrValue(a, "ID"), Issuer: text(childNS(a, nsAssertion, "Issuer")),
 		Attributes: map[string][]string{}}
 	var err error
 	if out.IssueInstant, err = parseTime(a, "IssueInstant"); err != nil {
@@ -99,15 +106,15 @@ func readAssertion(a *etree.Element) (*Assertion, error) {
 	if subj := childNS(a, nsAssertion, "Subject"); subj != nil {
 		if nid := childNS(subj, nsAssertion, "NameID"); nid != nil {
 			out.NameID = text(nid)
-			out.NameIDFormat = nid.SelectAttrValue("Format", "")
+			out.NameIDFormat = attrValue(nid, "Format")
 		}
 		for _, sc := range childrenNS(subj, nsAssertion, "SubjectConfirmation") {
-			if sc.SelectAttrValue("Method", "") != "urn:oasis:names:tc:SAML:2.0:cm:bearer" {
+			if attrValue(sc, "Method") != "urn:oasis:names:tc:SAML:2.0:cm:bearer" {
 				continue
 			}
 			out.HasSubjectConfirmation = true
 			if scd := childNS(sc, nsAssertion, "SubjectConfirmationData"); scd != nil {
-				out.Recipient = strings.TrimSpace(scd.SelectAttrValue("Recipient", ""))
+				out.Recipient = strings.TrimSpace(attrValue(scd, "Recipient"))
 				if out.SubjectNotOnOrAfter, err = parseTime(scd, "NotOnOrAfter"); err != nil {
 					return nil, err
 				}
@@ -141,7 +148,7 @@ func readAssertion(a *etree.Element) (*Assertion, error) {
 	}
 	for _, st := range childrenNS(a, nsAssertion, "AttributeStatement") {
 		for _, at := range childrenNS(st, nsAssertion, "Attribute") {
-			name := at.SelectAttrValue("Name", "")
+			name := attrValue(at, "Name")
 			vals := out.Attributes[name]
 			for _, v := range childrenNS(at, nsAssertion, "AttributeValue") {
 				vals = append(vals, rawText(v))
