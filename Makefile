@@ -38,7 +38,11 @@ test: deps fmt-check vet
 	$(MAKE) --no-print-directory fuzz FUZZTIME=$(CI_FUZZTIME)
 
 # fuzz runs each fuzz target for FUZZTIME (package:target pairs below);
-# minimizing each new input is capped at FUZZMINIMIZETIME.
+# minimizing each new input is capped at FUZZMINIMIZETIME. Each target's seed
+# corpus is its f.Add seeds (built from documents the real IdP signed) plus
+# <package>/testdata/fuzz/<target>/, a sample of the inputs earlier long runs
+# found interesting; a crash found later goes there as a regression. Plain
+# `go test` runs every corpus entry too.
 FUZZTIME ?= 10s
 FUZZMINIMIZETIME ?= 5s
 FUZZ_TARGETS := \
