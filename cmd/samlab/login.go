@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/crewjam/saml"
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/samlab-dev/samlab/idp"
 )
@@ -53,7 +54,7 @@ unsigned call: no AWS credentials are needed). Print the temporary credentials
 as shell exports (env), JSON, or the aws CLI credential_process format.
 
 The password comes from standard input with --password-stdin, else from
-$SAMLAB_PASSWORD, else from a prompt (the input is echoed).`,
+$SAMLAB_PASSWORD, else from a prompt (not echoed on a terminal).`,
 		Example: `  samlab login --idp-url http://127.0.0.1:8765/idp --endpoint-url http://127.0.0.1:8765 --username alice
   eval "$(SAMLAB_PASSWORD=samlab samlab login --idp-url http://127.0.0.1:8765/idp --endpoint-url http://127.0.0.1:8765 --username alice)"
 
@@ -96,14 +97,10 @@ func runLogin(cmd *cobra.Command, o loginOptions) error {
 	}
 	password := os.Getenv(PasswordEnv)
 	if o.passwordStdin || password == "" {
-		if !o.passwordStdin {
-			fmt.Fprint(prompt, "Password: ")
-		}
-		p, err := in.ReadString('\n')
-		if err != nil && !errors.Is(err, io.EOF) {
+		var err error
+		if password, err = readPassword(cmd.InOrStdin(), in, prompt, !o.passwordStdin); err != nil {
 			return err
 		}
-		password = strings.TrimRight(p, "\r\n")
 	}
 
 	jar, err := cookiejar.New(nil)
@@ -140,6 +137,24 @@ var reasonRE = regexp.MustCompile(`(?s)<p class="error" id="(?:reason|error)">(.
 
 // idpLogin posts the login form and follows IdP-initiated SSO to AWS; it
 // returns the base64 SAMLResponse of the resulting form.
+// readPassword reads the password: without echo when standard input is a
+// terminal and a prompt is wanted, else as the next line of input.
+func readPassword(stdin io.Reader, in *bufio.Reader, prompt io.Writer, ask bool) (string, error) {
+	if ask {
+		fmt.Fprint(prompt, "Password: ")
+		if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+			p, err := term.ReadPassword(int(f.Fd()))
+			fmt.Fprintln(prompt)
+			return string(p), err
+		}
+	}
+	p, err := in.ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", err
+	}
+	return strings.TrimRight(p, "\r\n"), nil
+}
+
 func idpLogin(ctx context.Context, c *http.Client, idpURL, user, password string) (string, error) {
 	base, err := url.Parse(strings.TrimSuffix(idpURL, "/") + "/")
 	if err != nil {
