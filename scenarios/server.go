@@ -45,16 +45,15 @@ func NewAdminKey(r io.Reader) (AdminKey, error) {
 	if r == nil {
 		r = rand.Reader
 	}
-	b := make([]byte, 16+30)
-	if _, err := io.ReadFull(r, b); err != nil {
+	id, err := awsapi.NewAccessKeyID(r, "AKIA")
+	if err != nil {
 		return AdminKey{}, fmt.Errorf("admin key: %w", err)
 	}
-	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
-	id := []byte("AKIA")
-	for _, c := range b[:16] {
-		id = append(id, alphabet[int(c)%len(alphabet)])
+	secret := make([]byte, 30)
+	if _, err := io.ReadFull(r, secret); err != nil {
+		return AdminKey{}, fmt.Errorf("admin key: %w", err)
 	}
-	return AdminKey{AccessKeyID: string(id), SecretAccessKey: base64.StdEncoding.EncodeToString(b[16:])}, nil
+	return AdminKey{AccessKeyID: id, SecretAccessKey: base64.StdEncoding.EncodeToString(secret)}, nil
 }
 
 // ServerConfig configures Lab.Handler.

@@ -3,7 +3,6 @@ package awsapi
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -305,13 +304,4 @@ func sourceIP(r *http.Request) string {
 }
 
 // newRequestID returns a random UUID-formatted request ID.
-func (rt *Router) newRequestID() string {
-	b := make([]byte, 16)
-	if _, err := io.ReadFull(rt.rand, b); err != nil {
-		return "00000000-0000-0000-0000-000000000000"
-	}
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b)
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
-}
+func (rt *Router) newRequestID() string { return NewRequestID(rt.rand) }

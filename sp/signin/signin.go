@@ -328,13 +328,7 @@ func (s *Server) randomID() (string, error) {
 	return hex.EncodeToString(b), nil
 }
 
-func (s *Server) requestID() string {
-	id, err := s.randomID()
-	if err != nil || len(id) < 32 {
-		return "00000000-0000-0000-0000-000000000000"
-	}
-	return id[0:8] + "-" + id[8:12] + "-" + id[12:16] + "-" + id[16:20] + "-" + id[20:32]
-}
+func (s *Server) requestID() string { return awsapi.NewRequestID(s.rand) }
 
 // handleFederation implements the custom identity broker endpoint (IAM UG
 // "Enabling custom identity broker access to the AWS console"):

@@ -2,12 +2,10 @@ package sts
 
 import (
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/samlab-dev/samlab/sp/awsapi"
@@ -39,7 +37,7 @@ var ErrUnknownAccessKey = errors.New("unknown access key id")
 
 func (s *Service) issue(role *iam.Role, sessionName string, expiresAt time.Time, sourceIdentity string,
 	tags map[string]string, transitive []string) (*Session, error) {
-	akid, err := s.randomString(16, "ASIA")
+	akid, err := awsapi.NewAccessKeyID(s.rand, "ASIA")
 	if err != nil {
 		return nil, err
 	}
@@ -101,20 +99,6 @@ func (s *Service) GetCallerIdentity(accessKeyID string) (*CallerIdentity, error)
 	return &CallerIdentity{UserID: sess.UserID, Account: sess.Account, ARN: sess.ARN}, nil
 }
 
-func (s *Service) randomString(n int, prefix string) (string, error) {
-	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
-	b := make([]byte, n)
-	if _, err := io.ReadFull(s.rand, b); err != nil {
-		return "", fmt.Errorf("sts: random: %w", err)
-	}
-	var sb strings.Builder
-	sb.WriteString(prefix)
-	for _, c := range b {
-		sb.WriteByte(alphabet[int(c)%len(alphabet)])
-	}
-	return sb.String(), nil
-}
-
 func (s *Service) randomBase64(n int) (string, error) {
 	b := make([]byte, n)
 	if _, err := io.ReadFull(s.rand, b); err != nil {
@@ -123,11 +107,4 @@ func (s *Service) randomBase64(n int) (string, error) {
 	return base64.StdEncoding.EncodeToString(b), nil
 }
 
-func (s *Service) newRequestID() string {
-	b := make([]byte, 16)
-	if _, err := io.ReadFull(s.rand, b); err != nil {
-		return "00000000-0000-0000-0000-000000000000"
-	}
-	h := hex.EncodeToString(b)
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
-}
+func (s *Service) newRequestID() string { return awsapi.NewRequestID(s.rand) }
