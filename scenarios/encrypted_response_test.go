@@ -11,7 +11,6 @@ import (
 	"github.com/samlab-dev/samlab/idp"
 	"github.com/samlab-dev/samlab/scenarios"
 	"github.com/samlab-dev/samlab/sp/awsapi"
-	"github.com/samlab-dev/samlab/sp/iam"
 	"github.com/samlab-dev/samlab/sp/sts"
 )
 
@@ -57,20 +56,7 @@ func TestResponseSignedOverEncryptedAssertion(t *testing.T) {
 			if err := lab.RegisterProvider(); err != nil {
 				t.Fatal(err)
 			}
-			target, err := lab.IDP.NewKeyPair()
-			if err != nil {
-				t.Fatal(err)
-			}
-			pemKey, err := encodeKey(target)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := lab.Account.UpdateProvider(iam.UpdateSAMLProviderInput{ARN: lab.ProviderARN, AddPrivateKey: pemKey}); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := lab.Account.UpdateProvider(iam.UpdateSAMLProviderInput{ARN: lab.ProviderARN, AssertionEncryptionMode: "Required"}); err != nil {
-				t.Fatal(err)
-			}
+			target := uploadDecryptionKey(t, lab, "Required")
 			signing := tt.signing
 			opts := idp.ResponseOptions{Signing: &signing,
 				Encryption: &idp.EncryptionOptions{Cert: target.Cert, Cipher: idp.CipherAES256CBC}}

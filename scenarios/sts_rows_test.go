@@ -266,6 +266,29 @@ func withRole(name string, in iam.CreateRoleInput) (func(*testing.T, *scenarios.
 	return setup, user, input
 }
 
+// uploadDecryptionKey gives the lab's SAML provider a new private key for
+// encrypted assertions (UpdateSAMLProvider AddPrivateKey) and sets its
+// AssertionEncryptionMode; it returns the key pair whose certificate the IdP
+// should encrypt to.
+func uploadDecryptionKey(t *testing.T, l *scenarios.Lab, mode string) *certs.KeyPair {
+	t.Helper()
+	kp, err := l.IDP.NewKeyPair()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pemKey, err := encodeKey(kp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Account.UpdateProvider(iam.UpdateSAMLProviderInput{ARN: l.ProviderARN, AddPrivateKey: pemKey}); err != nil {
+		t.Fatalf("add private key: %v", err)
+	}
+	if _, err := l.Account.UpdateProvider(iam.UpdateSAMLProviderInput{ARN: l.ProviderARN, AssertionEncryptionMode: mode}); err != nil {
+		t.Fatalf("set %s: %v", mode, err)
+	}
+	return kp
+}
+
 func encodeKey(kp *certs.KeyPair) (string, error) {
 	b, err := certs.EncodeKeyPEM(kp.Key)
 	return string(b), err
@@ -461,23 +484,8 @@ func TestAssumeRoleWithSAMLDocumentRows(t *testing.T) {
 			},
 			want: invalidToken("Response signature invalid")},
 		{row: "7", name: "reject: plaintext assertion to a provider that requires encryption",
-			setup: func(t *testing.T, l *scenarios.Lab) {
-				kp, err := l.IDP.NewKeyPair()
-				if err != nil {
-					t.Fatal(err)
-				}
-				pemKey, err := encodeKey(kp)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if _, err := l.Account.UpdateProvider(iam.UpdateSAMLProviderInput{ARN: l.ProviderARN, AddPrivateKey: pemKey}); err != nil {
-					t.Fatalf("add private key: %v", err)
-				}
-				if _, err := l.Account.UpdateProvider(iam.UpdateSAMLProviderInput{ARN: l.ProviderARN, AssertionEncryptionMode: "Required"}); err != nil {
-					t.Fatalf("set Required: %v", err)
-				}
-			},
-			want: invalidToken("Assertion must be encrypted for this provider")},
+			setup: func(t *testing.T, l *scenarios.Lab) { uploadDecryptionKey(t, l, "Required") },
+			want:  invalidToken("Assertion must be encrypted for this provider")},
 		{row: "7", name: "accept: plaintext assertion when encryption is Allowed",
 			setup: func(t *testing.T, l *scenarios.Lab) {
 				if _, err := l.Account.UpdateProvider(iam.UpdateSAMLProviderInput{ARN: l.ProviderARN, AssertionEncryptionMode: "Allowed"}); err != nil {
@@ -506,21 +514,9 @@ func encrypted(name, cipher, mode string, uploaded bool, want *awsapi.Error) row
 	var targets sync.Map // *scenarios.Lab → *certs.KeyPair: runs are parallel
 	return rowCase{row: "7", name: name, want: want,
 		setup: func(t *testing.T, l *scenarios.Lab) {
-			kp, err := l.IDP.NewKeyPair()
-			if err != nil {
-				t.Fatal(err)
-			}
-			pemKey, err := encodeKey(kp)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := l.Account.UpdateProvider(iam.UpdateSAMLProviderInput{ARN: l.ProviderARN, AddPrivateKey: pemKey}); err != nil {
-				t.Fatalf("add private key: %v", err)
-			}
-			if _, err := l.Account.UpdateProvider(iam.UpdateSAMLProviderInput{ARN: l.ProviderARN, AssertionEncryptionMode: mode}); err != nil {
-				t.Fatalf("set %s: %v", mode, err)
-			}
+			kp := uploadDecryptionKey(t, l, mode)
 			target := kp
+			var err error
 			if !uploaded {
 				if target, err = l.IDP.NewKeyPair(); err != nil {
 					t.Fatal(err)
