@@ -135,8 +135,6 @@ func runLogin(cmd *cobra.Command, o loginOptions) error {
 
 var reasonRE = regexp.MustCompile(`(?s)<p class="error" id="(?:reason|error)">(.*?)</p>`)
 
-// idpLogin posts the login form and follows IdP-initiated SSO to AWS; it
-// returns the base64 SAMLResponse of the resulting form.
 // readPassword reads the password: without echo when standard input is a
 // terminal and a prompt is wanted, else as the next line of input.
 func readPassword(stdin io.Reader, in *bufio.Reader, prompt io.Writer, ask bool) (string, error) {
@@ -155,6 +153,8 @@ func readPassword(stdin io.Reader, in *bufio.Reader, prompt io.Writer, ask bool)
 	return strings.TrimRight(p, "\r\n"), nil
 }
 
+// idpLogin posts the login form and follows IdP-initiated SSO to AWS; it
+// returns the base64 SAMLResponse of the resulting form.
 func idpLogin(ctx context.Context, c *http.Client, idpURL, user, password string) (string, error) {
 	base, err := url.Parse(strings.TrimSuffix(idpURL, "/") + "/")
 	if err != nil {

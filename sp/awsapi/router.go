@@ -291,8 +291,7 @@ func identity(c Caller) UserIdentity {
 	if c.Type == "" {
 		return UserIdentity{Type: "Unknown"}
 	}
-	return UserIdentity{Type: c.Type, PrincipalID: c.PrincipalID, ARN: c.ARN, AccountID: c.AccountID,
-		AccessKeyID: c.AccessKeyID, UserName: c.UserName}
+	return UserIdentity(c)
 }
 
 func sourceIP(r *http.Request) string {

@@ -5,6 +5,7 @@ import (
 	"crypto"
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/rand"
 	"crypto/rsa"
 	_ "crypto/sha1" // registers SHA-1 for RSA-OAEP key transport
 	_ "crypto/sha256"
@@ -88,7 +89,6 @@ func parseTime(el *etree.Element, attr string) (time.Time, error) {
 	return t, nil
 }
 
-// readAssertion extracts the fields STS uses from a verified Assertion element.
 // attrValue returns el's unprefixed attribute key, or "". SAML's attributes
 // are unprefixed; a prefixed look-alike (x:Name) is ignored.
 func attrValue(el *etree.Element, key string) string {
@@ -96,6 +96,7 @@ func attrValue(el *etree.Element, key string) string {
 	return v
 }
 
+// readAssertion extracts the fields STS uses from a verified Assertion element.
 func readAssertion(a *etree.Element) (*Assertion, error) {
 	out := &Assertion{ID: attrValue(a, "ID"), Issuer: text(childNS(a, nsAssertion, "Issuer")),
 		Attributes: map[string][]string{}}
@@ -354,9 +355,13 @@ func decryptElement(enc *etree.Element, keys []*rsa.PrivateKey) ([]byte, error) 
 	if method != nil {
 		alg = method.SelectAttrValue("Algorithm", "")
 	}
-	var cek []byte
+	// Each private key gives a candidate content key; the first that
+	// decrypts the content wins (with rsa-1_5 a wrong key yields a random
+	// candidate rather than an error, see below).
+	var ceks [][]byte
 	var errs []error
 	for _, k := range keys {
+		var cek []byte
 		switch alg {
 		case encRSAOAEP, encRSAOAEP11:
 			h := crypto.SHA1
@@ -372,18 +377,46 @@ func decryptElement(enc *etree.Element, keys []*rsa.PrivateKey) ([]byte, error) 
 			// default); the digest may differ.
 			cek, err = k.Decrypt(nil, wrapped, &rsa.OAEPOptions{Hash: h, MGFHash: crypto.SHA1})
 		case encRSA15:
-			cek, err = rsa.DecryptPKCS1v15(nil, k, wrapped)
+			// RSA PKCS #1 v1.5 key transport is still what some IdPs send.
+			// DecryptPKCS1v15SessionKey with a random key of the content
+			// cipher's size answers a bad padding with that random key
+			// instead of an error, so the outcome (a failed content
+			// decryption either way) is no padding oracle (Bleichenbacher).
+			size := contentKeySize(data)
+			if size == 0 {
+				return nil, errors.New("rsa-1_5 key transport needs a known content encryption algorithm")
+			}
+			cek = make([]byte, size)
+			if _, err := rand.Read(cek); err != nil {
+				return nil, err
+			}
+			//lint:ignore SA1019 rsa-1_5 is part of XML Encryption and still sent by IdPs; the session-key form above is the oracle-free way to read it.
+			err = rsa.DecryptPKCS1v15SessionKey(nil, k, wrapped, cek)
 		default:
 			return nil, fmt.Errorf("key transport %q is not supported", alg)
 		}
-		if err == nil {
-			break
+		if err != nil {
+			errs = append(errs, err)
+			continue
 		}
-		errs = append(errs, err)
+		ceks = append(ceks, cek)
 	}
-	if cek == nil {
+	if len(ceks) == 0 {
 		return nil, fmt.Errorf("no private key unwraps the content key: %w", errors.Join(errs...))
 	}
+	var lastErr error
+	for _, cek := range ceks {
+		plain, err := decryptContent(data, cek)
+		if err == nil {
+			return plain, nil
+		}
+		lastErr = err
+	}
+	return nil, lastErr
+}
+
+// decryptContent decrypts the EncryptedData's CipherValue with cek.
+func decryptContent(data *etree.Element, cek []byte) ([]byte, error) {
 	ct, err := cipherValue(data)
 	if err != nil {
 		return nil, fmt.Errorf("EncryptedData: %w", err)
@@ -421,6 +454,24 @@ func decryptElement(enc *etree.Element, keys []*rsa.PrivateKey) ([]byte, error) 
 	default:
 		return nil, fmt.Errorf("content encryption %q is not supported", alg)
 	}
+}
+
+// contentKeySize is the key length, in bytes, of the EncryptedData's content
+// cipher, or 0 when the algorithm is missing or unknown.
+func contentKeySize(data *etree.Element) int {
+	dm := childNS(data, nsXMLEnc, "EncryptionMethod")
+	if dm == nil {
+		return 0
+	}
+	switch dm.SelectAttrValue("Algorithm", "") {
+	case encAES128CBC, encAES128GCM:
+		return 16
+	case encAES192CBC, encAES192GCM:
+		return 24
+	case encAES256CBC, encAES256GCM:
+		return 32
+	}
+	return 0
 }
 
 func cipherValue(el *etree.Element) ([]byte, error) {

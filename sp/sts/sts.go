@@ -407,7 +407,7 @@ func (s *Service) assumeRoleWithSAML(_ context.Context, in AssumeRoleWithSAMLInp
 	}
 	// Row 17a: the requested (role, provider) pair must be in the Role attribute.
 	if !hasRolePair(a.Attributes[attrRole], in.RoleARN, in.PrincipalARN) {
-		return nil, invalidToken(msgRoleNotInAssertion, fmt.Errorf("Role values %q do not pair %s with %s",
+		return nil, invalidToken(msgRoleNotInAssertion, fmt.Errorf("the Role values %q do not pair %s with %s",
 			a.Attributes[attrRole], in.RoleARN, in.PrincipalARN))
 	}
 	// Row 17b: role exists and its trust policy allows every action the
