@@ -1,7 +1,10 @@
 package oidc_test
 
 import (
+	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"net/http"
 	"net/url"
@@ -214,14 +217,18 @@ func kidOf(t *testing.T, tok string) string {
 }
 
 // TestFaultsRefusedByGoOIDC issues each fault and has go-oidc refuse it,
-// while the same verifier accepts a correct token.
+// while the same verifier accepts a correct token. A second verifier that
+// tolerates exactly the fault's defect (a skipped check, or a header the
+// test inspects) accepts the token, so each fault is refused for its own
+// reason and is otherwise a well-formed token.
 func TestFaultsRefusedByGoOIDC(t *testing.T) {
 	t.Parallel()
 	s := newStack(t, nil)
 	if _, err := s.provider.Rotate(); err != nil { // so stale-key has a retired key
 		t.Fatal(err)
 	}
-	_, v := s.verifier(t, testClientID)
+	ring := s.provider.Keyring()
+	op, v := s.verifier(t, testClientID)
 	alice := demoUser(t, "alice")
 	good, err := s.provider.IDToken(alice, oidc.TokenOptions{Audience: testClientID})
 	if err != nil {
@@ -230,8 +237,25 @@ func TestFaultsRefusedByGoOIDC(t *testing.T) {
 	if _, err := v.Verify(s.ctx(t), good); err != nil {
 		t.Fatalf("correct token refused: %v", err)
 	}
-	if len(oidc.FaultNames()) != 10 {
-		t.Errorf("FaultNames = %v; add new faults to this test", oidc.FaultNames())
+	noSig := &gooidc.Config{ClientID: testClientID, InsecureSkipSignatureCheck: true}
+	cases := map[oidc.Fault]struct {
+		tolerant *gooidc.Config
+		alg, kid string // the header's, when checked
+		sub      string
+	}{
+		oidc.FaultExpired:        {tolerant: &gooidc.Config{ClientID: testClientID, SkipExpiryCheck: true}},
+		oidc.FaultNotYetValid:    {tolerant: &gooidc.Config{ClientID: testClientID, Now: func() time.Time { return time.Now().Add(oidc.FaultSkew) }}},
+		oidc.FaultWrongAudience:  {tolerant: &gooidc.Config{ClientID: oidc.FaultAudience}},
+		oidc.FaultWrongIssuer:    {tolerant: &gooidc.Config{ClientID: testClientID, SkipIssuerCheck: true}},
+		oidc.FaultForeignKey:     {tolerant: noSig, alg: "RS256", kid: ring.Current.ID},
+		oidc.FaultStaleKey:       {tolerant: noSig, alg: "RS256", kid: ring.Previous[0].ID},
+		oidc.FaultUnknownKID:     {tolerant: noSig, alg: "RS256", kid: oidc.FaultKeyID},
+		oidc.FaultTamper:         {tolerant: noSig, alg: "RS256", kid: ring.Current.ID, sub: "alice-tampered"},
+		oidc.FaultAlgNone:        {tolerant: noSig, alg: "none", kid: ring.Current.ID},
+		oidc.FaultHS256PublicKey: {tolerant: &gooidc.Config{ClientID: testClientID, InsecureSkipSignatureCheck: true, SupportedSigningAlgs: []string{"HS256"}}, alg: "HS256", kid: ring.Current.ID},
+	}
+	if len(cases) != len(oidc.FaultNames()) {
+		t.Errorf("FaultNames = %v; every fault needs a case here", oidc.FaultNames())
 	}
 	for _, name := range oidc.FaultNames() {
 		t.Run(name, func(t *testing.T) {
@@ -240,6 +264,7 @@ func TestFaultsRefusedByGoOIDC(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			tc := cases[f]
 			tok, err := s.provider.IDToken(alice, oidc.TokenOptions{Audience: testClientID, Fault: f})
 			if err != nil {
 				t.Fatalf("IDToken(%s): %v", f, err)
@@ -253,14 +278,75 @@ func TestFaultsRefusedByGoOIDC(t *testing.T) {
 			if got := errors.As(err, &expired); got != (f == oidc.FaultExpired) {
 				t.Errorf("TokenExpiredError = %v for fault %s: %v", got, f, err)
 			}
-			if f == oidc.FaultExpired && !expired.Expiry.Before(time.Now()) {
-				t.Errorf("expired token's exp %v is not in the past", expired.Expiry)
+			if tc.tolerant == nil {
+				t.Fatalf("no tolerant verifier for %s", f)
+			}
+			idt, err := op.Verifier(tc.tolerant).Verify(s.ctx(t), tok)
+			if err != nil {
+				t.Fatalf("a verifier tolerating only the %s defect refused the token: %v", f, err)
+			}
+			wantSub := "alice"
+			if tc.sub != "" {
+				wantSub = tc.sub
+			}
+			if idt.Subject != wantSub {
+				t.Errorf("sub = %q, want %q", idt.Subject, wantSub)
+			}
+			if tc.alg != "" {
+				h := header(t, tok)
+				if h.Alg != tc.alg || h.Kid != tc.kid {
+					t.Errorf("header alg=%q kid=%q, want alg=%q kid=%q", h.Alg, h.Kid, tc.alg, tc.kid)
+				}
 			}
 		})
 	}
 	if _, err := oidc.ParseFault("nope"); !errors.Is(err, oidc.ErrUnknownFault) {
 		t.Errorf("ParseFault(nope) = %v, want ErrUnknownFault", err)
 	}
+}
+
+// TestHS256FaultUsesThePublicKey checks the algorithm-confusion token: its
+// HMAC verifies with the PEM of the key the JWKS publishes.
+func TestHS256FaultUsesThePublicKey(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, nil)
+	tok, err := s.provider.IDToken(demoUser(t, "alice"), oidc.TokenOptions{Audience: testClientID, Fault: oidc.FaultHS256PublicKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := fetchJWKS(t, s)
+	der, err := x509.MarshalPKIXPublicKey(set.Keys[0].Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
+	jws, err := jose.ParseSignedCompact(tok, []jose.SignatureAlgorithm{jose.HS256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := jws.Verify(secret); err != nil {
+		t.Errorf("HS256 signature does not verify with the published key's PEM: %v", err)
+	}
+}
+
+type jwtHeader struct {
+	Alg string `json:"alg"`
+	Kid string `json:"kid"`
+	Typ string `json:"typ"`
+}
+
+func header(t *testing.T, tok string) jwtHeader {
+	t.Helper()
+	h, _, _ := strings.Cut(tok, ".")
+	raw, err := base64.RawURLEncoding.DecodeString(h)
+	if err != nil {
+		t.Fatalf("token header: %v", err)
+	}
+	var out jwtHeader
+	if err := json.Unmarshal(raw, &out); err != nil {
+		t.Fatalf("token header: %v", err)
+	}
+	return out
 }
 
 func TestStaleKeyNeedsRotation(t *testing.T) {
