@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto"
 	"encoding/json"
 	"errors"
@@ -9,8 +10,10 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	gooidc "github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
@@ -176,3 +179,69 @@ func TestIDPTokenEndpointAndCodeFlowOnUp(t *testing.T) {
 }
 
 const scenariosLoginPath = scenarios.IDPPrefix + "/login"
+
+var oidcIssuerRE = regexp.MustCompile(`OIDC issuer\s+(http://\S+)`)
+
+// TestIDPServeOIDCSharesKeyDirectory runs "samlab idp serve --keys DIR": the
+// JWKS publishes the key directory's key, and tokens from the server verify
+// with go-oidc through discovery.
+func TestIDPServeOIDCSharesKeyDirectory(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "keys")
+	if _, _, err := runIn(t, "", "idp", "rotate", "--keys", dir); err != nil {
+		t.Fatalf("idp rotate: %v", err)
+	}
+	ring, err := oidc.LoadKeyring(os.DirFS(dir), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cmd := NewRootCommand()
+	out := &syncBuffer{}
+	cmd.SetOut(out)
+	cmd.SetErr(out)
+	cmd.SetArgs([]string{"idp", "serve", "--keys", dir, "--listen", "127.0.0.1:0", "--oidc-client", "app=http://127.0.0.1/cb"})
+	done := make(chan error, 1)
+	go func() { done <- cmd.ExecuteContext(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("idp serve: %v", err)
+		}
+	}()
+	var issuer string
+	for deadline := time.Now().Add(10 * time.Second); issuer == ""; time.Sleep(10 * time.Millisecond) {
+		if m := oidcIssuerRE.FindStringSubmatch(out.String()); m != nil {
+			issuer = m[1]
+		} else if time.Now().After(deadline) {
+			t.Fatalf("idp serve printed no OIDC issuer:\n%s", out)
+		}
+	}
+	if !strings.HasSuffix(issuer, "/oidc") {
+		t.Errorf("issuer %s does not end in /oidc", issuer)
+	}
+	op, err := gooidc.NewProvider(t.Context(), issuer)
+	if err != nil {
+		t.Fatalf("go-oidc discovery: %v", err)
+	}
+	var jwks struct {
+		Keys []struct {
+			KID string `json:"kid"`
+		} `json:"keys"`
+	}
+	resp, err := http.Get(issuer + "/jwks")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(&jwks); err != nil || len(jwks.Keys) != 1 || jwks.Keys[0].KID != ring.Current.ID {
+		t.Fatalf("JWKS = %+v (%v), want the key directory's key %s", jwks, err, ring.Current.ID)
+	}
+	tok, stderr, err := runIn(t, "samlab\n", "idp", "token", "--endpoint", issuer, "--user", "alice", "--audience", "app", "--password-stdin")
+	if err != nil {
+		t.Fatalf("idp token --endpoint: %v\n%s", err, stderr)
+	}
+	if _, err := op.Verifier(&gooidc.Config{ClientID: "app"}).Verify(t.Context(), strings.TrimSpace(tok)); err != nil {
+		t.Errorf("go-oidc Verify: %v", err)
+	}
+}

@@ -621,7 +621,8 @@ func TestPasswordGrant(t *testing.T) {
 	t.Parallel()
 	s := newStack(t, nil)
 	_, v := s.verifier(t, "sts.amazonaws.com")
-	form := url.Values{"grant_type": {"password"}, "client_id": {"sts.amazonaws.com"}, "username": {"bob"}, "password": {"samlab"}}
+	// alice's bcrypt hash checks in milliseconds; bob's argon2id takes 64 MiB.
+	form := url.Values{"grant_type": {"password"}, "client_id": {"sts.amazonaws.com"}, "username": {"alice"}, "password": {"samlab"}}
 	st, body, _ := tokenPost(t, s, form, [2]string{})
 	if st != 200 {
 		t.Fatalf("password grant: %d %v", st, body)
@@ -630,7 +631,7 @@ func TestPasswordGrant(t *testing.T) {
 	if err != nil {
 		t.Fatalf("go-oidc Verify: %v", err)
 	}
-	if idt.Subject != "bob" || body["scope"] != "openid" {
+	if idt.Subject != "alice" || body["scope"] != "openid" {
 		t.Errorf("sub %q scope %v", idt.Subject, body["scope"])
 	}
 
@@ -689,5 +690,87 @@ func TestDiscoveryDocument(t *testing.T) {
 	r2.Body.Close()
 	if r2.StatusCode != http.StatusNotFound {
 		t.Errorf("GET /nothing = %s", r2.Status)
+	}
+}
+
+// TestPromptsAndPOST: with a session, prompt=none returns a code and
+// prompt=login shows the login page once; the POST binding of the
+// authorization endpoint works like GET.
+func TestPromptsAndPOST(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, nil)
+	op, _ := s.verifier(t, testClientID)
+	cfg := oauthConfig(op, s.redirect)
+	verifier := oauth2.GenerateVerifier()
+	b := browser(t)
+	if loc := authorize(t, b, cfg.AuthCodeURL("s1", oauth2.S256ChallengeOption(verifier)), "alice", "samlab"); loc.Query().Get("code") == "" {
+		t.Fatalf("first login: %v", loc)
+	}
+	loc := authorize(t, b, cfg.AuthCodeURL("s2", oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("prompt", "none")), "", "")
+	if loc.Query().Get("code") == "" || loc.Query().Get("state") != "s2" {
+		t.Errorf("prompt=none with a session: %v", loc)
+	}
+
+	resp, err := b.Get(cfg.AuthCodeURL("s3", oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("prompt", "login")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if !strings.HasSuffix(resp.Request.URL.Path, "/idp/login") {
+		t.Fatalf("prompt=login with a session ended at %s, want the login page", resp.Request.URL)
+	}
+	if ret := resp.Request.URL.Query().Get("return"); strings.Contains(ret, "prompt") {
+		t.Errorf("return %q still asks for a login", ret)
+	}
+	loc = authorize(t, b, cfg.AuthCodeURL("s3", oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("prompt", "login")), "bob", "samlab")
+	tok, err := cfg.Exchange(s.ctx(t), loc.Query().Get("code"), oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatalf("Exchange after prompt=login: %v", err)
+	}
+	_, v := s.verifier(t, testClientID)
+	idt, err := v.Verify(s.ctx(t), tok.Extra("id_token").(string))
+	if err != nil || idt.Subject != "bob" {
+		t.Errorf("after logging in again as bob: %v, sub %v", err, idt)
+	}
+
+	u, _ := url.Parse(cfg.AuthCodeURL("s4", oauth2.S256ChallengeOption(verifier)))
+	resp, err = b.PostForm(s.issuer+"/authorize", u.Query())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc, err = resp.Location()
+	if resp.StatusCode != http.StatusSeeOther || err != nil || loc.Query().Get("code") == "" || loc.Query().Get("state") != "s4" {
+		t.Errorf("POST authorize: %s %v", resp.Status, loc)
+	}
+}
+
+// TestUserInfoRefusals: the userinfo endpoint answers RFC 6750's 401 to a
+// missing, forged or ID (not access) token.
+func TestUserInfoRefusals(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, nil)
+	idt, err := s.provider.IDToken(demoUser(t, "alice"), oidc.TokenOptions{Audience: testClientID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, auth := range map[string]string{
+		"none":     "",
+		"basic":    "Basic YTpi",
+		"garbage":  "Bearer abc.def.ghi",
+		"id token": "Bearer " + idt,
+	} {
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, s.issuer+"/userinfo", nil)
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		resp, err := s.srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized || !strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), `Bearer error="invalid_token"`) {
+			t.Errorf("%s: %s, WWW-Authenticate %q", name, resp.Status, resp.Header.Get("WWW-Authenticate"))
+		}
 	}
 }
