@@ -470,7 +470,7 @@ func TestTokenEndpointRefusals(t *testing.T) {
 		t.Helper()
 		cfg := oauthConfig(op, s.redirect)
 		cfg.ClientID = clientID
-		loc := authorize(t, b, cfg.AuthCodeURL("st", oauth2.S256ChallengeOption(verifier)), "bob", "samlab")
+		loc := authorize(t, b, cfg.AuthCodeURL("st", oauth2.S256ChallengeOption(verifier)), "alice", "samlab")
 		if loc.Query().Get("code") == "" {
 			t.Fatalf("no code: %v", loc)
 		}
