@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -153,11 +154,11 @@ func (p *Provider) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	}
 	client, ok := p.clients[req.ClientID]
 	if !ok {
-		p.renderPage(w, r, http.StatusBadRequest, "unknown client_id "+strconvQuote(req.ClientID))
+		p.renderPage(w, r, http.StatusBadRequest, "unknown client_id "+strconv.Quote(req.ClientID))
 		return
 	}
 	if !client.redirectAllowed(req.RedirectURI) {
-		p.renderPage(w, r, http.StatusBadRequest, "redirect_uri "+strconvQuote(req.RedirectURI)+" is not registered for client "+strconvQuote(req.ClientID))
+		p.renderPage(w, r, http.StatusBadRequest, "redirect_uri "+strconv.Quote(req.RedirectURI)+" is not registered for client "+strconv.Quote(req.ClientID))
 		return
 	}
 	if oe != nil {
@@ -217,11 +218,6 @@ func (p *Provider) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		v.Set("state", req.State)
 	}
 	redirectTo(w, req.RedirectURI, v)
-}
-
-func strconvQuote(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b)
 }
 
 // TokenResponse is the token endpoint's success body (RFC 6749 §5.1,
