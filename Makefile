@@ -66,7 +66,9 @@ FUZZ_TARGETS := \
 	./sp/awsapi:FuzzRouter \
 	./idp:FuzzLoadUsers \
 	./idp:FuzzAuthnRequest \
-	./idp:FuzzRedirectSignature
+	./idp:FuzzRedirectSignature \
+	./idp/oidc:FuzzAuthorizationRequest \
+	./idp/oidc:FuzzTokenRequest
 
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \

@@ -101,6 +101,11 @@ func (s *Server) currentUser(r *http.Request) (User, bool) {
 	return s.cfg.Users.User(sess.user)
 }
 
+// SessionUser returns the user logged in on the request, if any: the
+// login session other protocols served beside the IdP (its OpenID Connect
+// provider) share.
+func (s *Server) SessionUser(r *http.Request) (User, bool) { return s.currentUser(r) }
+
 func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 	md, err := s.Metadata()
 	if err != nil {

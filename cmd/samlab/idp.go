@@ -29,7 +29,8 @@ func newIDPCommand() *cobra.Command {
 		Short: "The SAML IdP: users, keys, signed responses",
 	}
 	cmd.AddCommand(newIDPUsersCommand(), newIDPHashPasswordCommand(), newIDPKeysCommand(),
-		newIDPRotateCommand(), newIDPAssertCommand(), newIDPFaultsCommand(), newIDPServeCommand())
+		newIDPRotateCommand(), newIDPAssertCommand(), newIDPFaultsCommand(), newIDPServeCommand(),
+		newIDPTokenCommand())
 	return cmd
 }
 

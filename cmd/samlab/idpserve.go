@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/samlab-dev/samlab/idp"
+	"github.com/samlab-dev/samlab/idp/oidc"
 )
 
 type idpServeOptions struct {
@@ -19,6 +20,7 @@ type idpServeOptions struct {
 	sps          []string
 	awsSignInURL string
 	verbose      bool
+	oidc         oidcServeOptions
 }
 
 func newIDPServeCommand() *cobra.Command {
@@ -28,8 +30,9 @@ func newIDPServeCommand() *cobra.Command {
 		Short: "Serve the IdP alone over HTTP, for any SAML SP",
 		Long: `Serve the IdP: login page, IdP-initiated SSO to AWS (/sso/aws) and to
 registered SPs (/sso/init?sp=ENTITYID), SP-initiated SSO over the HTTP-Redirect
-and HTTP-POST bindings (/sso), and its metadata (/metadata). Register SPs with
---sp (their metadata files). Runs until interrupted.`,
+and HTTP-POST bindings (/sso), and its metadata (/metadata); and the OpenID
+Connect provider for the same users under /oidc (issuer BASE-URL/oidc). Register
+SPs with --sp (their metadata files). Runs until interrupted.`,
 		Example: `  samlab idp serve --users ./users.yaml --keys ./idp-keys --sp ./grafana-sp.xml
   samlab idp serve --aws-signin-url http://127.0.0.1:8765/saml`,
 		Args: cobra.NoArgs,
@@ -43,6 +46,7 @@ and HTTP-POST bindings (/sso), and its metadata (/metadata). Register SPs with
 	f.StringArrayVar(&o.sps, "sp", nil, "SP metadata file to register (repeatable)")
 	f.StringVar(&o.awsSignInURL, "aws-signin-url", idp.AWSSignInURL, "where IdP-initiated SSO to AWS posts the response")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "log logins, SSO and rejected requests")
+	o.oidc.flags(cmd)
 	return cmd
 }
 
@@ -80,6 +84,14 @@ func runIDPServe(cmd *cobra.Command, o idpServeOptions) error {
 	if err != nil {
 		return err
 	}
+	ocfg, err := oidcProviderConfig(o.oidc, o.baseURL+"/"+oidc.MountPath, s, o.keys, cfg.Keys, nil, logger)
+	if err != nil {
+		return err
+	}
+	h, _, err := withOIDC(s, "/"+oidc.MountPath, ocfg)
+	if err != nil {
+		return err
+	}
 	out := cmd.OutOrStdout()
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "IdP\t%s/\n", o.baseURL)
@@ -89,9 +101,10 @@ func runIDPServe(cmd *cobra.Command, o idpServeOptions) error {
 	for _, sp := range s.ServiceProviders() {
 		fmt.Fprintf(tw, "SP\t%s\n", sp)
 	}
+	fmt.Fprintf(tw, "OIDC issuer\t%s\n", ocfg.Issuer)
 	fmt.Fprintf(tw, "users\t%s\n", strings.Join(users.Names(), ", "))
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	return serveUntilDone(cmd.Context(), ln, s, logger)
+	return serveUntilDone(cmd.Context(), ln, h, logger)
 }

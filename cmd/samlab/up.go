@@ -157,6 +157,15 @@ func runServe(cmd *cobra.Command, o serveOptions) (err error) {
 	if err != nil {
 		return err
 	}
+	if !o.awsOnly {
+		ocfg, err := oidcProviderConfig(oidcServeOptions{}, base+oidcPrefix, lab.IDP, "", cfg.Keys, lab.Clock.Now, logger)
+		if err != nil {
+			return err
+		}
+		if h, _, err = withOIDC(h, oidcPrefix, ocfg); err != nil {
+			return err
+		}
+	}
 	printBanner(cmd.OutOrStdout(), lab, admin, base, o, warning)
 	return serveUntilDone(ctx, ln, h, logger)
 }
@@ -248,6 +257,7 @@ func printBanner(w io.Writer, lab *scenarios.Lab, admin scenarios.AdminKey, base
 	if !o.awsOnly {
 		fmt.Fprintf(tw, "IdP\t%s%s/\n", base, scenarios.IDPPrefix)
 		fmt.Fprintf(tw, "IdP metadata\t%s%s/metadata\n", base, scenarios.IDPPrefix)
+		fmt.Fprintf(tw, "OIDC issuer\t%s%s\n", base, oidcPrefix)
 		fmt.Fprintf(tw, "console sign-in (ACS)\t%s%s\n", base, scenarios.SignInPath)
 		fmt.Fprintf(tw, "console\t%s/console\n", base)
 	}

@@ -17,6 +17,7 @@ var allowed = map[string][]string{
 	"certs/certstest": {"certs"},
 	"metadata":        {"certs"},
 	"idp":             {"metadata", "certs"},
+	"idp/oidc":        {"idp", "metadata", "certs"},
 	"sp/awsapi":       {},
 	"sp/iam":          {"sp/awsapi", "metadata", "certs"},
 	"sp/sts":          {"sp/iam", "sp/awsapi", "metadata", "certs"},
