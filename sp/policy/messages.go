@@ -18,16 +18,20 @@ const (
 	// Quoted in humanmade/S3-Uploads#191 and fredjean/middleman-s3_sync#133
 	// for a resource-based policy without Principal.
 	msgMissingPrincipal = "Missing required field Principal"
-	// Quoted in hashicorp/terraform#4730 and
-	// arithmetric/aws-lambda-ses-forwarder#31 (identity-based policy with a
-	// Principal). The IAM API's own wording may instead be "Policy document
-	// should not specify a principal." (unverified which one the API sends).
-	msgProhibitedPrincipal = "Has prohibited field Principal"
-	// Same form as msgProhibitedPrincipal, for a trust policy with a
-	// Resource element (unverified for Resource).
+	// The IAM API's answer to an identity-based policy with a Principal
+	// (quoted from a Terraform CreatePolicy failure: "error creating IAM
+	// policy ec2_policy: MalformedPolicyDocument: Policy document should not
+	// specify a principal"). The console's validator says "Has prohibited
+	// field Principal" instead (hashicorp/terraform#4730).
+	msgProhibitedPrincipal = "Policy document should not specify a principal."
+	// Quoted from real CreateRole answers ("An error occurred
+	// (MalformedPolicyDocument) when calling the CreateRole operation: Has
+	// prohibited field Resource").
 	msgProhibitedResource = "Has prohibited field Resource"
-	// Unverified: widely quoted IAM wording, not looked up for this package.
-	msgNoActions   = "Policy statement must contain actions."
+	// Quoted from a real CreatePolicy answer ("MalformedPolicyDocument: Policy
+	// statement must contain actions.").
+	msgNoActions = "Policy statement must contain actions."
+	// Unverified: widely quoted IAM wording, not seen in a captured answer.
 	msgNoResources = "Policy statement must contain resources."
 	msgDuplicateID = "Statement IDs (SID) in a single policy must be unique."
 	// Unverified wording for a statement with both an element and its Not
