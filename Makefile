@@ -66,7 +66,8 @@ FUZZ_TARGETS := \
 	./sp/awsapi:FuzzRouter \
 	./idp:FuzzLoadUsers \
 	./idp:FuzzAuthnRequest \
-	./idp:FuzzRedirectSignature
+	./idp:FuzzRedirectSignature \
+	./sp/policy:FuzzParse
 
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \

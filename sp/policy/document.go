@@ -124,7 +124,7 @@ func Parse(doc string, kind Kind) (*Policy, error) {
 			}
 		case "Statement":
 		default:
-			return nil, docErr(k, msgSyntax) // unknown element (unverified wording)
+			return nil, docErr(elementName(k), msgSyntax) // unknown element (unverified wording)
 		}
 	}
 	raw, ok := top["Statement"]
@@ -174,6 +174,15 @@ func strictUnmarshal(b []byte, v any) error {
 	return nil
 }
 
+// elementName names an unknown element in a ParseError; an empty name is
+// shown quoted so the error still says which element it is.
+func elementName(k string) string {
+	if k == "" {
+		return `""`
+	}
+	return k
+}
+
 func isNull(b json.RawMessage) bool { return string(bytes.TrimSpace(b)) == "null" }
 
 func parseStatement(rs map[string]json.RawMessage, kind Kind) (Statement, *ParseError) {
@@ -186,7 +195,7 @@ func parseStatement(rs map[string]json.RawMessage, kind Kind) (Statement, *Parse
 		case "Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction",
 			"Resource", "NotResource", "Condition":
 		default:
-			return fail(k, msgSyntax) // unknown element (unverified wording)
+			return fail(elementName(k), msgSyntax) // unknown element (unverified wording)
 		}
 	}
 	if v, ok := rs["Sid"]; ok {
