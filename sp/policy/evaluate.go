@@ -129,7 +129,10 @@ func (m *Match) String() string {
 	if m.Sid != "" {
 		s += fmt.Sprintf(" (Sid %q)", m.Sid)
 	}
-	return s + " " + strings.ToLower(string(m.Effect)) + "s"
+	if m.Effect == Deny {
+		return s + " denies"
+	}
+	return s + " allows"
 }
 
 // evalContext is a request's condition context with lower-case keys.
