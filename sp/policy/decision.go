@@ -92,7 +92,7 @@ func (d Decision) String() string {
 func Evaluate(in Input) Decision {
 	req := in.Request
 	d := Decision{principal: req.Principal.String(), action: req.Action, resource: req.Resource}
-	ec := newEvalContext(req.Context)
+	ec := newEvalContext(withPrincipalKeys(req.Context, req.Principal))
 	ec.hasBoundary = in.Boundary != nil
 	resType := Resource
 	if in.Resource != nil && in.Resource.Kind == KindTrust {

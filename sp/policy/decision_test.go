@@ -280,3 +280,63 @@ func TestEvaluate(t *testing.T) {
 		})
 	}
 }
+
+func TestPrincipalKeys(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		p    Principal
+		want map[string]string // key -> single value; "" means absent
+	}{
+		{"IAM user", Principal{ARN: "arn:aws:iam::111122223333:user/division/alice"}, map[string]string{
+			"aws:PrincipalArn": "arn:aws:iam::111122223333:user/division/alice", "aws:PrincipalType": "User",
+			"aws:username": "alice", "aws:PrincipalAccount": acctA}},
+		{"role session: PrincipalArn is the role", session, map[string]string{
+			"aws:PrincipalArn": devRole, "aws:PrincipalType": "AssumedRole", "aws:username": "", "aws:PrincipalAccount": acctA}},
+		{"federated user", fed, map[string]string{"aws:PrincipalArn": fedUser, "aws:PrincipalType": "FederatedUser", "aws:username": ""}},
+		{"root", root, map[string]string{"aws:PrincipalType": "Account", "aws:PrincipalArn": "arn:aws:iam::111122223333:root"}},
+		{"SAML caller has no keys", samlFed, map[string]string{"aws:PrincipalArn": "", "aws:PrincipalType": ""}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := tt.p.PrincipalKeys()
+			for k, want := range tt.want {
+				v := got[k]
+				if (want == "" && len(v) != 0) || (want != "" && (len(v) != 1 || v[0] != want)) {
+					t.Errorf("PrincipalKeys()[%q] = %q, want %q", k, v, want)
+				}
+			}
+		})
+	}
+}
+
+func TestPrincipalKeysInEvaluation(t *testing.T) {
+	t.Parallel()
+	p := idp(t, "own-folder", `{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::bucket/home/${aws:username}/*"}`)
+	in := Input{Request: Request{Principal: alice, Action: "s3:PutObject", Resource: "arn:aws:s3:::bucket/home/alice/f"}, Identity: []*Policy{p}}
+	if d := Evaluate(in); !d.Allowed {
+		t.Errorf("alice in her own folder: %s", d)
+	}
+	in.Request.Resource = "arn:aws:s3:::bucket/home/bob/f"
+	if d := Evaluate(in); d.Allowed {
+		t.Errorf("alice in bob's folder: %s", d)
+	}
+	// A key the caller sets wins over the derived one.
+	in.Request.Context = map[string][]string{"AWS:UserName": {"bob"}}
+	if d := Evaluate(in); !d.Allowed {
+		t.Errorf("caller-supplied aws:username ignored: %s", d)
+	}
+	// Role sessions: aws:PrincipalArn is the role's ARN.
+	cond := idp(t, "role-only", `{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"ArnEquals":{"aws:PrincipalArn":"`+devRole+`"}}}`)
+	if d := Evaluate(Input{Request: get2(session), Identity: []*Policy{cond}}); !d.Allowed {
+		t.Errorf("role session with aws:PrincipalArn condition on the role: %s", d)
+	}
+	if d := Evaluate(Input{Request: get2(alice), Identity: []*Policy{cond}}); d.Allowed {
+		t.Errorf("IAM user passed a condition on the role's ARN: %s", d)
+	}
+}
+
+func get2(p Principal) Request {
+	return Request{Principal: p, Action: "s3:GetObject", Resource: bucketK}
+}

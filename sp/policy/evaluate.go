@@ -431,7 +431,7 @@ func (p *Policy) Check(req Request) Result {
 	case KindTrust:
 		t = Trust
 	}
-	deny, allow, _ := p.scan(t, &req, newEvalContext(req.Context))
+	deny, allow, _ := p.scan(t, &req, newEvalContext(withPrincipalKeys(req.Context, req.Principal)))
 	switch {
 	case deny != nil:
 		return Result{Denied: true, Statement: deny}
