@@ -163,6 +163,8 @@ func Evaluate(in Input) Decision {
 	// policies, then the boundary, then session policies.
 	callerSide := func() (bool, PolicyType, string) {
 		switch {
+		case req.Principal.isRoot():
+			return true, Identity, "the account root user needs no policy in its own account"
 		case id.allow == nil:
 			return false, Identity, "no identity-based policy allows " + req.Action
 		case !boundaryOK:
@@ -198,7 +200,8 @@ func Evaluate(in Input) Decision {
 		if res.allow == nil {
 			return deny(resType, "cross-account request: no "+resType.String()+" in account "+resAcct+" allows the caller")
 		}
-		return allow(resType, res.allow, "both accounts allow: "+id.allow.String()+"; "+res.allow.String())
+		_, _, why := callerSide()
+		return allow(resType, res.allow, "both accounts allow: "+why+"; "+res.allow.String())
 	}
 
 	// 3–5. Within one account.

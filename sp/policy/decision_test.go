@@ -244,6 +244,12 @@ func TestEvaluate(t *testing.T) {
 		{"root user and an explicit deny", func(t *testing.T) Input {
 			return Input{Request: get(root), Resource: resp(t, `{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"*"}`)}
 		}, want{explicit: true, typ: Resource}},
+		{"root user across accounts needs the resource policy", func(t *testing.T) Input {
+			return Input{Request: get(root), ResourceAccount: acctB, Resource: resp(t, sub(getFor, acctA))}
+		}, want{allowed: true, typ: Resource}},
+		{"root user across accounts without a resource policy allow", func(t *testing.T) Input {
+			return Input{Request: get(root), ResourceAccount: acctB, Resource: resp(t, sub(getFor, broker))}
+		}, want{typ: Resource}},
 		{"federated user: identity and session policy allow", func(t *testing.T) Input {
 			return Input{Request: get(fed), Identity: []*Policy{idp(t, "broker", allowS3)}, Session: []*Policy{idp(t, "s", allowGet)}}
 		}, want{allowed: true, typ: Identity}},

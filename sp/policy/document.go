@@ -202,10 +202,16 @@ func parseStatement(rs map[string]json.RawMessage, kind Kind) (Statement, *Parse
 		if err := json.Unmarshal(v, &s.Sid); err != nil {
 			return fail("Sid", msgSyntax)
 		}
+		// IAM's own documents (identity-based and, unverified, trust
+		// policies) take alphanumeric Sids only; other services' resource
+		// policies accept more (S3 takes spaces and hyphens).
+		if kind != KindResource && strings.Trim(s.Sid, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") != "" {
+			return fail("Sid", msgSidFormat)
+		}
 	}
 	var effect string
 	if v, ok := rs["Effect"]; !ok {
-		return fail("Effect", fmt.Sprintf(msgEffectFmt, ""))
+		return fail("Effect", msgMissingEffect)
 	} else if err := json.Unmarshal(v, &effect); err != nil {
 		return fail("Effect", msgSyntax)
 	}

@@ -58,6 +58,8 @@ func TestParseAccepts(t *testing.T) {
 			func(p *Policy) bool { return len(p.Statements[0].Conditions) == 7 }},
 		{"trust policy without Resource", KindTrust, `{"Statement":{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::123456789012:saml-provider/x"},"Action":"sts:AssumeRoleWithSAML"}}`,
 			func(p *Policy) bool { return len(p.Statements[0].Resource) == 0 }},
+		{"resource policy Sid with hyphens", KindResource, `{"Statement":{"Sid":"allow-read 1","Effect":"Allow","Principal":"*","Action":"s3:GetObject"}}`,
+			func(p *Policy) bool { return p.Statements[0].Sid == "allow-read 1" }},
 		{"empty statement list", KindTrust, `{"Statement":[]}`, func(p *Policy) bool { return len(p.Statements) == 0 }},
 	}
 	for _, tt := range tests {
@@ -110,6 +112,9 @@ func TestParseRefuses(t *testing.T) {
 		{"AWS principal not an ARN", KindResource, `{"Statement":{"Effect":"Allow","Principal":{"AWS":"alice"},"Action":"s3:*"}}`, 1, "Principal", `Invalid principal in policy: "AWS":"alice"`},
 		{"AWS principal with wildcard", KindResource, `{"Statement":{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:user/*"},"Action":"s3:*"}}`, 1, "Principal", `Invalid principal in policy: "AWS":"arn:aws:iam::123456789012:user/*"`},
 		{"Principal array", KindResource, `{"Statement":{"Effect":"Allow","Principal":["*"],"Action":"s3:*"}}`, 1, "Principal", "Syntax errors in policy."},
+		{"no Effect", KindIdentity, `{"Statement":{"Action":"s3:*","Resource":"*"}}`, 1, "Effect", "Missing required field Effect"},
+		{"Sid not alphanumeric", KindIdentity, `{"Statement":{"Sid":"allow-read","Effect":"Allow","Action":"s3:*","Resource":"*"}}`, 1, "Sid",
+			"Statement IDs (SID) must be alpha-numeric. Check that your input satisfies the regular expression [0-9A-Za-z]*"},
 		{"duplicate Sid", KindIdentity, `{"Statement":[{"Sid":"A","Effect":"Allow","Action":"s3:*","Resource":"*"},{"Sid":"A","Effect":"Deny","Action":"s3:*","Resource":"*"}]}`, 2, "Sid", "Statement IDs (SID) in a single policy must be unique."},
 		{"unknown operator", KindIdentity, `{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"StringMatchesRegex":{"k":".*"}}}}`, 1, "Condition", "Invalid Condition type : StringMatchesRegex"},
 		{"NullIfExists", KindIdentity, `{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"NullIfExists":{"k":"true"}}}}`, 1, "Condition", "Invalid Condition type : NullIfExists"},

@@ -34,6 +34,11 @@ const (
 	// Unverified: widely quoted IAM wording, not seen in a captured answer.
 	msgNoResources = "Policy statement must contain resources."
 	msgDuplicateID = "Statement IDs (SID) in a single policy must be unique."
+	// Seen in CloudTrail records of CreatePolicy
+	// (MalformedPolicyDocumentException).
+	msgSidFormat = "Statement IDs (SID) must be alpha-numeric. Check that your input satisfies the regular expression [0-9A-Za-z]*"
+	// Unverified: the "Missing required field" form for Effect.
+	msgMissingEffect = "Missing required field Effect"
 	// Unverified wording for a statement with both an element and its Not
 	// form, and for an Effect other than Allow/Deny.
 	msgBothFmt   = "Statement must not contain both %s and %s."
