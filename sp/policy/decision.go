@@ -125,6 +125,24 @@ func Evaluate(in Input) Decision {
 		res = scanAll(resType, []*Policy{in.Resource})
 	}
 
+	// The trace starts with what each policy type says on its own.
+	summary := func(t PolicyType, present bool, n int, s scanned) {
+		switch {
+		case !present:
+			d.trace("%s: none", t)
+		case s.deny != nil:
+			d.trace("%s: %s", t, s.deny)
+		case s.allow != nil:
+			d.trace("%s: %s", t, s.allow)
+		default:
+			d.trace("%s: no statement of %d applies", t, n)
+		}
+	}
+	summary(Identity, len(in.Identity) > 0, statements(in.Identity), id)
+	summary(resType, in.Resource != nil, statements([]*Policy{in.Resource}), res)
+	summary(Boundary, in.Boundary != nil, statements([]*Policy{in.Boundary}), bnd)
+	summary(Session, len(in.Session) > 0, statements(in.Session), ses)
+
 	// 1. Explicit deny. When several policy types deny, AWS names one; the
 	// order here is unverified.
 	for _, s := range []struct {
@@ -227,6 +245,16 @@ func Evaluate(in Input) Decision {
 		return allow(Identity, id.allow, id.allow.String())
 	}
 	return allow(resType, res.allow, res.allow.String())
+}
+
+func statements(ps []*Policy) int {
+	n := 0
+	for _, p := range ps {
+		if p != nil {
+			n += len(p.Statements)
+		}
+	}
+	return n
 }
 
 func (d *Decision) trace(format string, args ...any) {

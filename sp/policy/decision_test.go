@@ -346,3 +346,26 @@ func TestPrincipalKeysInEvaluation(t *testing.T) {
 func get2(p Principal) Request {
 	return Request{Principal: p, Action: "s3:GetObject", Resource: bucketK}
 }
+
+func TestDecisionTrace(t *testing.T) {
+	t.Parallel()
+	p := idp(t, "ReadAll", `{"Sid":"Read","Effect":"Allow","Action":"s3:Get*","Resource":"*"}`)
+	b := idp(t, "", `{"Effect":"Allow","Action":"ec2:*","Resource":"*"}`)
+	d := Evaluate(Input{Request: Request{Principal: session, Action: "s3:GetObject", Resource: bucketK}, Identity: []*Policy{p}, Boundary: b})
+	want := []string{
+		`identity-based policy: identity-based policy "ReadAll" statement 1 (Sid "Read") allows`,
+		"resource-based policy: none",
+		"permissions boundary: no statement of 1 applies",
+		"session policy: none",
+		"no explicit deny",
+		"implicit deny: the permissions boundary does not allow s3:GetObject",
+	}
+	if len(d.Trace) != len(want) {
+		t.Fatalf("Trace = %q, want %q", d.Trace, want)
+	}
+	for i := range want {
+		if d.Trace[i] != want[i] {
+			t.Errorf("Trace[%d] = %q, want %q", i, d.Trace[i], want[i])
+		}
+	}
+}

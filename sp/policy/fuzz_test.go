@@ -26,6 +26,10 @@ func FuzzParse(f *testing.F) {
 		{Principal: Principal{ARN: devSess, RoleARN: devRole}, Action: "sts:AssumeRole", Resource: devRole},
 		{Principal: Principal{Federated: difProvider}, Action: difAssume, Context: map[string][]string{"SAML:aud": {"https://signin.aws.amazon.com/saml"}}},
 	}
+	denyAll, err := Parse(`{"Statement":{"Effect":"Deny","Action":"*","Resource":"*"}}`, KindIdentity)
+	if err != nil {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, doc string) {
 		for _, kind := range kinds {
 			p, err := Parse(doc, kind)
@@ -64,6 +68,11 @@ func FuzzParse(f *testing.F) {
 				}
 				if d.Explicit && (d.Statement == nil || d.Statement.Effect != Deny) {
 					t.Fatalf("explicit deny decided by %v", d.Statement)
+				}
+				// Adding a deny-everything identity policy always refuses.
+				in.Identity = append(in.Identity, denyAll)
+				if d := Evaluate(in); d.Allowed || !d.Explicit {
+					t.Fatalf("with a deny-all policy added: %s", d)
 				}
 			}
 		}
