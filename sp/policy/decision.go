@@ -131,9 +131,9 @@ func Evaluate(in Input) Decision {
 		case !present:
 			d.trace("%s: none", t)
 		case s.deny != nil:
-			d.trace("%s: %s", t, s.deny)
+			d.trace("%s", s.deny)
 		case s.allow != nil:
-			d.trace("%s: %s", t, s.allow)
+			d.trace("%s", s.allow)
 		default:
 			d.trace("%s: no statement of %d applies", t, n)
 		}

@@ -353,7 +353,7 @@ func TestDecisionTrace(t *testing.T) {
 	b := idp(t, "", `{"Effect":"Allow","Action":"ec2:*","Resource":"*"}`)
 	d := Evaluate(Input{Request: Request{Principal: session, Action: "s3:GetObject", Resource: bucketK}, Identity: []*Policy{p}, Boundary: b})
 	want := []string{
-		`identity-based policy: identity-based policy "ReadAll" statement 1 (Sid "Read") allows`,
+		`identity-based policy "ReadAll" statement 1 (Sid "Read") allows`,
 		"resource-based policy: none",
 		"permissions boundary: no statement of 1 applies",
 		"session policy: none",
