@@ -237,6 +237,22 @@ func TestEvaluate(t *testing.T) {
 			return Input{Request: Request{Principal: samlFed, Action: "sts:AssumeRoleWithSAML", Resource: devRole},
 				Resource: trustp(t, sub(trustFor, acctA))}
 		}, want{typ: Trust}},
+		{"service principal in the trust policy", func(t *testing.T) Input {
+			return Input{Request: Request{Principal: Principal{Service: "ec2.amazonaws.com"}, Action: "sts:AssumeRole", Resource: devRole},
+				Resource: trustp(t, `{"Effect":"Allow","Principal":{"Service":["ec2.amazonaws.com"]},"Action":"sts:AssumeRole"}`)}
+		}, want{allowed: true, typ: Trust}},
+		{"other service principal", func(t *testing.T) Input {
+			return Input{Request: Request{Principal: Principal{Service: "lambda.amazonaws.com"}, Action: "sts:AssumeRole", Resource: devRole},
+				Resource: trustp(t, `{"Effect":"Allow","Principal":{"Service":["ec2.amazonaws.com"]},"Action":"sts:AssumeRole"}`)}
+		}, want{typ: Trust, msg: "User: lambda.amazonaws.com is not authorized to perform: sts:AssumeRole on resource: " + devRole}},
+		{"canonical user in a bucket policy", func(t *testing.T) Input {
+			return Input{Request: Request{Principal: Principal{CanonicalUser: "79a59df900b949e5"}, Action: "s3:GetObject", Resource: bucketK},
+				Resource: resp(t, `{"Effect":"Allow","Principal":{"CanonicalUser":"79a59df900b949e5"},"Action":"s3:GetObject","Resource":"*"}`)}
+		}, want{allowed: true, typ: Resource}},
+		{"anonymous caller and a bucket policy for one canonical user", func(t *testing.T) Input {
+			return Input{Request: Request{Action: "s3:GetObject", Resource: bucketK},
+				Resource: resp(t, `{"Effect":"Allow","Principal":{"CanonicalUser":"79a59df900b949e5"},"Action":"s3:GetObject","Resource":"*"}`)}
+		}, want{typ: Resource, msg: "User: anonymous is not authorized to perform: s3:GetObject on resource: " + bucketK + " because no resource-based policy allows the s3:GetObject action"}},
 		// The root user and federated users.
 		{"root user needs no policy", func(t *testing.T) Input {
 			return Input{Request: get(root)}
