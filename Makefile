@@ -68,7 +68,8 @@ FUZZ_TARGETS := \
 	./idp:FuzzAuthnRequest \
 	./idp:FuzzRedirectSignature \
 	./idp/oidc:FuzzAuthorizationRequest \
-	./idp/oidc:FuzzTokenRequest
+	./idp/oidc:FuzzTokenRequest \
+	./sp/policy:FuzzParse
 
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \

@@ -19,9 +19,10 @@ var allowed = map[string][]string{
 	"idp":             {"metadata", "certs"},
 	"idp/oidc":        {"idp", "metadata", "certs"},
 	"sp/awsapi":       {},
-	"sp/iam":          {"sp/awsapi", "metadata", "certs"},
-	"sp/sts":          {"sp/iam", "sp/awsapi", "metadata", "certs"},
-	"sp/signin":       {"sp/sts", "sp/iam", "sp/awsapi", "metadata", "certs"},
+	"sp/policy":       {},
+	"sp/iam":          {"sp/policy", "sp/awsapi", "metadata", "certs"},
+	"sp/sts":          {"sp/iam", "sp/policy", "sp/awsapi", "metadata", "certs"},
+	"sp/signin":       {"sp/sts", "sp/iam", "sp/policy", "sp/awsapi", "metadata", "certs"},
 	"scenarios":       {"idp", "sp/", "metadata", "certs", "internal/"},
 }
 
@@ -59,6 +60,25 @@ func TestDependencyDirection(t *testing.T) {
 	}
 	if seen < 6 {
 		t.Fatalf("checked only %d packages; is the module path %s right?", seen, module)
+	}
+}
+
+// stdOnly lists packages whose non-test code may import the standard library
+// only (DESIGN.md: sp/policy imports "(std)").
+var stdOnly = []string{"sp/policy"}
+
+func TestStandardLibraryOnly(t *testing.T) {
+	t.Parallel()
+	for _, rel := range stdOnly {
+		out, err := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", module+"/"+rel).Output()
+		if err != nil {
+			t.Fatalf("go list %s: %v", rel, err)
+		}
+		for _, dep := range strings.Fields(string(out)) {
+			if dep != module+"/"+rel {
+				t.Errorf("%s imports %s; it may import only the standard library", rel, dep)
+			}
+		}
 	}
 }
 
