@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -53,14 +52,16 @@ type Account struct {
 	store         Store
 
 	mu        sync.RWMutex
-	providers map[string]*SAMLProvider // by ARN
-	roles     map[string]*Role         // by name
+	providers map[string]*SAMLProvider  // by ARN
+	roles     map[string]*Role          // by name
+	policies  map[string]*ManagedPolicy // customer managed, by ARN
+	alias     string                    // the account alias, "" when none
 }
 
 // NewAccount returns an empty account.
 func NewAccount(cfg Config) *Account {
 	a := &Account{id: cfg.ID, partition: cfg.Partition, now: cfg.Now, rand: cfg.Rand, store: cfg.Store,
-		providers: map[string]*SAMLProvider{}, roles: map[string]*Role{}}
+		providers: map[string]*SAMLProvider{}, roles: map[string]*Role{}, policies: map[string]*ManagedPolicy{}}
 	if a.id == "" {
 		a.id = DefaultAccountID
 	}
@@ -114,8 +115,6 @@ type PrivateKey struct {
 // LogValue redacts the key material.
 func (k PrivateKey) LogValue() slog.Value { return slog.StringValue(k.KeyID) }
 
-var providerNameRE = regexp.MustCompile(`^[\w._-]{1,128}$`)
-
 // ProviderARN returns the ARN of the SAML provider called name.
 func (a *Account) ProviderARN(name string) string {
 	return fmt.Sprintf("arn:%s:iam::%s:saml-provider/%s", a.partition, a.id, name)
@@ -142,9 +141,8 @@ type CreateSAMLProviderInput struct {
 // metadata, tags and encryption settings, and registers the provider. Errors
 // are *awsapi.Error with IAM's codes (shared/spec §8).
 func (a *Account) CreateProvider(in CreateSAMLProviderInput) (*SAMLProvider, error) {
-	if !providerNameRE.MatchString(in.Name) {
-		return nil, awsapi.Errorf(awsapi.CodeValidation, http.StatusBadRequest,
-			"1 validation error detected: Value '%s' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w._-]+", in.Name)
+	if err := checkOne("Name", shProviderName, in.Name); err != nil {
+		return nil, err
 	}
 	md, err := parseProviderMetadata(in.MetadataDocument)
 	if err != nil {
@@ -377,9 +375,8 @@ func (p *SAMLProvider) clone() *SAMLProvider {
 const msgCouldNotParseMetadata = "Could not parse metadata."
 
 func parseProviderMetadata(doc []byte) (*metadata.EntityDescriptor, error) {
-	if len(doc) < MinMetadataSize || len(doc) > MaxMetadataSize {
-		return nil, awsapi.Errorf(awsapi.CodeValidation, http.StatusBadRequest,
-			"1 validation error detected: Value at 'sAMLMetadataDocument' failed to satisfy constraint: Member must have length between %d and %d", MinMetadataSize, MaxMetadataSize)
+	if err := checkOne("SAMLMetadataDocument", shMetadata, string(doc)); err != nil {
+		return nil, err
 	}
 	md, err := metadata.Parse(doc)
 	if err != nil {
