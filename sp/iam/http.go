@@ -269,7 +269,7 @@ func roleOf(r *Role, withTags bool) roleXML {
 	if withTags {
 		x.Tags = tagsOf(r.Tags)
 		if r.PermissionsBoundary != "" {
-			x.PermissionsBoundary = &boundaryXML{"Policy", r.PermissionsBoundary}
+			x.PermissionsBoundary = &boundaryXML{"PermissionsBoundaryPolicy", r.PermissionsBoundary}
 		}
 	}
 	return x
