@@ -1,15 +1,19 @@
 package main
 
 import (
+	"crypto/x509"
 	"encoding/json"
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	iamsdk "github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 
+	"github.com/samlab-dev/samlab/certs/certstest"
+	"github.com/samlab-dev/samlab/metadata"
 	"github.com/samlab-dev/samlab/sp/awsapi"
 	"github.com/samlab-dev/samlab/sp/iam"
 )
@@ -109,5 +113,35 @@ func TestUpKeepsRolePolicies(t *testing.T) {
 	aliases, err := c.ListAccountAliases(ctx, &iamsdk.ListAccountAliasesInput{})
 	if err != nil || !slices.Equal(aliases.AccountAliases, []string{"samlab-kept"}) {
 		t.Errorf("ListAccountAliases after restart = %v, %v", aliases, err)
+	}
+}
+
+// TestUpRegistersNegativeSerialIdP registers, on a running `samlab up`,
+// metadata whose signing certificate has a negative serial number. This test
+// file sets no GODEBUG of its own: the x509negativeserial setting comes from
+// the //go:debug directive of package main, as in the samlab binary.
+func TestUpRegistersNegativeSerialIdP(t *testing.T) {
+	t.Parallel()
+	key, err := certstest.New().Key(2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := certstest.NegativeSerialCertDER(key, "ADFS Signing - adfs.example.com", time.Now().Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatalf("package main's x509negativeserial setting is not in effect: %v", err)
+	}
+	md, err := metadata.Build(metadata.IDP{EntityID: "http://adfs.example.com/adfs/services/trust", SSOURL: "https://adfs.example.com/adfs/ls/",
+		SigningCerts: []*x509.Certificate{cert}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	up := startUp(t)
+	c := iamsdk.NewFromConfig(up.config(), func(o *iamsdk.Options) { o.BaseEndpoint = aws.String(up.endpoint) })
+	if _, err := c.CreateSAMLProvider(t.Context(), &iamsdk.CreateSAMLProviderInput{Name: aws.String("adfs"), SAMLMetadataDocument: aws.String(string(md))}); err != nil {
+		t.Errorf("CreateSAMLProvider with a negative-serial certificate: %v", err)
 	}
 }
