@@ -21,7 +21,7 @@ import (
 // DefaultAccountID is the demo account of samlab's default lab.
 const DefaultAccountID = "123456789012"
 
-// Limits from the IAM API reference and IAM quotas (shared/spec §8).
+// Limits from the IAM API reference and IAM quotas (docs/aws-behavior.md §8).
 const (
 	MinMetadataSize   = 1000
 	MaxMetadataSize   = 10_000_000
@@ -139,7 +139,7 @@ type CreateSAMLProviderInput struct {
 
 // CreateProvider implements IAM CreateSAMLProvider: it validates the name,
 // metadata, tags and encryption settings, and registers the provider. Errors
-// are *awsapi.Error with IAM's codes (shared/spec §8).
+// are *awsapi.Error with IAM's codes (docs/aws-behavior.md §8).
 func (a *Account) CreateProvider(in CreateSAMLProviderInput) (*SAMLProvider, error) {
 	if err := checkOne("Name", shProviderName, in.Name); err != nil {
 		return nil, err
@@ -203,7 +203,7 @@ type UpdateSAMLProviderInput struct {
 
 // UpdateProvider implements IAM UpdateSAMLProvider: new metadata, encryption
 // mode, or one private key added or removed. The rules and their messages
-// are those of IAM's troubleshooting guide (codes unverified, shared/spec §8).
+// are those of IAM's troubleshooting guide (codes unverified, docs/aws-behavior.md §8).
 func (a *Account) UpdateProvider(in UpdateSAMLProviderInput) (*SAMLProvider, error) {
 	if in.MetadataDocument == nil && in.AssertionEncryptionMode == "" && in.AddPrivateKey == "" && in.RemovePrivateKey == "" {
 		return nil, awsapi.Errorf(awsapi.CodeInvalidInput, http.StatusBadRequest,
@@ -371,7 +371,7 @@ func (p *SAMLProvider) clone() *SAMLProvider {
 }
 
 // msgCouldNotParseMetadata is IAM's message for metadata it rejects (IAM
-// troubleshooting guide; the InvalidInput code is presumed, spec §8).
+// troubleshooting guide; the InvalidInput code is presumed, docs/aws-behavior.md §8).
 const msgCouldNotParseMetadata = "Could not parse metadata."
 
 func parseProviderMetadata(doc []byte) (*metadata.EntityDescriptor, error) {
@@ -391,7 +391,7 @@ func parseProviderMetadata(doc []byte) (*metadata.EntityDescriptor, error) {
 }
 
 // validUntil is the provider's ValidUntil: the metadata's validUntil when
-// present, else CreateDate + 100 years (shared/spec §8, unverified derivation
+// present, else CreateDate + 100 years (docs/aws-behavior.md §8, unverified derivation
 // chosen from the CLI example's +100 y).
 func validUntil(md *metadata.EntityDescriptor, created time.Time) time.Time {
 	if !md.ValidUntil.IsZero() {
