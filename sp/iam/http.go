@@ -144,25 +144,28 @@ func (a *Account) handleGetSAMLProvider(_ context.Context, r *awsapi.Request) (a
 	if err != nil {
 		return nil, err
 	}
-	var keys *privateKeyList
-	if len(p.PrivateKeys) > 0 {
-		keys = &privateKeyList{}
-		for _, k := range p.PrivateKeys {
-			keys.Members = append(keys.Members, privateKeyEntry{KeyID: k.KeyID, Timestamp: awsapi.Timestamp(k.Timestamp)})
-		}
+	// AWS shows a provider never given a mode as Allowed, and empty Tags and
+	// PrivateKeyList elements (docs/aws-behavior.md §15.1 row 12).
+	var keys privateKeyList
+	for _, k := range p.PrivateKeys {
+		keys.Members = append(keys.Members, privateKeyEntry{KeyID: k.KeyID, Timestamp: awsapi.Timestamp(k.Timestamp)})
+	}
+	mode := p.AssertionEncryptionMode
+	if mode == "" {
+		mode = EncryptionAllowed
 	}
 	// encoding/xml escapes the string, so the document travels as text: the
 	// Go SDK rejects a metadata document sent as raw child elements.
 	return struct {
-		UUID                    string          `xml:"SAMLProviderUUID"`
-		MetadataDocument        string          `xml:"SAMLMetadataDocument"`
-		CreateDate              string          `xml:"CreateDate"`
-		ValidUntil              string          `xml:"ValidUntil"`
-		Tags                    *tagList        `xml:"Tags,omitempty"`
-		AssertionEncryptionMode string          `xml:"AssertionEncryptionMode,omitempty"`
-		PrivateKeyList          *privateKeyList `xml:"PrivateKeyList,omitempty"`
+		UUID                    string         `xml:"SAMLProviderUUID"`
+		MetadataDocument        string         `xml:"SAMLMetadataDocument"`
+		CreateDate              string         `xml:"CreateDate"`
+		ValidUntil              string         `xml:"ValidUntil"`
+		Tags                    tagList        `xml:"Tags"`
+		AssertionEncryptionMode string         `xml:"AssertionEncryptionMode"`
+		PrivateKeyList          privateKeyList `xml:"PrivateKeyList"`
 	}{p.UUID, string(p.MetadataDocument), awsapi.Timestamp(p.CreateDate), awsapi.Timestamp(p.ValidUntil),
-		tagsOf(p.Tags), p.AssertionEncryptionMode, keys}, nil
+		tagList{Members: p.Tags}, mode, keys}, nil
 }
 
 func (a *Account) handleListSAMLProviders(_ context.Context, _ *awsapi.Request) (any, error) {

@@ -176,7 +176,8 @@ func (a *Account) CreateProvider(in CreateSAMLProviderInput) (*SAMLProvider, err
 	if len(a.providers) >= MaxProviders {
 		return nil, awsapi.Errorf(awsapi.CodeLimitExceeded, http.StatusConflict, "Cannot exceed quota for SAMLProvidersPerAccount: %d", MaxProviders)
 	}
-	p := &SAMLProvider{ARN: arn, Name: in.Name, UUID: a.newUUID(), MetadataDocument: append([]byte(nil), in.MetadataDocument...),
+	// Real provider IDs start with SAMLSP (docs/aws-behavior.md §15.1 row 12).
+	p := &SAMLProvider{ARN: arn, Name: in.Name, UUID: "SAMLSP" + a.newUUID()[:26], MetadataDocument: append([]byte(nil), in.MetadataDocument...),
 		Metadata: md, CreateDate: now, ValidUntil: validUntil(md, now), Tags: tags,
 		AssertionEncryptionMode: in.AssertionEncryptionMode, PrivateKeys: keys}
 	if err := a.putProvider(p); err != nil {

@@ -14,6 +14,7 @@ import (
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/samlab-dev/samlab/certs/certstest"
 	"github.com/samlab-dev/samlab/sp/iam"
 )
 
@@ -349,5 +350,26 @@ func TestSDKPaging(t *testing.T) {
 	}
 	if r := s.call(t, "ListRoles", kv("Marker", "%%%")); r.status != http.StatusBadRequest || r.code != "InvalidInput" {
 		t.Errorf("ListRoles(foreign Marker) = %d %s %q, want 400 InvalidInput", r.status, r.code, r.message)
+	}
+}
+
+// TestGetSAMLProviderDefaults: a provider created without encryption
+// settings shows AWS's defaults — an ID starting SAMLSP, mode Allowed, empty
+// Tags and PrivateKeyList elements.
+func TestGetSAMLProviderDefaults(t *testing.T) {
+	t.Parallel()
+	s := newIAMServer(t, nil)
+	md := testMetadata(t, certstest.New(), "https://idp.example", 1)
+	s.mustCall(t, "CreateSAMLProvider", kv("Name", "idp", "SAMLMetadataDocument", string(md)))
+	body := s.mustCall(t, "GetSAMLProvider", kv("SAMLProviderArn", s.account.ProviderARN("idp")))
+	for _, want := range []string{"<SAMLProviderUUID>SAMLSP", "<AssertionEncryptionMode>Allowed</AssertionEncryptionMode>",
+		"<Tags></Tags>", "<PrivateKeyList></PrivateKeyList>"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("GetSAMLProvider lacks %s:\n%s", want, body)
+		}
+	}
+	out, err := s.sdk().GetSAMLProvider(t.Context(), &iamsdk.GetSAMLProviderInput{SAMLProviderArn: aws.String(s.account.ProviderARN("idp"))})
+	if err != nil || out.AssertionEncryptionMode != iamtypes.AssertionEncryptionModeTypeAllowed || len(aws.ToString(out.SAMLProviderUUID)) < 22 {
+		t.Errorf("SDK GetSAMLProvider = %+v, %v", out, err)
 	}
 }
