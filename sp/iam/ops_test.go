@@ -86,6 +86,9 @@ func TestSDKRolePolicies(t *testing.T) {
 	big := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["` + strings.Repeat("s3:GetObject", 900) + `"],"Resource":"*"}]}`
 	_, err = c.PutRolePolicy(ctx, &iamsdk.PutRolePolicyInput{RoleName: aws.String("Dev"), PolicyName: aws.String("big"), PolicyDocument: aws.String(big)})
 	wantAPIError(t, "PutRolePolicy(over 10240)", err, "LimitExceeded", 409, "Maximum policy size of 10240 bytes exceeded for role Dev")
+	bigTrust := strings.Replace(trust, `"Action":"sts:AssumeRoleWithSAML"`, `"Action":["sts:AssumeRoleWithSAML"`+strings.Repeat(`,"sts:TagSession"`, 120)+`]`, 1)
+	_, err = c.UpdateAssumeRolePolicy(ctx, &iamsdk.UpdateAssumeRolePolicyInput{RoleName: aws.String("Dev"), PolicyDocument: aws.String(bigTrust)})
+	wantAPIError(t, "UpdateAssumeRolePolicy(over 2048)", err, "LimitExceeded", 409, "Cannot exceed quota for ACLSizePerRole: 2048")
 	_, err = c.DeleteRole(ctx, &iamsdk.DeleteRoleInput{RoleName: aws.String("Dev")})
 	wantAPIError(t, "DeleteRole(inline policy)", err, "DeleteConflict", 409, "Cannot delete entity, must delete policies first.")
 

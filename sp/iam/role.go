@@ -90,7 +90,7 @@ func (a *Account) CreateRole(in CreateRoleInput) (*Role, error) {
 	if err := checkDescription(in.Description); err != nil {
 		return nil, err
 	}
-	pol, err := ParsePolicy(in.AssumeRolePolicyDocument)
+	pol, err := parseTrustPolicy(in.AssumeRolePolicyDocument)
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +143,7 @@ func (a *Account) UpdateAssumeRolePolicy(name, doc string) error {
 	if err := checkOne("PolicyDocument", shPolicyDoc, doc); err != nil {
 		return err
 	}
-	pol, err := ParsePolicy(doc)
+	pol, err := parseTrustPolicy(doc)
 	if err != nil {
 		return err
 	}
@@ -276,4 +276,20 @@ func SAMLTrustPolicy(providerARN string) string {
 	}
 	b, _ := json.Marshal(doc) // a map of strings always marshals
 	return string(b)
+}
+
+// MaxTrustPolicySize is the default quota on a role trust policy's size,
+// white space not counted (IAM quotas, docs/aws-behavior.md §8.1).
+const MaxTrustPolicySize = 2048
+
+// parseTrustPolicy parses a role's trust policy and checks its size quota.
+func parseTrustPolicy(doc string) (*Policy, error) {
+	pol, err := ParsePolicy(doc)
+	if err != nil {
+		return nil, err
+	}
+	if policySize(doc) > MaxTrustPolicySize {
+		return nil, awsapi.Errorf(awsapi.CodeLimitExceeded, http.StatusConflict, "Cannot exceed quota for ACLSizePerRole: %d", MaxTrustPolicySize)
+	}
+	return pol, nil
 }
