@@ -296,7 +296,7 @@ func (a *Account) handleListPolicies(_ context.Context, r *awsapi.Request) (any,
 	if err != nil {
 		return nil, err
 	}
-	prefix, onlyAttached, usage := r.Get("PathPrefix"), r.Get("OnlyAttached") == "true", r.Get("PolicyUsageFilter")
+	prefix, onlyAttached, usage := r.Get("PathPrefix"), strings.EqualFold(r.Get("OnlyAttached"), "true"), r.Get("PolicyUsageFilter")
 	var list []policyXML
 	for _, p := range a.Policies(r.Get("Scope")) {
 		x := a.policyOf(p, false)

@@ -226,9 +226,9 @@ func checkValue(s *shape, v string) (musts []string, own string) {
 		}
 		return musts, ""
 	case s.isBoolean:
-		if v != "true" && v != "false" {
-			return []string{"Member must be a boolean"}, ""
-		}
+		// No constraint: like Java's Boolean.parseBoolean, anything but
+		// "true" (any case) reads as false. What AWS answers for "maybe" is
+		// unverified.
 		return nil, ""
 	case len(s.enum) > 0:
 		if !slices.Contains(s.enum, v) {

@@ -202,6 +202,8 @@ func validationCases() map[string][]vcase {
 		"UpdateSAMLProvider": join(providerARNCases(provider), []vcase{
 			{"metadata 999 characters", with(provider, "SAMLMetadataDocument", shortDoc),
 				one(bad(shortDoc, "sAMLMetadataDocument", "have length greater than or equal to 1000"))},
+			{"encryption mode outside the enum", with(provider, "AssertionEncryptionMode", "required"),
+				one(bad("required", "assertionEncryptionMode", "satisfy enum value set: [Required, Allowed]"))},
 			{"key ID lower case and short", with(provider, "RemovePrivateKey", "abc"),
 				two(bad("abc", "removePrivateKey", "satisfy regular expression pattern: [A-Z0-9]+"),
 					bad("abc", "removePrivateKey", "have length greater than or equal to 22"))},
@@ -299,6 +301,19 @@ func TestValidation(t *testing.T) {
 	for _, op := range s.account.Operations() {
 		if _, ok := cases[op.Action]; !ok {
 			t.Errorf("operation %s has no validation cases", op.Action)
+		}
+	}
+	// Every member of every operation has a case that breaks it.
+	for action, members := range iam.InputMembers() {
+		for _, m := range members {
+			covered := false
+			for _, c := range cases[action] {
+				covered = covered || strings.Contains(c.msg, "at '"+m+"'") || strings.Contains(c.msg, "at '"+m+".") ||
+					(m == "roleName" && c.msg == roleNameOwn) || (m == "path" && c.msg == pathOwn)
+			}
+			if !covered {
+				t.Errorf("%s: no case breaks member %s", action, m)
+			}
 		}
 	}
 	for action, cs := range cases {
