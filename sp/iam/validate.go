@@ -59,8 +59,8 @@ func javaRE(p string) func(string) bool {
 	return c.MatchString
 }
 
-func str(min, max int, pattern string) *shape {
-	s := &shape{min: min, max: max, pattern: pattern}
+func str(lo, hi int, pattern string) *shape {
+	s := &shape{min: lo, max: hi, pattern: pattern}
 	if pattern != "" {
 		s.match = javaRE(pattern)
 	}
