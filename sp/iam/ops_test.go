@@ -346,6 +346,49 @@ func TestSDKPaging(t *testing.T) {
 		t.Errorf("ListPolicies(AWS) by 2 = %v, want every AWS managed policy once, by name", gotPolicies)
 	}
 
+	md := testMetadata(t, certstest.New(), "https://idp.example", 1)
+	prov, err := c.CreateSAMLProvider(ctx, &iamsdk.CreateSAMLProviderInput{Name: aws.String("idp"), SAMLMetadataDocument: aws.String(string(md)), Tags: tags})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gotProviderTags []string
+	ptp := iamsdk.NewListSAMLProviderTagsPaginator(c, &iamsdk.ListSAMLProviderTagsInput{SAMLProviderArn: prov.SAMLProviderArn, MaxItems: aws.Int32(2)})
+	for ptp.HasMorePages() {
+		out, err := ptp.NextPage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tg := range out.Tags {
+			gotProviderTags = append(gotProviderTags, aws.ToString(tg.Key))
+		}
+	}
+	if !slices.Equal(gotProviderTags, []string{"k0", "k1", "k2", "k3", "k4"}) {
+		t.Errorf("ListSAMLProviderTags by 2 = %v", gotProviderTags)
+	}
+
+	// Attached policies page in attachment order.
+	var wantAttached []string
+	for _, name := range []string{"ReadOnlyAccess", "AdministratorAccess", "PowerUserAccess"} {
+		wantAttached = append(wantAttached, name)
+		if err := s.account.AttachRolePolicy("role-1", "arn:aws:iam::aws:policy/"+name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var gotAttached []string
+	ap := iamsdk.NewListAttachedRolePoliciesPaginator(c, &iamsdk.ListAttachedRolePoliciesInput{RoleName: aws.String("role-1"), MaxItems: aws.Int32(1)})
+	for ap.HasMorePages() {
+		out, err := ap.NextPage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range out.AttachedPolicies {
+			gotAttached = append(gotAttached, aws.ToString(p.PolicyName))
+		}
+	}
+	if !slices.Equal(gotAttached, wantAttached) {
+		t.Errorf("ListAttachedRolePolicies by 1 = %v, want %v", gotAttached, wantAttached)
+	}
+
 	// The raw wire: a last page has IsTruncated false and no Marker.
 	body := s.mustCall(t, "ListRoles", kv("MaxItems", "5"))
 	if !strings.Contains(body, "<IsTruncated>false</IsTruncated>") || strings.Contains(body, "<Marker>") {
