@@ -64,6 +64,8 @@ FUZZ_TARGETS := \
 	./scenarios:FuzzParse \
 	./sp/awsapi:FuzzQueryDecode \
 	./sp/awsapi:FuzzRouter \
+	./sp/iam:FuzzValidateInput \
+	./sp/iam:FuzzParsePermissionsPolicy \
 	./idp:FuzzLoadUsers \
 	./idp:FuzzAuthnRequest \
 	./idp:FuzzRedirectSignature \

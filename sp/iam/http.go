@@ -2,18 +2,24 @@ package iam
 
 import (
 	"context"
-	"net/http"
 	"strings"
 
 	"github.com/samlab-dev/samlab/sp/awsapi"
 )
 
 // Operations returns the IAM Query API actions served for the account, for an
-// awsapi.Router. All of them require SigV4. Results have the element names and
-// order of the IAM API reference (iam-2010-05-08).
+// awsapi.Router. All of them require SigV4. Each validates its parameters
+// against the constraints of IAM's model first (validate.go). Results have
+// the element names and order of the IAM API reference (iam-2010-05-08).
 func (a *Account) Operations() []awsapi.Operation {
 	op := func(action string, h awsapi.HandlerFunc) awsapi.Operation {
-		return awsapi.Operation{Service: awsapi.IAM(), Action: action, Auth: awsapi.AuthSigV4, Handle: h}
+		validated := func(ctx context.Context, r *awsapi.Request) (any, error) {
+			if err := validateInput(action, r.Params); err != nil {
+				return nil, err
+			}
+			return h(ctx, r)
+		}
+		return awsapi.Operation{Service: awsapi.IAM(), Action: action, Auth: awsapi.AuthSigV4, Handle: validated}
 	}
 	return []awsapi.Operation{
 		op("CreateSAMLProvider", a.handleCreateSAMLProvider),
@@ -30,6 +36,26 @@ func (a *Account) Operations() []awsapi.Operation {
 		op("UpdateAssumeRolePolicy", a.handleUpdateAssumeRolePolicy),
 		op("DeleteRole", a.handleDeleteRole),
 		op("ListRoles", a.handleListRoles),
+		op("UpdateRoleDescription", a.handleUpdateRoleDescription),
+		op("TagRole", a.handleTagRole),
+		op("UntagRole", a.handleUntagRole),
+		op("ListRoleTags", a.handleListRoleTags),
+		op("PutRolePolicy", a.handlePutRolePolicy),
+		op("GetRolePolicy", a.handleGetRolePolicy),
+		op("DeleteRolePolicy", a.handleDeleteRolePolicy),
+		op("ListRolePolicies", a.handleListRolePolicies),
+		op("AttachRolePolicy", a.handleAttachRolePolicy),
+		op("DetachRolePolicy", a.handleDetachRolePolicy),
+		op("ListAttachedRolePolicies", a.handleListAttachedRolePolicies),
+		op("PutRolePermissionsBoundary", a.handlePutRolePermissionsBoundary),
+		op("DeleteRolePermissionsBoundary", a.handleDeleteRolePermissionsBoundary),
+		op("CreatePolicy", a.handleCreatePolicy),
+		op("GetPolicy", a.handleGetPolicy),
+		op("GetPolicyVersion", a.handleGetPolicyVersion),
+		op("ListPolicies", a.handleListPolicies),
+		op("CreateAccountAlias", a.handleCreateAccountAlias),
+		op("DeleteAccountAlias", a.handleDeleteAccountAlias),
+		op("ListAccountAliases", a.handleListAccountAliases),
 	}
 }
 
@@ -54,16 +80,12 @@ type privateKeyEntry struct {
 	Timestamp string `xml:"Timestamp"`
 }
 
-// providerARNParam reads SAMLProviderArn with the length check of the IAM
-// model (arnType: 20–2048).
+// providerARNParam reads SAMLProviderArn (validated by the operation's
+// model constraints).
 func providerARNParam(r *awsapi.Request) (string, error) {
 	arn, err := r.Required("SAMLProviderArn", "sAMLProviderArn")
 	if err != nil {
 		return "", err
-	}
-	if len(arn) < 20 || len(arn) > 2048 {
-		return "", awsapi.Errorf(awsapi.CodeValidation, http.StatusBadRequest,
-			"1 validation error detected: Value '%s' at 'sAMLProviderArn' failed to satisfy constraint: Member must have length greater than or equal to 20", arn)
 	}
 	r.Note("samlProviderArn", arn)
 	return arn, nil
@@ -122,25 +144,28 @@ func (a *Account) handleGetSAMLProvider(_ context.Context, r *awsapi.Request) (a
 	if err != nil {
 		return nil, err
 	}
-	var keys *privateKeyList
-	if len(p.PrivateKeys) > 0 {
-		keys = &privateKeyList{}
-		for _, k := range p.PrivateKeys {
-			keys.Members = append(keys.Members, privateKeyEntry{KeyID: k.KeyID, Timestamp: awsapi.Timestamp(k.Timestamp)})
-		}
+	// AWS shows a provider never given a mode as Allowed, and empty Tags and
+	// PrivateKeyList elements (docs/aws-behavior.md §15.1 row 12).
+	var keys privateKeyList
+	for _, k := range p.PrivateKeys {
+		keys.Members = append(keys.Members, privateKeyEntry{KeyID: k.KeyID, Timestamp: awsapi.Timestamp(k.Timestamp)})
+	}
+	mode := p.AssertionEncryptionMode
+	if mode == "" {
+		mode = EncryptionAllowed
 	}
 	// encoding/xml escapes the string, so the document travels as text: the
 	// Go SDK rejects a metadata document sent as raw child elements.
 	return struct {
-		UUID                    string          `xml:"SAMLProviderUUID"`
-		MetadataDocument        string          `xml:"SAMLMetadataDocument"`
-		CreateDate              string          `xml:"CreateDate"`
-		ValidUntil              string          `xml:"ValidUntil"`
-		Tags                    *tagList        `xml:"Tags,omitempty"`
-		AssertionEncryptionMode string          `xml:"AssertionEncryptionMode,omitempty"`
-		PrivateKeyList          *privateKeyList `xml:"PrivateKeyList,omitempty"`
+		UUID                    string         `xml:"SAMLProviderUUID"`
+		MetadataDocument        string         `xml:"SAMLMetadataDocument"`
+		CreateDate              string         `xml:"CreateDate"`
+		ValidUntil              string         `xml:"ValidUntil"`
+		Tags                    tagList        `xml:"Tags"`
+		AssertionEncryptionMode string         `xml:"AssertionEncryptionMode"`
+		PrivateKeyList          privateKeyList `xml:"PrivateKeyList"`
 	}{p.UUID, string(p.MetadataDocument), awsapi.Timestamp(p.CreateDate), awsapi.Timestamp(p.ValidUntil),
-		tagsOf(p.Tags), p.AssertionEncryptionMode, keys}, nil
+		tagList{Members: p.Tags}, mode, keys}, nil
 }
 
 func (a *Account) handleListSAMLProviders(_ context.Context, _ *awsapi.Request) (any, error) {
@@ -200,35 +225,55 @@ func (a *Account) handleListSAMLProviderTags(_ context.Context, r *awsapi.Reques
 	if err != nil {
 		return nil, err
 	}
+	pg, err := pageParams(r)
+	if err != nil {
+		return nil, err
+	}
 	p, err := a.SAMLProvider(arn)
+	if err != nil {
+		return nil, err
+	}
+	tags, next, err := paginate(pg, p.Tags, func(t awsapi.Tag) string { return t.Key })
 	if err != nil {
 		return nil, err
 	}
 	return struct {
 		Tags        tagList `xml:"Tags"`
 		IsTruncated bool    `xml:"IsTruncated"`
-	}{tagList{Members: p.Tags}, false}, nil
+		Marker      string  `xml:"Marker,omitempty"`
+	}{tagList{Members: tags}, next != "", next}, nil
 }
 
 // roleXML is IAM's Role shape.
 type roleXML struct {
-	Path                     string   `xml:"Path"`
-	RoleName                 string   `xml:"RoleName"`
-	RoleID                   string   `xml:"RoleId"`
-	ARN                      string   `xml:"Arn"`
-	CreateDate               string   `xml:"CreateDate"`
-	AssumeRolePolicyDocument string   `xml:"AssumeRolePolicyDocument"`
-	Description              string   `xml:"Description,omitempty"`
-	MaxSessionDuration       int      `xml:"MaxSessionDuration"`
-	Tags                     *tagList `xml:"Tags,omitempty"`
+	Path                     string       `xml:"Path"`
+	RoleName                 string       `xml:"RoleName"`
+	RoleID                   string       `xml:"RoleId"`
+	ARN                      string       `xml:"Arn"`
+	CreateDate               string       `xml:"CreateDate"`
+	AssumeRolePolicyDocument string       `xml:"AssumeRolePolicyDocument"`
+	Description              string       `xml:"Description,omitempty"`
+	MaxSessionDuration       int          `xml:"MaxSessionDuration"`
+	PermissionsBoundary      *boundaryXML `xml:"PermissionsBoundary,omitempty"`
+	Tags                     *tagList     `xml:"Tags,omitempty"`
+}
+
+// boundaryXML is IAM's AttachedPermissionsBoundary shape.
+type boundaryXML struct {
+	Type string `xml:"PermissionsBoundaryType"`
+	ARN  string `xml:"PermissionsBoundaryArn"`
 }
 
 func roleOf(r *Role, withTags bool) roleXML {
 	x := roleXML{Path: r.Path, RoleName: r.Name, RoleID: r.RoleID, ARN: r.ARN, CreateDate: awsapi.Timestamp(r.CreateDate),
 		AssumeRolePolicyDocument: URLEncodePolicy(r.AssumeRolePolicyDocument), Description: r.Description,
 		MaxSessionDuration: r.MaxSessionDuration}
+	// GetRole and CreateRole show the boundary and tags; ListRoles does not.
 	if withTags {
 		x.Tags = tagsOf(r.Tags)
+		if r.PermissionsBoundary != "" {
+			x.PermissionsBoundary = &boundaryXML{"PermissionsBoundaryPolicy", r.PermissionsBoundary}
+		}
 	}
 	return x
 }
@@ -278,7 +323,7 @@ func (a *Account) handleCreateRole(_ context.Context, r *awsapi.Request) (any, e
 		return nil, err
 	}
 	in := CreateRoleInput{Name: name, Path: r.Get("Path"), AssumeRolePolicyDocument: doc,
-		Description: r.Get("Description"), Tags: tags}
+		Description: r.Get("Description"), Tags: tags, PermissionsBoundary: r.Get("PermissionsBoundary")}
 	if maxSession != nil {
 		if err := checkMaxSession(*maxSession); err != nil {
 			return nil, err
@@ -349,17 +394,30 @@ func (a *Account) handleDeleteRole(_ context.Context, r *awsapi.Request) (any, e
 }
 
 func (a *Account) handleListRoles(_ context.Context, r *awsapi.Request) (any, error) {
+	pg, err := pageParams(r)
+	if err != nil {
+		return nil, err
+	}
 	prefix := r.Get("PathPrefix")
+	var roles []*Role
+	for _, role := range a.Roles() {
+		if prefix == "" || strings.HasPrefix(role.Path, prefix) {
+			roles = append(roles, role)
+		}
+	}
+	roles, next, err := paginate(pg, roles, func(r *Role) string { return r.Name })
+	if err != nil {
+		return nil, err
+	}
 	var list struct {
 		Members []roleXML `xml:"member"`
 	}
-	for _, role := range a.Roles() {
-		if prefix == "" || strings.HasPrefix(role.Path, prefix) {
-			list.Members = append(list.Members, roleOf(role, false))
-		}
+	for _, role := range roles {
+		list.Members = append(list.Members, roleOf(role, false))
 	}
 	return struct {
-		Roles       any  `xml:"Roles"`
-		IsTruncated bool `xml:"IsTruncated"`
-	}{list, false}, nil
+		Roles       any    `xml:"Roles"`
+		IsTruncated bool   `xml:"IsTruncated"`
+		Marker      string `xml:"Marker,omitempty"`
+	}{list, next != "", next}, nil
 }

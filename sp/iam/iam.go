@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -22,7 +21,7 @@ import (
 // DefaultAccountID is the demo account of samlab's default lab.
 const DefaultAccountID = "123456789012"
 
-// Limits from the IAM API reference and IAM quotas (shared/spec §8).
+// Limits from the IAM API reference and IAM quotas (docs/aws-behavior.md §8).
 const (
 	MinMetadataSize   = 1000
 	MaxMetadataSize   = 10_000_000
@@ -53,14 +52,16 @@ type Account struct {
 	store         Store
 
 	mu        sync.RWMutex
-	providers map[string]*SAMLProvider // by ARN
-	roles     map[string]*Role         // by name
+	providers map[string]*SAMLProvider  // by ARN
+	roles     map[string]*Role          // by name
+	policies  map[string]*ManagedPolicy // customer managed, by ARN
+	alias     string                    // the account alias, "" when none
 }
 
 // NewAccount returns an empty account.
 func NewAccount(cfg Config) *Account {
 	a := &Account{id: cfg.ID, partition: cfg.Partition, now: cfg.Now, rand: cfg.Rand, store: cfg.Store,
-		providers: map[string]*SAMLProvider{}, roles: map[string]*Role{}}
+		providers: map[string]*SAMLProvider{}, roles: map[string]*Role{}, policies: map[string]*ManagedPolicy{}}
 	if a.id == "" {
 		a.id = DefaultAccountID
 	}
@@ -114,8 +115,6 @@ type PrivateKey struct {
 // LogValue redacts the key material.
 func (k PrivateKey) LogValue() slog.Value { return slog.StringValue(k.KeyID) }
 
-var providerNameRE = regexp.MustCompile(`^[\w._-]{1,128}$`)
-
 // ProviderARN returns the ARN of the SAML provider called name.
 func (a *Account) ProviderARN(name string) string {
 	return fmt.Sprintf("arn:%s:iam::%s:saml-provider/%s", a.partition, a.id, name)
@@ -140,11 +139,10 @@ type CreateSAMLProviderInput struct {
 
 // CreateProvider implements IAM CreateSAMLProvider: it validates the name,
 // metadata, tags and encryption settings, and registers the provider. Errors
-// are *awsapi.Error with IAM's codes (shared/spec §8).
+// are *awsapi.Error with IAM's codes (docs/aws-behavior.md §8).
 func (a *Account) CreateProvider(in CreateSAMLProviderInput) (*SAMLProvider, error) {
-	if !providerNameRE.MatchString(in.Name) {
-		return nil, awsapi.Errorf(awsapi.CodeValidation, http.StatusBadRequest,
-			"1 validation error detected: Value '%s' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w._-]+", in.Name)
+	if err := checkOne("Name", shProviderName, in.Name); err != nil {
+		return nil, err
 	}
 	md, err := parseProviderMetadata(in.MetadataDocument)
 	if err != nil {
@@ -178,7 +176,8 @@ func (a *Account) CreateProvider(in CreateSAMLProviderInput) (*SAMLProvider, err
 	if len(a.providers) >= MaxProviders {
 		return nil, awsapi.Errorf(awsapi.CodeLimitExceeded, http.StatusConflict, "Cannot exceed quota for SAMLProvidersPerAccount: %d", MaxProviders)
 	}
-	p := &SAMLProvider{ARN: arn, Name: in.Name, UUID: a.newUUID(), MetadataDocument: append([]byte(nil), in.MetadataDocument...),
+	// Real provider IDs start with SAMLSP (docs/aws-behavior.md §15.1 row 12).
+	p := &SAMLProvider{ARN: arn, Name: in.Name, UUID: "SAMLSP" + a.newUUID()[:26], MetadataDocument: append([]byte(nil), in.MetadataDocument...),
 		Metadata: md, CreateDate: now, ValidUntil: validUntil(md, now), Tags: tags,
 		AssertionEncryptionMode: in.AssertionEncryptionMode, PrivateKeys: keys}
 	if err := a.putProvider(p); err != nil {
@@ -205,7 +204,7 @@ type UpdateSAMLProviderInput struct {
 
 // UpdateProvider implements IAM UpdateSAMLProvider: new metadata, encryption
 // mode, or one private key added or removed. The rules and their messages
-// are those of IAM's troubleshooting guide (codes unverified, shared/spec §8).
+// are those of IAM's troubleshooting guide (codes unverified, docs/aws-behavior.md §8).
 func (a *Account) UpdateProvider(in UpdateSAMLProviderInput) (*SAMLProvider, error) {
 	if in.MetadataDocument == nil && in.AssertionEncryptionMode == "" && in.AddPrivateKey == "" && in.RemovePrivateKey == "" {
 		return nil, awsapi.Errorf(awsapi.CodeInvalidInput, http.StatusBadRequest,
@@ -373,13 +372,12 @@ func (p *SAMLProvider) clone() *SAMLProvider {
 }
 
 // msgCouldNotParseMetadata is IAM's message for metadata it rejects (IAM
-// troubleshooting guide; the InvalidInput code is presumed, spec §8).
+// troubleshooting guide; the InvalidInput code is presumed, docs/aws-behavior.md §8).
 const msgCouldNotParseMetadata = "Could not parse metadata."
 
 func parseProviderMetadata(doc []byte) (*metadata.EntityDescriptor, error) {
-	if len(doc) < MinMetadataSize || len(doc) > MaxMetadataSize {
-		return nil, awsapi.Errorf(awsapi.CodeValidation, http.StatusBadRequest,
-			"1 validation error detected: Value at 'sAMLMetadataDocument' failed to satisfy constraint: Member must have length between %d and %d", MinMetadataSize, MaxMetadataSize)
+	if err := checkOne("SAMLMetadataDocument", shMetadata, string(doc)); err != nil {
+		return nil, err
 	}
 	md, err := metadata.Parse(doc)
 	if err != nil {
@@ -394,7 +392,7 @@ func parseProviderMetadata(doc []byte) (*metadata.EntityDescriptor, error) {
 }
 
 // validUntil is the provider's ValidUntil: the metadata's validUntil when
-// present, else CreateDate + 100 years (shared/spec §8, unverified derivation
+// present, else CreateDate + 100 years (docs/aws-behavior.md §8, unverified derivation
 // chosen from the CLI example's +100 y).
 func validUntil(md *metadata.EntityDescriptor, created time.Time) time.Time {
 	if !md.ValidUntil.IsZero() {

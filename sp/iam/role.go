@@ -3,13 +3,13 @@ package iam
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
-	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/samlab-dev/samlab/sp/awsapi"
 )
@@ -27,11 +27,23 @@ type Role struct {
 	Description              string
 	// Tags are sorted by key.
 	Tags []awsapi.Tag
+	// InlinePolicies are the role's inline policy documents by name.
+	InlinePolicies map[string]string `json:",omitempty"`
+	// AttachedPolicies are the ARNs of the managed policies attached, in
+	// attachment order.
+	AttachedPolicies []string `json:",omitempty"`
+	// PermissionsBoundary is the ARN of the managed policy that bounds the
+	// role's permissions, "" when none.
+	PermissionsBoundary string `json:",omitempty"`
 }
 
 func (r *Role) clone() *Role {
 	c := *r
 	c.Tags = slices.Clone(r.Tags)
+	c.AttachedPolicies = slices.Clone(r.AttachedPolicies)
+	if r.InlinePolicies != nil {
+		c.InlinePolicies = maps.Clone(r.InlinePolicies)
+	}
 	return &c
 }
 
@@ -43,9 +55,9 @@ type CreateRoleInput struct {
 	MaxSessionDuration       int // default 3600
 	Description              string
 	Tags                     []awsapi.Tag
+	// PermissionsBoundary is the ARN of a managed policy (optional).
+	PermissionsBoundary string
 }
-
-var roleNameRE = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
 
 // RoleARN returns the ARN of a role with the given path and name.
 func (a *Account) RoleARN(path, name string) string {
@@ -57,16 +69,17 @@ func (a *Account) RoleARN(path, name string) string {
 
 // CreateRole creates a role.
 func (a *Account) CreateRole(in CreateRoleInput) (*Role, error) {
-	if !roleNameRE.MatchString(in.Name) {
-		return nil, awsapi.Errorf(awsapi.CodeValidation, http.StatusBadRequest,
-			"1 validation error detected: Value '%s' at 'roleName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+", in.Name)
+	if err := checkOne("RoleName", shRoleName, in.Name); err != nil {
+		return nil, err
 	}
 	if in.Path == "" {
 		in.Path = "/"
 	}
-	if !strings.HasPrefix(in.Path, "/") || !strings.HasSuffix(in.Path, "/") {
-		return nil, awsapi.Errorf(awsapi.CodeValidation, http.StatusBadRequest,
-			"The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters.")
+	if err := checkOne("Path", shRolePath, in.Path); err != nil {
+		return nil, err
+	}
+	if err := checkOne("AssumeRolePolicyDocument", shPolicyDoc, in.AssumeRolePolicyDocument); err != nil {
+		return nil, err
 	}
 	if in.MaxSessionDuration == 0 {
 		in.MaxSessionDuration = DefaultMaxSession
@@ -77,7 +90,7 @@ func (a *Account) CreateRole(in CreateRoleInput) (*Role, error) {
 	if err := checkDescription(in.Description); err != nil {
 		return nil, err
 	}
-	pol, err := ParsePolicy(in.AssumeRolePolicyDocument)
+	pol, err := parseTrustPolicy(in.AssumeRolePolicyDocument)
 	if err != nil {
 		return nil, err
 	}
@@ -90,10 +103,15 @@ func (a *Account) CreateRole(in CreateRoleInput) (*Role, error) {
 	if _, ok := a.roles[in.Name]; ok {
 		return nil, awsapi.Errorf(awsapi.CodeEntityAlreadyExists, http.StatusConflict, "Role with name %s already exists.", in.Name)
 	}
+	if in.PermissionsBoundary != "" {
+		if _, err := a.policyLocked(in.PermissionsBoundary, boundaryNotFound); err != nil {
+			return nil, err
+		}
+	}
 	r := &Role{ARN: a.RoleARN(in.Path, in.Name), Name: in.Name, Path: in.Path,
 		RoleID: "AROA" + a.newUUID()[:17], AssumeRolePolicyDocument: in.AssumeRolePolicyDocument, Trust: pol,
 		MaxSessionDuration: in.MaxSessionDuration, CreateDate: a.now().UTC().Truncate(time.Second),
-		Description: in.Description, Tags: tags}
+		Description: in.Description, Tags: tags, PermissionsBoundary: in.PermissionsBoundary}
 	if err := a.putRole(r); err != nil {
 		return nil, err
 	}
@@ -111,13 +129,7 @@ func (a *Account) putRole(r *Role) error {
 	return nil
 }
 
-func checkDescription(d string) error {
-	if utf8.RuneCountInString(d) > 1000 {
-		return awsapi.Errorf(awsapi.CodeValidation, http.StatusBadRequest,
-			"1 validation error detected: Value at 'description' failed to satisfy constraint: Member must have length less than or equal to 1000")
-	}
-	return nil
-}
+func checkDescription(d string) error { return checkOne("Description", shRoleDesc, d) }
 
 func noSuchRole(name string) *awsapi.Error {
 	return &awsapi.Error{Code: awsapi.CodeNoSuchEntity, Status: http.StatusNotFound,
@@ -128,7 +140,10 @@ func noSuchRole(name string) *awsapi.Error {
 // UpdateAssumeRolePolicy). A policy that does not parse is
 // MalformedPolicyDocument and leaves the role unchanged.
 func (a *Account) UpdateAssumeRolePolicy(name, doc string) error {
-	pol, err := ParsePolicy(doc)
+	if err := checkOne("PolicyDocument", shPolicyDoc, doc); err != nil {
+		return err
+	}
+	pol, err := parseTrustPolicy(doc)
 	if err != nil {
 		return err
 	}
@@ -180,12 +195,20 @@ func (a *Account) UpdateRole(in UpdateRoleInput) error {
 }
 
 // DeleteRole deletes a role. Sessions already issued for it keep working
-// until they expire, as on AWS.
+// until they expire, as on AWS. A role with inline or attached policies
+// cannot be deleted (DeleteConflict).
 func (a *Account) DeleteRole(name string) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if _, ok := a.roles[name]; !ok {
+	r, ok := a.roles[name]
+	if !ok {
 		return noSuchRole(name)
+	}
+	if len(r.AttachedPolicies) > 0 {
+		return awsapi.Errorf(codeDeleteConflict, http.StatusConflict, "Cannot delete entity, must detach all policies first.")
+	}
+	if len(r.InlinePolicies) > 0 {
+		return awsapi.Errorf(codeDeleteConflict, http.StatusConflict, "Cannot delete entity, must delete policies first.")
 	}
 	if a.store != nil {
 		if err := a.store.DeleteRole(name); err != nil {
@@ -197,11 +220,7 @@ func (a *Account) DeleteRole(name string) error {
 }
 
 func checkMaxSession(n int) error {
-	if n < 3600 || n > 43200 {
-		return awsapi.Errorf(awsapi.CodeValidation, http.StatusBadRequest,
-			"1 validation error detected: Value '%d' at 'maxSessionDuration' failed to satisfy constraint: Member must have value between 3600 and 43200", n)
-	}
-	return nil
+	return checkOne("MaxSessionDuration", shMaxSession, strconv.Itoa(n))
 }
 
 // RoleByName returns the role called name.
@@ -257,4 +276,20 @@ func SAMLTrustPolicy(providerARN string) string {
 	}
 	b, _ := json.Marshal(doc) // a map of strings always marshals
 	return string(b)
+}
+
+// MaxTrustPolicySize is the default quota on a role trust policy's size,
+// white space not counted (IAM quotas, docs/aws-behavior.md §8.1).
+const MaxTrustPolicySize = 2048
+
+// parseTrustPolicy parses a role's trust policy and checks its size quota.
+func parseTrustPolicy(doc string) (*Policy, error) {
+	pol, err := ParsePolicy(doc)
+	if err != nil {
+		return nil, err
+	}
+	if policySize(doc) > MaxTrustPolicySize {
+		return nil, awsapi.Errorf(awsapi.CodeLimitExceeded, http.StatusConflict, "Cannot exceed quota for ACLSizePerRole: %d", MaxTrustPolicySize)
+	}
+	return pol, nil
 }

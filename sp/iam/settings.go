@@ -6,10 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/samlab-dev/samlab/sp/awsapi"
 )
@@ -31,26 +31,25 @@ const (
 const msgRequiredNeedsKey = "Unable to set assertion encryption mode to Required because no private key is provided."
 
 func checkEncryptionMode(m string) error {
-	if m == "" || m == EncryptionRequired || m == EncryptionAllowed {
+	if m == "" {
 		return nil
 	}
-	return awsapi.Errorf(awsapi.CodeValidation, http.StatusBadRequest,
-		"1 validation error detected: Value '%s' at 'assertionEncryptionMode' failed to satisfy constraint: Member must satisfy enum value set: [Allowed, Required]", m)
+	return checkOne("AssertionEncryptionMode", shEncryption, m)
 }
 
 // checkTags merges add into cur (same key: new value wins), checks IAM's tag
 // limits and returns the result sorted by key.
 func checkTags(cur, add []awsapi.Tag) ([]awsapi.Tag, error) {
 	out := slices.Clone(cur)
+	p := url.Values{}
+	for i, t := range add {
+		p.Set(fmt.Sprintf("Tags.member.%d.Key", i+1), t.Key)
+		p.Set(fmt.Sprintf("Tags.member.%d.Value", i+1), t.Value)
+	}
+	if cl := checkTagList(opt("Tags", shTags), p); len(cl) > 0 {
+		return nil, validationError(cl)
+	}
 	for _, t := range add {
-		if n := utf8.RuneCountInString(t.Key); n < 1 || n > 128 {
-			return nil, awsapi.Errorf(awsapi.CodeValidation, http.StatusBadRequest,
-				"1 validation error detected: Value '%s' at 'tags.member.key' failed to satisfy constraint: Member must have length between 1 and 128", t.Key)
-		}
-		if utf8.RuneCountInString(t.Value) > 256 {
-			return nil, awsapi.Errorf(awsapi.CodeValidation, http.StatusBadRequest,
-				"1 validation error detected: Value '%s' at 'tags.member.value' failed to satisfy constraint: Member must have length less than or equal to 256", t.Value)
-		}
 		if i := slices.IndexFunc(out, func(x awsapi.Tag) bool { return x.Key == t.Key }); i >= 0 {
 			out[i].Value = t.Value
 			continue
@@ -70,9 +69,8 @@ func (a *Account) newPrivateKey(pemText string, now time.Time) (PrivateKey, erro
 	invalid := func(err error) error {
 		return &awsapi.Error{Code: awsapi.CodeInvalidInput, Status: http.StatusBadRequest, Message: "Invalid private key.", Err: err}
 	}
-	if len(pemText) > MaxPrivateKeyLen {
-		return PrivateKey{}, awsapi.Errorf(awsapi.CodeValidation, http.StatusBadRequest,
-			"1 validation error detected: Value at 'addPrivateKey' failed to satisfy constraint: Member must have length less than or equal to %d", MaxPrivateKeyLen)
+	if err := checkOne("AddPrivateKey", shPrivateKey, pemText); err != nil {
+		return PrivateKey{}, err
 	}
 	block, _ := pem.Decode([]byte(pemText))
 	if block == nil {

@@ -33,7 +33,7 @@ func apiCode(err error) awsapi.Code {
 }
 
 // TestUpdateProviderRules walks UpdateSAMLProvider's rules for encryption
-// mode and private keys (shared/spec §8) in order, each step on the state the
+// mode and private keys (docs/aws-behavior.md §8) in order, each step on the state the
 // previous one left.
 func TestUpdateProviderRules(t *testing.T) {
 	t.Parallel()

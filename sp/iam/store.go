@@ -52,6 +52,9 @@ func OpenAccount(cfg Config) (*Account, error) {
 		r.Trust = pol
 		a.roles[r.Name] = r
 	}
+	if err := a.loadExtras(cfg.Store); err != nil {
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -201,6 +204,11 @@ func (a *Account) AttachStore(s Store) error {
 			stored.roles[name] = r
 		}
 	}
+	stored.policies, stored.alias = a.policies, a.alias
+	if err := stored.loadExtras(s); err != nil {
+		return err
+	}
 	a.providers, a.roles, a.store = stored.providers, stored.roles, s
+	a.policies, a.alias = stored.policies, stored.alias
 	return nil
 }
