@@ -108,11 +108,11 @@ func (l *Lab) AWSHandler(cfg ServerConfig) (http.Handler, error) {
 		Caller: awsapi.Caller{Type: "IAMUser", PrincipalID: adminUserID(cfg.Admin),
 			ARN:       fmt.Sprintf("arn:%s:iam::%s:user/%s", l.Account.Partition(), l.Account.ID(), AdminUserName),
 			AccountID: l.Account.ID()}}
-	creds := func(ctx context.Context, id string) (awsapi.Credential, bool) {
+	creds := func(ctx context.Context, id, token string) (awsapi.Credential, bool) {
 		if id == admin.AccessKeyID {
 			return admin, true
 		}
-		return l.STS.Credential(ctx, id)
+		return l.STS.Credential(ctx, id, token)
 	}
 	logger := cfg.Logger
 	if logger == nil {

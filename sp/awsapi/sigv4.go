@@ -50,9 +50,12 @@ type Caller struct {
 	UserName string
 }
 
-// CredentialSource looks up an access key ID; ok is false for a key it does
-// not know. It must be safe for concurrent use.
-type CredentialSource func(ctx context.Context, accessKeyID string) (cred Credential, ok bool)
+// CredentialSource looks up an access key ID and the session token the
+// request carries (X-Amz-Security-Token, "" when absent); ok is false for a
+// key it does not know or a token that does not belong to it. Temporary
+// credentials are self-contained, so the source may read them from the
+// token itself. It must be safe for concurrent use.
+type CredentialSource func(ctx context.Context, accessKeyID, sessionToken string) (cred Credential, ok bool)
 
 // Messages of AWS's authentication errors, verbatim from AWS output.
 const (
@@ -218,14 +221,14 @@ func (v *verifier) verify(ctx context.Context, r *http.Request, body []byte, svc
 	} else if e := checkSkew(signed, now); e != nil {
 		return Caller{}, e
 	}
-	cred, ok := v.creds(ctx, a.accessKeyID)
-	if !ok {
-		return Caller{}, &Error{Code: CodeInvalidClientTokenID, Status: http.StatusForbidden, Message: msgInvalidToken,
-			Err: fmt.Errorf("unknown access key id %s", a.accessKeyID)}
-	}
 	token := r.Header.Get("X-Amz-Security-Token")
 	if presigned {
 		token = q.Get("X-Amz-Security-Token")
+	}
+	cred, ok := v.creds(ctx, a.accessKeyID, token)
+	if !ok {
+		return Caller{}, &Error{Code: CodeInvalidClientTokenID, Status: http.StatusForbidden, Message: msgInvalidToken,
+			Err: fmt.Errorf("unknown access key id %s or session token", a.accessKeyID)}
 	}
 	if token != "" || cred.SessionToken != "" {
 		if subtle.ConstantTimeCompare([]byte(token), []byte(cred.SessionToken)) != 1 {

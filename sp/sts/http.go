@@ -16,11 +16,12 @@ func (s *Service) Operations() []awsapi.Operation {
 	}
 }
 
-// Credential looks up the temporary credentials STS issued under accessKeyID,
-// for SigV4 verification (an awsapi.CredentialSource). Expired sessions are
-// returned too: the verifier reports them as ExpiredToken.
-func (s *Service) Credential(_ context.Context, accessKeyID string) (awsapi.Credential, bool) {
-	sess, err := s.Session(accessKeyID)
+// Credential reads the temporary credentials (accessKeyID, sessionToken)
+// from the token, for SigV4 verification (an awsapi.CredentialSource).
+// Expired sessions are returned too: the verifier reports them as
+// ExpiredToken.
+func (s *Service) Credential(_ context.Context, accessKeyID, sessionToken string) (awsapi.Credential, bool) {
+	sess, err := s.Session(accessKeyID, sessionToken)
 	if err != nil {
 		return awsapi.Credential{}, false
 	}
@@ -90,14 +91,8 @@ func (s *Service) handleGetCallerIdentity(_ context.Context, r *awsapi.Request) 
 		UserID  string `xml:"UserId"`
 		Account string `xml:"Account"`
 	}
+	// The router authenticated the caller, reading temporary credentials
+	// from their session token and rejecting expired ones.
 	c := r.Caller
-	if c.Type != "AssumedRole" {
-		// Long-term keys: the router authenticated them; report who they are.
-		return result{ARN: c.ARN, UserID: c.PrincipalID, Account: c.AccountID}, nil
-	}
-	id, err := s.GetCallerIdentity(c.AccessKeyID)
-	if err != nil {
-		return nil, err
-	}
-	return result{ARN: id.ARN, UserID: id.UserID, Account: id.Account}, nil
+	return result{ARN: c.ARN, UserID: c.PrincipalID, Account: c.AccountID}, nil
 }
