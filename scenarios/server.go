@@ -75,7 +75,7 @@ type ServerConfig struct {
 // protocol at "/" (POST form bodies and GET query strings; dispatched on
 // Action and Version), the IdP under IDPPrefix and the console sign-in
 // endpoint at AWS's paths (SignInPath and the rest of signInRoutes). The mock AWS runs on the lab clock, and
-// credentials are the admin key plus every session STS issued.
+// credentials are the admin key plus every session STS issued, read from their session tokens.
 func (l *Lab) Handler(cfg ServerConfig) (http.Handler, error) {
 	if cfg.Admin.AccessKeyID == "" || cfg.Admin.SecretAccessKey == "" {
 		return nil, errors.New("lab server: an admin access key is required")

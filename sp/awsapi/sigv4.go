@@ -48,6 +48,34 @@ type Caller struct {
 	AccessKeyID string
 	// UserName is set for SAML callers: the NameID of the assertion.
 	UserName string
+	// SessionContext describes the session of temporary credentials; nil
+	// for long-term keys and anonymous callers.
+	SessionContext *SessionContext
+}
+
+// SessionContext is CloudTrail's userIdentity.sessionContext: the role a
+// session was issued for and when.
+type SessionContext struct {
+	SessionIssuer  SessionIssuer     `json:"sessionIssuer"`
+	Attributes     SessionAttributes `json:"attributes"`
+	SourceIdentity string            `json:"sourceIdentity,omitempty"`
+}
+
+// SessionIssuer is the role behind a session (sessionContext.sessionIssuer).
+type SessionIssuer struct {
+	Type        string `json:"type"` // "Role"
+	PrincipalID string `json:"principalId"`
+	ARN         string `json:"arn"`
+	AccountID   string `json:"accountId"`
+	UserName    string `json:"userName"`
+}
+
+// SessionAttributes are sessionContext.attributes. CreationDate is when the
+// credentials were issued: the condition key aws:TokenIssueTime.
+type SessionAttributes struct {
+	CreationDate time.Time `json:"creationDate"`
+	// MFAAuthenticated is "true" or "false", as CloudTrail writes it.
+	MFAAuthenticated string `json:"mfaAuthenticated"`
 }
 
 // CredentialSource looks up an access key ID and the session token the

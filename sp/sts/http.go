@@ -28,7 +28,7 @@ func (s *Service) Credential(_ context.Context, accessKeyID, sessionToken string
 	c := sess.Credentials
 	return awsapi.Credential{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken,
 		Expiration: c.Expiration, Caller: awsapi.Caller{Type: "AssumedRole", PrincipalID: sess.UserID, ARN: sess.ARN,
-			AccountID: sess.Account}}, true
+			AccountID: sess.Account, SessionContext: sess.Context()}}, true
 }
 
 // assumeRoleWithSAMLResult is <AssumeRoleWithSAMLResult>, members in the

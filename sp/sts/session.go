@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -34,6 +35,18 @@ type Session struct {
 	// MFA is aws:MultiFactorAuthPresent; Chained marks a role-chained
 	// session. Both are false for AssumeRoleWithSAML sessions.
 	MFA, Chained bool
+}
+
+// Context returns the session as CloudTrail's sessionContext describes it;
+// its creation date is aws:TokenIssueTime.
+func (s *Session) Context() *awsapi.SessionContext {
+	roleName := s.RoleARN[strings.LastIndex(s.RoleARN, "/")+1:]
+	roleID, _, _ := strings.Cut(s.UserID, ":")
+	return &awsapi.SessionContext{
+		SessionIssuer:  awsapi.SessionIssuer{Type: "Role", PrincipalID: roleID, ARN: s.RoleARN, AccountID: s.Account, UserName: roleName},
+		Attributes:     awsapi.SessionAttributes{CreationDate: s.TokenIssueTime, MFAAuthenticated: strconv.FormatBool(s.MFA)},
+		SourceIdentity: s.SourceIdentity,
+	}
 }
 
 // Expired reports whether the session's credentials have expired at t.
