@@ -13,15 +13,16 @@ const module = "github.com/samlab-dev/samlab"
 // import (directly or not). idp and sp/* never import each other; only
 // scenarios and cmd know both sides.
 var allowed = map[string][]string{
-	"certs":           {},
-	"certs/certstest": {"certs"},
-	"metadata":        {"certs"},
-	"idp":             {"metadata", "certs"},
-	"sp/awsapi":       {},
-	"sp/iam":          {"sp/awsapi", "metadata", "certs"},
-	"sp/sts":          {"sp/iam", "sp/awsapi", "metadata", "certs"},
-	"sp/signin":       {"sp/sts", "sp/iam", "sp/awsapi", "metadata", "certs"},
-	"scenarios":       {"idp", "sp/", "metadata", "certs", "internal/"},
+	"certs":               {},
+	"certs/certstest":     {"certs"},
+	"metadata":            {"certs"},
+	"idp":                 {"metadata", "certs"},
+	"sp/awsapi":           {},
+	"sp/iam":              {"sp/awsapi", "metadata", "certs"},
+	"sp/sts":              {"sp/iam", "sp/awsapi", "sp/sts/sessiontoken", "metadata", "certs"},
+	"sp/sts/sessiontoken": {},
+	"sp/signin":           {"sp/sts", "sp/iam", "sp/awsapi", "metadata", "certs"},
+	"scenarios":           {"idp", "sp/", "metadata", "certs", "internal/"},
 }
 
 func TestDependencyDirection(t *testing.T) {
