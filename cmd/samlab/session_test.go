@@ -123,8 +123,9 @@ const invalidTokenCLI = "An error occurred (InvalidClientTokenId) when calling t
 	"The security token included in the request is invalid."
 
 // TestCredentialsSurviveRestart: credentials issued by `samlab up --state`
-// keep working with the aws CLI after the server restarts on the same state;
-// without --state a restart invalidates them with AWS's InvalidClientTokenId.
+// keep working with the aws CLI after the server restarts on the same state,
+// also when the session key was rotated in between; without --state a restart
+// invalidates them with AWS's InvalidClientTokenId.
 func TestCredentialsSurviveRestart(t *testing.T) {
 	requireAWSCLI(t)
 	t.Parallel()
@@ -137,9 +138,22 @@ func TestCredentialsSurviveRestart(t *testing.T) {
 	if err := up.stop(); err != nil {
 		t.Fatalf("samlab up did not shut down cleanly: %v", err)
 	}
+	// Rotate the session key while the server is down: the old credentials
+	// still work, new ones are sealed with the new key.
+	if out, err := run(t, "sp", "rotate-session-key", "--state", dir); err != nil || !strings.Contains(out, "1 older key(s)") {
+		t.Fatalf("samlab sp rotate-session-key: %v\n%s", err, out)
+	}
 	again := startUp(t, "--state", dir)
 	if arn, errOut, ok := callerIdentity(t, again.endpoint, creds); !ok || arn != creds.AssumedRoleARN {
-		t.Errorf("get-caller-identity after restart = %q, want %q\n%s", arn, creds.AssumedRoleARN, errOut)
+		t.Errorf("get-caller-identity after restart and key rotation = %q, want %q\n%s", arn, creds.AssumedRoleARN, errOut)
+	}
+	updateProvider(t, again)
+	fresh := loginCreds(t, again)
+	if fresh.SessionToken[16:24] == creds.SessionToken[16:24] {
+		t.Errorf("credentials issued after rotate-session-key name the old key")
+	}
+	if arn, errOut, ok := callerIdentity(t, again.endpoint, fresh); !ok || arn != fresh.AssumedRoleARN {
+		t.Errorf("get-caller-identity with credentials of the new key = %q\n%s", arn, errOut)
 	}
 
 	mem := startUp(t)

@@ -88,7 +88,7 @@ own IdP's metadata.`,
 		},
 	}
 	o.flags(serve)
-	cmd.AddCommand(serve)
+	cmd.AddCommand(serve, newRotateSessionKeyCommand())
 	return cmd
 }
 
@@ -196,6 +196,45 @@ func serveUntilDone(ctx context.Context, ln net.Listener, h http.Handler, logger
 		return err
 	}
 	return nil
+}
+
+func newRotateSessionKeyCommand() *cobra.Command {
+	var state string
+	cmd := &cobra.Command{
+		Use:   "rotate-session-key",
+		Short: "Replace the key that seals session tokens in a state directory",
+		Long: `Make a new key current for the session tokens of the account in --state.
+Credentials issued afterwards are sealed with it; credentials sealed with the
+replaced key keep working until they expire (the replaced key is kept for
+36 hours, then dropped). Run it while no server uses the directory (the state
+file is locked by the server that opens it); servers sharing a state by
+copies of the directory need the rotated copy.`,
+		Example: `  samlab sp rotate-session-key --state ./lab`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) (err error) {
+			if state == "" {
+				return errors.New("--state is required")
+			}
+			store, err := openState(state)
+			if err != nil {
+				return err
+			}
+			defer func() { err = errors.Join(err, store.Close()) }()
+			keys, err := sessiontoken.Open(store, scenarios.DefaultAccountID, nil, time.Now())
+			if err != nil {
+				return err
+			}
+			if err := keys.Rotate(time.Now()); err != nil {
+				return err
+			}
+			all := keys.Keys()
+			fmt.Fprintf(cmd.OutOrStdout(), "session key %08x is current; %d older key(s) still open the tokens they sealed\n",
+				all[len(all)-1].ID, len(all)-1)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&state, "state", "", "the state directory of samlab up or samlab sp serve (required)")
+	return cmd
 }
 
 func openState(dir string) (*iam.BoltStore, error) {
