@@ -4,9 +4,11 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,6 +18,7 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/samlab-dev/samlab/idp"
 	"github.com/samlab-dev/samlab/scenarios"
 	"github.com/samlab-dev/samlab/sp/awsapi"
 	"github.com/samlab-dev/samlab/sp/iam"
@@ -258,5 +261,67 @@ func TestSessionEvents(t *testing.T) {
 			Attributes: awsapi.SessionAttributes{CreationDate: issued, MFAAuthenticated: "false"}}}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("GetCallerIdentity event's userIdentity (-want +got):\n%s", d)
+	}
+}
+
+// TestLargestSessionTokenWithClients issues the largest session
+// AssumeRoleWithSAML accepts (50 session tags filling the 2,048-byte packed
+// limit, all transitive, session name and source identity of 64 characters)
+// and uses its credentials with the Go SDK and the aws CLI: the token stays
+// under 4,096 characters and AWS clients accept it.
+func TestLargestSessionTokenWithClients(t *testing.T) {
+	t.Parallel()
+	l := newAWSLab(t, nil)
+	if err := l.lab.RegisterProvider(); err != nil {
+		t.Fatal(err)
+	}
+	cli := newAWSCLI(t, l.srv.URL)
+	u := l.lab.Users[scenarios.DefaultUser]
+	u.RoleSessionName, u.SourceIdentity = strings.Repeat("s", 64), strings.Repeat("i", 64)
+	u.PrincipalTags = map[string]string{}
+	for i := range 50 { // 50 × (8 + 33) bytes, less 2: exactly the 2,048-byte limit
+		k, v := fmt.Sprintf("Key%05d", i), strings.Repeat("v", 33)
+		if i == 49 {
+			v = v[:31]
+		}
+		u.PrincipalTags[k] = v
+		u.TransitiveTagKeys = append(u.TransitiveTagKeys, k)
+	}
+	resp, err := l.lab.IDP.AWSResponse(u, idp.ResponseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := l.stsClient(aws.AnonymousCredentials{}).AssumeRoleWithSAML(t.Context(), &stssdk.AssumeRoleWithSAMLInput{
+		RoleArn: aws.String(l.lab.RoleARN), PrincipalArn: aws.String(l.lab.ProviderARN), SAMLAssertion: aws.String(resp.Base64())})
+	if err != nil {
+		t.Fatalf("AssumeRoleWithSAML of the largest session: %v", err)
+	}
+	if out.PackedPolicySize == nil || *out.PackedPolicySize != 100 {
+		t.Errorf("PackedPolicySize = %v, want 100 (the largest session)", out.PackedPolicySize)
+	}
+	c := out.Credentials
+	creds := aws.Credentials{AccessKeyID: aws.ToString(c.AccessKeyId), SecretAccessKey: aws.ToString(c.SecretAccessKey),
+		SessionToken: aws.ToString(c.SessionToken)}
+	t.Logf("largest session token: %d characters", len(creds.SessionToken))
+	// AWS: "the typical size is less than 4096 bytes"; samlab's largest
+	// SAML session stays under it.
+	if len(creds.SessionToken) >= 4096 {
+		t.Errorf("token of %d characters, want under 4096", len(creds.SessionToken))
+	}
+	want := aws.ToString(out.AssumedRoleUser.Arn)
+	if arn, code, _, msg := l.whoAmI(t, creds); code != "" || arn != want {
+		t.Errorf("SDK GetCallerIdentity = %q %s %q, want %q", arn, code, msg, want)
+	}
+	var who struct{ Arn string }
+	cli.mustJSON([3]string{creds.AccessKeyID, creds.SecretAccessKey, creds.SessionToken}, &who, "sts", "get-caller-identity")
+	if who.Arn != want {
+		t.Errorf("aws sts get-caller-identity Arn = %q, want %q", who.Arn, want)
+	}
+	sess, err := l.lab.STS.Session(creds.AccessKeyID, creds.SessionToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(u.PrincipalTags, sess.Tags); d != "" || len(sess.TransitiveTagKeys) != 50 || sess.SourceIdentity != u.SourceIdentity {
+		t.Errorf("session read from the token: tags (-want +got):\n%s\ntransitive %d, source identity %q", d, len(sess.TransitiveTagKeys), sess.SourceIdentity)
 	}
 }

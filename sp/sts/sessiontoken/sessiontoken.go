@@ -32,6 +32,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -63,11 +64,48 @@ type Claims struct {
 	Expires  time.Time `json:"-"`
 }
 
-// claimsWire is Claims as sealed: times as Unix seconds.
+// claimsWire is Claims as sealed: times as Unix seconds, and transitive tag
+// keys as indices into the sorted tag keys when they all are tag keys (as STS
+// ensures), which keeps the largest session's token under 4,096 characters.
 type claimsWire struct {
 	Claims
-	IssuedAt int64 `json:"a"`
-	Expires  int64 `json:"e"`
+	IssuedAt      int64 `json:"a"`
+	Expires       int64 `json:"e"`
+	TransitiveIdx []int `json:"y,omitempty"`
+}
+
+func toWire(c Claims) claimsWire {
+	w := claimsWire{Claims: c, IssuedAt: c.IssuedAt.Unix(), Expires: c.Expires.Unix()}
+	if len(c.TransitiveTagKeys) == 0 {
+		return w
+	}
+	keys := slices.Sorted(maps.Keys(c.Tags))
+	idx := make([]int, 0, len(c.TransitiveTagKeys))
+	for _, k := range c.TransitiveTagKeys {
+		i, ok := slices.BinarySearch(keys, k)
+		if !ok {
+			return w // a key that is no tag: keep the names
+		}
+		idx = append(idx, i)
+	}
+	w.TransitiveTagKeys, w.TransitiveIdx = nil, idx
+	return w
+}
+
+func fromWire(w claimsWire) (Claims, error) {
+	c := w.Claims
+	c.IssuedAt, c.Expires = time.Unix(w.IssuedAt, 0).UTC(), time.Unix(w.Expires, 0).UTC()
+	if len(w.TransitiveIdx) > 0 {
+		keys := slices.Sorted(maps.Keys(c.Tags))
+		c.TransitiveTagKeys = make([]string, 0, len(w.TransitiveIdx))
+		for _, i := range w.TransitiveIdx {
+			if i < 0 || i >= len(keys) {
+				return Claims{}, fmt.Errorf("transitive tag index %d of %d tags", i, len(keys))
+			}
+			c.TransitiveTagKeys = append(c.TransitiveTagKeys, keys[i])
+		}
+	}
+	return c, nil
 }
 
 // Errors of Open. Callers answer all three with AWS's InvalidClientTokenId.
@@ -264,7 +302,7 @@ func (kr *Keyring) aad(header []byte, accessKeyID string) []byte {
 // Issue seals c into a session token for accessKeyID with the current key and
 // returns the token and the secret access key that goes with it.
 func (kr *Keyring) Issue(accessKeyID string, c Claims) (token, secret string, err error) {
-	plain, err := json.Marshal(claimsWire{Claims: c, IssuedAt: c.IssuedAt.Unix(), Expires: c.Expires.Unix()})
+	plain, err := json.Marshal(toWire(c))
 	if err != nil {
 		return "", "", fmt.Errorf("sessiontoken: encode claims: %w", err)
 	}
@@ -334,12 +372,14 @@ func (kr *Keyring) Open(accessKeyID, token string) (Claims, string, error) {
 		return c, "", fmt.Errorf("%w: key %08x, access key %s", ErrForged, id, accessKeyID)
 	}
 	var w claimsWire
-	if err := json.Unmarshal(plain, &w); err != nil {
+	err = json.Unmarshal(plain, &w)
+	if err == nil {
+		c, err = fromWire(w)
+	}
+	if err != nil {
 		// Authenticated but unreadable: only a key shared with a different
 		// encoder could produce it.
-		return c, "", fmt.Errorf("%w: claims: %v", ErrMalformed, err)
+		return Claims{}, "", fmt.Errorf("%w: claims: %v", ErrMalformed, err)
 	}
-	c = w.Claims
-	c.IssuedAt, c.Expires = time.Unix(w.IssuedAt, 0).UTC(), time.Unix(w.Expires, 0).UTC()
 	return c, k.secret(accessKeyID, token), nil
 }

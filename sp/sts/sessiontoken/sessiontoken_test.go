@@ -68,6 +68,14 @@ func TestIssueOpenRoundTrip(t *testing.T) {
 	if gotSecret != secret {
 		t.Errorf("Open secret = %q, want the issued %q", gotSecret, secret)
 	}
+	// Transitive keys that are no tags (STS never issues them) keep their
+	// names.
+	odd := testClaims()
+	odd.TransitiveTagKeys = []string{"Project", "NotATag"}
+	tok3, _ := issue(t, kr, testAKID, odd)
+	if got, _, err := kr.Open(testAKID, tok3); err != nil || !cmp.Equal(got.TransitiveTagKeys, odd.TransitiveTagKeys) {
+		t.Errorf("Open(transitive keys %q) = %q, %v", odd.TransitiveTagKeys, got.TransitiveTagKeys, err)
+	}
 	tok2, secret2 := issue(t, kr, testAKID, want)
 	if tok2 == tok || secret2 == secret {
 		t.Error("two tokens of the same claims are equal: the nonce is not random")
