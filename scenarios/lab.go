@@ -14,6 +14,7 @@ import (
 	"github.com/samlab-dev/samlab/sp/iam"
 	"github.com/samlab-dev/samlab/sp/signin"
 	"github.com/samlab-dev/samlab/sp/sts"
+	"github.com/samlab-dev/samlab/sp/sts/sessiontoken"
 )
 
 // Lab defaults: the demo account of DESIGN.md.
@@ -50,6 +51,11 @@ type LabConfig struct {
 	Logger *slog.Logger
 	// Rand is the randomness for IDs and credentials (default crypto/rand).
 	Rand io.Reader
+	// SessionKeys seals the session tokens of the lab's STS; it must be the
+	// lab account's (default: a fresh keyring, so credentials last as long as
+	// the lab). A keyring from sessiontoken.Open makes credentials survive
+	// restarts, and labs sharing one accept each other's credentials.
+	SessionKeys *sessiontoken.Keyring
 }
 
 // Clock is the clock shared by both sides of a lab. A frozen clock stands
@@ -143,7 +149,7 @@ func NewLab(cfg LabConfig) (*Lab, error) {
 	}
 	acct := iam.NewAccount(iam.Config{ID: cfg.AccountID, Now: clock.Now, Rand: cfg.Rand})
 	svc, err := sts.New(sts.Config{Account: acct, Behavior: cfg.Behavior, Now: clock.Now, Rand: cfg.Rand,
-		Logger: cfg.Logger.With("component", "sts")})
+		Logger: cfg.Logger.With("component", "sts"), SessionKeys: cfg.SessionKeys})
 	if err != nil {
 		return nil, err
 	}

@@ -75,7 +75,7 @@ type ServerConfig struct {
 // protocol at "/" (POST form bodies and GET query strings; dispatched on
 // Action and Version), the IdP under IDPPrefix and the console sign-in
 // endpoint at AWS's paths (SignInPath and the rest of signInRoutes). The mock AWS runs on the lab clock, and
-// credentials are the admin key plus every session STS issued.
+// credentials are the admin key plus every session STS issued, read from their session tokens.
 func (l *Lab) Handler(cfg ServerConfig) (http.Handler, error) {
 	if cfg.Admin.AccessKeyID == "" || cfg.Admin.SecretAccessKey == "" {
 		return nil, errors.New("lab server: an admin access key is required")
@@ -108,11 +108,11 @@ func (l *Lab) AWSHandler(cfg ServerConfig) (http.Handler, error) {
 		Caller: awsapi.Caller{Type: "IAMUser", PrincipalID: adminUserID(cfg.Admin),
 			ARN:       fmt.Sprintf("arn:%s:iam::%s:user/%s", l.Account.Partition(), l.Account.ID(), AdminUserName),
 			AccountID: l.Account.ID()}}
-	creds := func(ctx context.Context, id string) (awsapi.Credential, bool) {
+	creds := func(ctx context.Context, id, token string) (awsapi.Credential, bool) {
 		if id == admin.AccessKeyID {
 			return admin, true
 		}
-		return l.STS.Credential(ctx, id)
+		return l.STS.Credential(ctx, id, token)
 	}
 	logger := cfg.Logger
 	if logger == nil {

@@ -361,7 +361,7 @@ func TestAssumeRoleWithSAMLResult(t *testing.T) {
 				if out.PackedPolicySize != nil {
 					t.Errorf("PackedPolicySize = %d, want absent", *out.PackedPolicySize)
 				}
-				caller, err := l.STS.GetCallerIdentity(out.Credentials.AccessKeyID)
+				caller, err := l.STS.GetCallerIdentity(out.Credentials.AccessKeyID, out.Credentials.SessionToken)
 				if err != nil {
 					t.Fatalf("GetCallerIdentity: %v", err)
 				}

@@ -21,6 +21,7 @@ import (
 	"github.com/samlab-dev/samlab/scenarios"
 	"github.com/samlab-dev/samlab/sp/awsapi"
 	"github.com/samlab-dev/samlab/sp/iam"
+	"github.com/samlab-dev/samlab/sp/sts/sessiontoken"
 )
 
 // DefaultListen is where `samlab up` and `samlab sp serve` listen.
@@ -41,7 +42,7 @@ type serveOptions struct {
 func (o *serveOptions) flags(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVar(&o.listen, "listen", DefaultListen, "address to listen on")
-	f.StringVar(&o.state, "state", "", "keep SAML providers, roles and the admin key in this directory (crash-safe; default: memory only)")
+	f.StringVar(&o.state, "state", "", "keep SAML providers, roles, the admin key and the session-token keys in this directory, so issued credentials survive restarts (crash-safe; default: memory only)")
 	f.StringVar(&o.events, "events", "", "append a CloudTrail-like JSON line per AWS call to this file (read it with \"samlab events\")")
 	f.BoolVar(&o.fixtureKeys, "fixture-keys", false, "use samlab's built-in test keys for the IdP (faster start; the keys are public)")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "log every failed AWS call with its internal cause")
@@ -87,7 +88,7 @@ own IdP's metadata.`,
 		},
 	}
 	o.flags(serve)
-	cmd.AddCommand(serve)
+	cmd.AddCommand(serve, newRotateSessionKeyCommand())
 	return cmd
 }
 
@@ -112,17 +113,24 @@ func runServe(cmd *cobra.Command, o serveOptions) (err error) {
 	if o.fixtureKeys {
 		cfg.Keys = certstest.New()
 	}
+	var store *iam.BoltStore
+	if o.state != "" {
+		if store, err = openState(o.state); err != nil {
+			return err
+		}
+		defer func() { err = errors.Join(err, store.Close()) }()
+		// The session-token keys live in the state too, so temporary
+		// credentials outlive the process.
+		if cfg.SessionKeys, err = sessiontoken.Open(store, scenarios.DefaultAccountID, nil, time.Now()); err != nil {
+			return err
+		}
+	}
 	lab, err := scenarios.NewLab(cfg)
 	if err != nil {
 		return err
 	}
 	var admin scenarios.AdminKey
-	if o.state != "" {
-		store, err := openState(o.state)
-		if err != nil {
-			return err
-		}
-		defer func() { err = errors.Join(err, store.Close()) }()
+	if store != nil {
 		if err := lab.Account.AttachStore(store); err != nil {
 			return err
 		}
@@ -197,6 +205,45 @@ func serveUntilDone(ctx context.Context, ln net.Listener, h http.Handler, logger
 		return err
 	}
 	return nil
+}
+
+func newRotateSessionKeyCommand() *cobra.Command {
+	var state string
+	cmd := &cobra.Command{
+		Use:   "rotate-session-key",
+		Short: "Replace the key that seals session tokens in a state directory",
+		Long: `Make a new key current for the session tokens of the account in --state.
+Credentials issued afterwards are sealed with it; credentials sealed with the
+replaced key keep working until they expire (the replaced key is kept for
+36 hours, then dropped). Run it while no server uses the directory (the state
+file is locked by the server that opens it); servers sharing a state by
+copies of the directory need the rotated copy.`,
+		Example: `  samlab sp rotate-session-key --state ./lab`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) (err error) {
+			if state == "" {
+				return errors.New("--state is required")
+			}
+			store, err := openState(state)
+			if err != nil {
+				return err
+			}
+			defer func() { err = errors.Join(err, store.Close()) }()
+			keys, err := sessiontoken.Open(store, scenarios.DefaultAccountID, nil, time.Now())
+			if err != nil {
+				return err
+			}
+			if err := keys.Rotate(time.Now()); err != nil {
+				return err
+			}
+			all := keys.Keys()
+			fmt.Fprintf(cmd.OutOrStdout(), "session key %08x is current; %d older key(s) still open the tokens they sealed\n",
+				all[len(all)-1].ID, len(all)-1)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&state, "state", "", "the state directory of samlab up or samlab sp serve (required)")
+	return cmd
 }
 
 func openState(dir string) (*iam.BoltStore, error) {

@@ -13,17 +13,18 @@ const module = "github.com/samlab-dev/samlab"
 // import (directly or not). idp and sp/* never import each other; only
 // scenarios and cmd know both sides.
 var allowed = map[string][]string{
-	"certs":           {},
-	"certs/certstest": {"certs"},
-	"metadata":        {"certs"},
-	"idp":             {"metadata", "certs"},
-	"idp/oidc":        {"idp", "metadata", "certs"},
-	"sp/awsapi":       {},
-	"sp/policy":       {},
-	"sp/iam":          {"sp/policy", "sp/awsapi", "metadata", "certs"},
-	"sp/sts":          {"sp/iam", "sp/policy", "sp/awsapi", "metadata", "certs"},
-	"sp/signin":       {"sp/sts", "sp/iam", "sp/policy", "sp/awsapi", "metadata", "certs"},
-	"scenarios":       {"idp", "sp/", "metadata", "certs", "internal/"},
+	"certs":               {},
+	"certs/certstest":     {"certs"},
+	"metadata":            {"certs"},
+	"idp":                 {"metadata", "certs"},
+	"idp/oidc":            {"idp", "metadata", "certs"},
+	"sp/awsapi":           {},
+	"sp/policy":           {},
+	"sp/iam":              {"sp/policy", "sp/awsapi", "metadata", "certs"},
+	"sp/sts":              {"sp/iam", "sp/policy", "sp/awsapi", "sp/sts/sessiontoken", "metadata", "certs"},
+	"sp/sts/sessiontoken": {},
+	"sp/signin":           {"sp/sts", "sp/iam", "sp/policy", "sp/awsapi", "metadata", "certs"},
+	"scenarios":           {"idp", "sp/", "metadata", "certs", "internal/"},
 }
 
 func TestDependencyDirection(t *testing.T) {

@@ -42,6 +42,8 @@ type UserIdentity struct {
 	AccountID   string `json:"accountId,omitempty"`
 	AccessKeyID string `json:"accessKeyId,omitempty"`
 	UserName    string `json:"userName,omitempty"`
+	// SessionContext is set for temporary credentials.
+	SessionContext *SessionContext `json:"sessionContext,omitempty"`
 }
 
 // Failed reports whether the call failed.

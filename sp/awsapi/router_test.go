@@ -72,7 +72,7 @@ func newTestServer(t *testing.T, maxBody int64) *testServer {
 		return echo{Action: r.Action, Caller: r.Caller.ARN, Names: r.List("Names", ""), Tags: tags}, nil
 	}
 	clock := &testClock{t: time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)}
-	creds := func(_ context.Context, id string) (awsapi.Credential, bool) {
+	creds := func(_ context.Context, id, _ string) (awsapi.Credential, bool) {
 		switch id {
 		case testKeyID:
 			return awsapi.Credential{AccessKeyID: id, SecretAccessKey: testSecret, Caller: awsapi.Caller{Type: "IAMUser", ARN: "arn:test:user"}}, true

@@ -48,11 +48,42 @@ type Caller struct {
 	AccessKeyID string
 	// UserName is set for SAML callers: the NameID of the assertion.
 	UserName string
+	// SessionContext describes the session of temporary credentials; nil
+	// for long-term keys and anonymous callers.
+	SessionContext *SessionContext
 }
 
-// CredentialSource looks up an access key ID; ok is false for a key it does
-// not know. It must be safe for concurrent use.
-type CredentialSource func(ctx context.Context, accessKeyID string) (cred Credential, ok bool)
+// SessionContext is CloudTrail's userIdentity.sessionContext: the role a
+// session was issued for and when.
+type SessionContext struct {
+	SessionIssuer  SessionIssuer     `json:"sessionIssuer"`
+	Attributes     SessionAttributes `json:"attributes"`
+	SourceIdentity string            `json:"sourceIdentity,omitempty"`
+}
+
+// SessionIssuer is the role behind a session (sessionContext.sessionIssuer).
+type SessionIssuer struct {
+	Type        string `json:"type"` // "Role"
+	PrincipalID string `json:"principalId"`
+	ARN         string `json:"arn"`
+	AccountID   string `json:"accountId"`
+	UserName    string `json:"userName"`
+}
+
+// SessionAttributes are sessionContext.attributes. CreationDate is when the
+// credentials were issued: the condition key aws:TokenIssueTime.
+type SessionAttributes struct {
+	CreationDate time.Time `json:"creationDate"`
+	// MFAAuthenticated is "true" or "false", as CloudTrail writes it.
+	MFAAuthenticated string `json:"mfaAuthenticated"`
+}
+
+// CredentialSource looks up an access key ID and the session token the
+// request carries (X-Amz-Security-Token, "" when absent); ok is false for a
+// key it does not know or a token that does not belong to it. Temporary
+// credentials are self-contained, so the source may read them from the
+// token itself. It must be safe for concurrent use.
+type CredentialSource func(ctx context.Context, accessKeyID, sessionToken string) (cred Credential, ok bool)
 
 // Messages of AWS's authentication errors, verbatim from AWS output.
 const (
@@ -218,14 +249,14 @@ func (v *verifier) verify(ctx context.Context, r *http.Request, body []byte, svc
 	} else if e := checkSkew(signed, now); e != nil {
 		return Caller{}, e
 	}
-	cred, ok := v.creds(ctx, a.accessKeyID)
-	if !ok {
-		return Caller{}, &Error{Code: CodeInvalidClientTokenID, Status: http.StatusForbidden, Message: msgInvalidToken,
-			Err: fmt.Errorf("unknown access key id %s", a.accessKeyID)}
-	}
 	token := r.Header.Get("X-Amz-Security-Token")
 	if presigned {
 		token = q.Get("X-Amz-Security-Token")
+	}
+	cred, ok := v.creds(ctx, a.accessKeyID, token)
+	if !ok {
+		return Caller{}, &Error{Code: CodeInvalidClientTokenID, Status: http.StatusForbidden, Message: msgInvalidToken,
+			Err: fmt.Errorf("unknown access key id %s or session token", a.accessKeyID)}
 	}
 	if token != "" || cred.SessionToken != "" {
 		if subtle.ConstantTimeCompare([]byte(token), []byte(cred.SessionToken)) != 1 {

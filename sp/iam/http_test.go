@@ -38,7 +38,7 @@ func newIAMServer(t testing.TB, a *iam.Account) *iamServer {
 	if a == nil {
 		a = iam.NewAccount(iam.Config{})
 	}
-	creds := func(_ context.Context, id string) (awsapi.Credential, bool) {
+	creds := func(_ context.Context, id, _ string) (awsapi.Credential, bool) {
 		if id != testKeyID {
 			return awsapi.Credential{}, false
 		}

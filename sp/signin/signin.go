@@ -2,6 +2,7 @@ package signin
 
 import (
 	"crypto/rand"
+	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -361,8 +362,8 @@ func (s *Server) getSigninToken(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "Session must be the JSON {\"sessionId\",\"sessionKey\",\"sessionToken\"}: "+err.Error(), http.StatusBadRequest)
 		return
 	}
-	ss, err := s.cfg.STS.Session(creds.SessionID)
-	if err != nil || ss.Credentials.SecretAccessKey != creds.SessionKey || ss.Credentials.SessionToken != creds.SessionToken {
+	ss, err := s.cfg.STS.Session(creds.SessionID, creds.SessionToken)
+	if err != nil || subtle.ConstantTimeCompare([]byte(ss.Credentials.SecretAccessKey), []byte(creds.SessionKey)) != 1 {
 		http.Error(w, "The credentials in Session are not valid temporary credentials.", http.StatusForbidden)
 		return
 	}

@@ -2,7 +2,9 @@
 // SAML response against the metadata registered in IAM (never against anything
 // the response carries about itself) with AWS's checks, codes, statuses and
 // messages, and issues temporary credentials that GetCallerIdentity and SigV4
-// verification accept until they expire.
+// verification accept until they expire. STS stores no sessions: the session
+// token carries the session, sealed under the account's keyring (package
+// sessiontoken), and Session reads it back.
 //
 // Where AWS's behaviour is not documented, the choice made is a field of
 // Behavior, whose doc comments say what was chosen and why; DefaultBehavior is

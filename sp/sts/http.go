@@ -16,18 +16,19 @@ func (s *Service) Operations() []awsapi.Operation {
 	}
 }
 
-// Credential looks up the temporary credentials STS issued under accessKeyID,
-// for SigV4 verification (an awsapi.CredentialSource). Expired sessions are
-// returned too: the verifier reports them as ExpiredToken.
-func (s *Service) Credential(_ context.Context, accessKeyID string) (awsapi.Credential, bool) {
-	sess, err := s.Session(accessKeyID)
+// Credential reads the temporary credentials (accessKeyID, sessionToken)
+// from the token, for SigV4 verification (an awsapi.CredentialSource).
+// Expired sessions are returned too: the verifier reports them as
+// ExpiredToken.
+func (s *Service) Credential(_ context.Context, accessKeyID, sessionToken string) (awsapi.Credential, bool) {
+	sess, err := s.Session(accessKeyID, sessionToken)
 	if err != nil {
 		return awsapi.Credential{}, false
 	}
 	c := sess.Credentials
 	return awsapi.Credential{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken,
 		Expiration: c.Expiration, Caller: awsapi.Caller{Type: "AssumedRole", PrincipalID: sess.UserID, ARN: sess.ARN,
-			AccountID: sess.Account}}, true
+			AccountID: sess.Account, SessionContext: sess.Context()}}, true
 }
 
 // assumeRoleWithSAMLResult is <AssumeRoleWithSAMLResult>, members in the
@@ -90,14 +91,8 @@ func (s *Service) handleGetCallerIdentity(_ context.Context, r *awsapi.Request) 
 		UserID  string `xml:"UserId"`
 		Account string `xml:"Account"`
 	}
+	// The router authenticated the caller, reading temporary credentials
+	// from their session token and rejecting expired ones.
 	c := r.Caller
-	if c.Type != "AssumedRole" {
-		// Long-term keys: the router authenticated them; report who they are.
-		return result{ARN: c.ARN, UserID: c.PrincipalID, Account: c.AccountID}, nil
-	}
-	id, err := s.GetCallerIdentity(c.AccessKeyID)
-	if err != nil {
-		return nil, err
-	}
-	return result{ARN: id.ARN, UserID: id.UserID, Account: id.Account}, nil
+	return result{ARN: c.ARN, UserID: c.PrincipalID, Account: c.AccountID}, nil
 }

@@ -1,18 +1,21 @@
 package sts
 
 import (
-	"encoding/base64"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/samlab-dev/samlab/sp/awsapi"
 	"github.com/samlab-dev/samlab/sp/iam"
+	"github.com/samlab-dev/samlab/sp/sts/sessiontoken"
 )
 
-// Session is an issued role session: its credentials and identity.
+// Session is an issued role session: its credentials and identity. STS keeps
+// no copy: the session token carries it (package sessiontoken), and Session
+// reads it back from the access key ID and the token.
 type Session struct {
 	Credentials Credentials
 	// ARN is arn:aws:sts::ACCOUNT:assumed-role/ROLE-NAME/SESSION-NAME (the
@@ -26,14 +29,54 @@ type Session struct {
 	SourceIdentity    string
 	Tags              map[string]string
 	TransitiveTagKeys []string
+	// TokenIssueTime is when the credentials were issued, the condition key
+	// aws:TokenIssueTime (to the second).
+	TokenIssueTime time.Time
+	// MFA is aws:MultiFactorAuthPresent; Chained marks a role-chained
+	// session. Both are false for AssumeRoleWithSAML sessions.
+	MFA, Chained bool
+}
+
+// Context returns the session as CloudTrail's sessionContext describes it;
+// its creation date is aws:TokenIssueTime.
+func (s *Session) Context() *awsapi.SessionContext {
+	roleName := s.RoleARN[strings.LastIndex(s.RoleARN, "/")+1:]
+	roleID, _, _ := strings.Cut(s.UserID, ":")
+	return &awsapi.SessionContext{
+		SessionIssuer:  awsapi.SessionIssuer{Type: "Role", PrincipalID: roleID, ARN: s.RoleARN, AccountID: s.Account, UserName: roleName},
+		Attributes:     awsapi.SessionAttributes{CreationDate: s.TokenIssueTime, MFAAuthenticated: strconv.FormatBool(s.MFA)},
+		SourceIdentity: s.SourceIdentity,
+	}
 }
 
 // Expired reports whether the session's credentials have expired at t.
 func (s *Session) Expired(t time.Time) bool { return !t.Before(s.Credentials.Expiration) }
 
-// ErrUnknownAccessKey is returned by Session for an access key ID STS never
-// issued.
+// ErrUnknownAccessKey is returned by Session for credentials STS never
+// issued: a session token that is malformed, truncated, sealed under another
+// account's or an unknown key, or presented with another access key ID.
 var ErrUnknownAccessKey = errors.New("unknown access key id")
+
+// initSessionKeys sets the keys that seal session tokens: cfg's, or a fresh
+// keyring for this process.
+func (s *Service) initSessionKeys(cfg Config) error {
+	if cfg.SessionKeys != nil {
+		if cfg.SessionKeys.Account() != s.acct.ID() {
+			return fmt.Errorf("sts: config: SessionKeys are account %s's, not %s's", cfg.SessionKeys.Account(), s.acct.ID())
+		}
+		s.keys = cfg.SessionKeys
+		return nil
+	}
+	kr, err := sessiontoken.New(s.acct.ID(), s.rand, s.now())
+	if err != nil {
+		return fmt.Errorf("sts: session keys: %w", err)
+	}
+	s.keys = kr
+	return nil
+}
+
+// SessionKeys returns the keyring that seals the service's session tokens.
+func (s *Service) SessionKeys() *sessiontoken.Keyring { return s.keys }
 
 func (s *Service) issue(role *iam.Role, sessionName string, expiresAt time.Time, sourceIdentity string,
 	tags map[string]string, transitive []string) (*Session, error) {
@@ -41,42 +84,44 @@ func (s *Service) issue(role *iam.Role, sessionName string, expiresAt time.Time,
 	if err != nil {
 		return nil, err
 	}
-	secret, err := s.randomBase64(30)
+	c := sessiontoken.Claims{RoleARN: role.ARN, RoleID: role.RoleID, SessionName: sessionName, SourceIdentity: sourceIdentity,
+		Tags: tags, TransitiveTagKeys: transitive, IssuedAt: s.now().UTC().Truncate(time.Second),
+		Expires: expiresAt.UTC().Truncate(time.Second)}
+	token, secret, err := s.keys.Issue(akid, c)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("sts: issue session token: %w", err)
 	}
-	token, err := s.randomBase64(96)
-	if err != nil {
-		return nil, err
-	}
-	sess := &Session{
-		Credentials: Credentials{AccessKeyID: akid, SecretAccessKey: secret, SessionToken: "IQoJb3JpZ2luX2Vj" + token,
-			Expiration: expiresAt.UTC().Truncate(time.Second)},
-		ARN:               fmt.Sprintf("arn:%s:sts::%s:assumed-role/%s/%s", s.acct.Partition(), s.acct.ID(), role.Name, sessionName),
-		UserID:            role.RoleID + ":" + sessionName,
-		Account:           s.acct.ID(),
-		RoleARN:           role.ARN,
-		SessionName:       sessionName,
-		SourceIdentity:    sourceIdentity,
-		Tags:              tags,
-		TransitiveTagKeys: transitive,
-	}
-	s.mu.Lock()
-	s.sessions[akid] = sess
-	s.mu.Unlock()
-	return sess, nil
+	return sessionOf(akid, secret, token, c), nil
 }
 
-// Session returns the session that owns accessKeyID, expired or not.
-func (s *Service) Session(accessKeyID string) (*Session, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	sess, ok := s.sessions[accessKeyID]
-	if !ok {
-		return nil, ErrUnknownAccessKey
+// sessionOf builds the Session the claims of a token describe.
+func sessionOf(akid, secret, token string, c sessiontoken.Claims) *Session {
+	// arn:PARTITION:iam::ACCOUNT:role/PATH/NAME
+	parts := strings.SplitN(c.RoleARN, ":", 6)
+	for len(parts) < 6 {
+		parts = append(parts, "")
 	}
-	c := *sess
-	return &c, nil
+	partition, account := parts[1], parts[4]
+	roleName := c.RoleARN[strings.LastIndex(c.RoleARN, "/")+1:]
+	return &Session{
+		Credentials: Credentials{AccessKeyID: akid, SecretAccessKey: secret, SessionToken: token, Expiration: c.Expires},
+		ARN:         fmt.Sprintf("arn:%s:sts::%s:assumed-role/%s/%s", partition, account, roleName, c.SessionName),
+		UserID:      c.RoleID + ":" + c.SessionName,
+		Account:     account, RoleARN: c.RoleARN, SessionName: c.SessionName, SourceIdentity: c.SourceIdentity,
+		Tags: c.Tags, TransitiveTagKeys: c.TransitiveTagKeys, TokenIssueTime: c.IssuedAt, MFA: c.MFA, Chained: c.Chained,
+	}
+}
+
+// Session returns the session of the temporary credentials (accessKeyID,
+// sessionToken), expired or not, read from the token. Credentials this
+// account's STS did not issue get an error wrapping ErrUnknownAccessKey and
+// the token's defect (sessiontoken.ErrMalformed, ErrUnknownKey, ErrForged).
+func (s *Service) Session(accessKeyID, sessionToken string) (*Session, error) {
+	c, secret, err := s.keys.Open(accessKeyID, sessionToken)
+	if err != nil {
+		return nil, fmt.Errorf("%w %s: %w", ErrUnknownAccessKey, accessKeyID, err)
+	}
+	return sessionOf(accessKeyID, secret, sessionToken, c), nil
 }
 
 // CallerIdentity is the result of GetCallerIdentity.
@@ -84,11 +129,12 @@ type CallerIdentity struct {
 	UserID, Account, ARN string
 }
 
-// GetCallerIdentity returns the identity of the session that owns accessKeyID.
-// The caller has already verified the request's SigV4 signature. Expired
-// credentials get ExpiredToken (403), unknown ones InvalidClientTokenId (403).
-func (s *Service) GetCallerIdentity(accessKeyID string) (*CallerIdentity, error) {
-	sess, err := s.Session(accessKeyID)
+// GetCallerIdentity returns the identity of the temporary credentials
+// (accessKeyID, sessionToken). Expired credentials get ExpiredToken (403),
+// ones STS did not issue InvalidClientTokenId (403). Over HTTP the SigV4
+// verifier makes both checks before the operation runs.
+func (s *Service) GetCallerIdentity(accessKeyID, sessionToken string) (*CallerIdentity, error) {
+	sess, err := s.Session(accessKeyID, sessionToken)
 	if err != nil {
 		return nil, &awsapi.Error{Code: awsapi.CodeInvalidClientTokenID, Status: http.StatusForbidden,
 			Message: "The security token included in the request is invalid.", Err: err}
@@ -97,14 +143,6 @@ func (s *Service) GetCallerIdentity(accessKeyID string) (*CallerIdentity, error)
 		return nil, awsapi.Errorf(awsapi.CodeExpiredToken, http.StatusForbidden, "The security token included in the request is expired")
 	}
 	return &CallerIdentity{UserID: sess.UserID, Account: sess.Account, ARN: sess.ARN}, nil
-}
-
-func (s *Service) randomBase64(n int) (string, error) {
-	b := make([]byte, n)
-	if _, err := io.ReadFull(s.rand, b); err != nil {
-		return "", fmt.Errorf("sts: random: %w", err)
-	}
-	return base64.StdEncoding.EncodeToString(b), nil
 }
 
 func (s *Service) newRequestID() string { return awsapi.NewRequestID(s.rand) }

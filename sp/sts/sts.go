@@ -25,6 +25,7 @@ import (
 	"github.com/samlab-dev/samlab/certs"
 	"github.com/samlab-dev/samlab/sp/awsapi"
 	"github.com/samlab-dev/samlab/sp/iam"
+	"github.com/samlab-dev/samlab/sp/sts/sessiontoken"
 )
 
 // Limits of AssumeRoleWithSAML (STS API reference, shared/spec §2).
@@ -50,6 +51,9 @@ type Config struct {
 	Rand io.Reader
 	// Logger receives a line per decision (default: discard).
 	Logger *slog.Logger
+	// SessionKeys seals and opens session tokens; it must be Account's
+	// (default: a fresh keyring, so credentials die with the process).
+	SessionKeys *sessiontoken.Keyring
 }
 
 // Service is the mock STS. It is safe for concurrent use.
@@ -60,8 +64,8 @@ type Service struct {
 	rand     io.Reader
 	logger   *slog.Logger
 
+	keys     *sessiontoken.Keyring
 	mu       sync.RWMutex
-	sessions map[string]*Session // by access key ID
 	redeemed map[string]time.Time
 }
 
@@ -71,7 +75,7 @@ func New(cfg Config) (*Service, error) {
 		return nil, errors.New("sts: config: Account is required")
 	}
 	s := &Service{acct: cfg.Account, behavior: DefaultBehavior(), now: cfg.Now, rand: cfg.Rand, logger: cfg.Logger,
-		sessions: map[string]*Session{}, redeemed: map[string]time.Time{}}
+		redeemed: map[string]time.Time{}}
 	if cfg.Behavior != nil {
 		s.behavior = *cfg.Behavior
 	}
@@ -83,6 +87,9 @@ func New(cfg Config) (*Service, error) {
 	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
+	}
+	if err := s.initSessionKeys(cfg); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
