@@ -114,8 +114,8 @@ var (
 	relayRE     = regexp.MustCompile(`(?:^|[?&\s"'])RelayState=([^&\s"'<>]*)`)
 	// inputRE finds an HTML hidden input named SAMLResponse, attributes in
 	// either order (IdP auto-post pages, saml2aws --verbose dumps).
-	inputRE = regexp.MustCompile(`(?is)<input\b[^>]*\bname\s*=\s*["']SAMLResponse["'][^>]*>`)
-	valueRE = regexp.MustCompile(`(?is)\bvalue\s*=\s*(?:"([^"]*)"|'([^']*)')`)
+	inputRE  = regexp.MustCompile(`(?is)<input\b[^>]*\bname\s*=\s*["']SAMLResponse["'][^>]*>`)
+	valueRE  = regexp.MustCompile(`(?is)\bvalue\s*=\s*(?:"([^"]*)"|'([^']*)')`)
 	actionRE = regexp.MustCompile(`(?is)<form\b[^>]*\baction\s*=\s*(?:"([^"]*)"|'([^']*)')`)
 )
 

@@ -171,7 +171,7 @@ func (ex *Explanation) fixesFor(cause string, fc fixContext) []Fix {
 		}
 		return []Fix{
 			{Where: "aws", Title: "Register the IdP's current metadata, whose entityID is the Issuer it now sends",
-				Why: fmt.Sprintf("the response's Issuer is %q but the registered metadata's entityID is %q; an IdP migration or a changed base URL changes the entityID", iss, fc.md.EntityID),
+				Why:      fmt.Sprintf("the response's Issuer is %q but the registered metadata's entityID is %q; an IdP migration or a changed base URL changes the entityID", iss, fc.md.EntityID),
 				Commands: []string{fmt.Sprintf("# export the IdP's metadata to %s and check: grep entityID %s  (must be %s)", mdFile, mdFile, iss), update}},
 			{Where: "idp", Title: "Or set the IdP's entity ID back to the registered one",
 				Why: "when the change of entityID was not intended", IDPSetting: fmt.Sprintf("IdP entity ID / Issuer = %s", fc.md.EntityID)},
@@ -387,7 +387,7 @@ func (ex *Explanation) trustFixes(fc fixContext, role string) []Fix {
 	cmd := fmt.Sprintf("aws iam update-assume-role-policy --role-name %s --policy-document file://trust-policy.json", role)
 	if fixed := correctedTrustPolicy(fc.in.TrustPolicy, tr); fixed != "" {
 		return []Fix{{Where: "aws", Title: "Update the role's trust policy to allow this request",
-			Why: strings.Join(why, "; ") + "; trust-policy.json is the current policy with the request's values added",
+			Why:      strings.Join(why, "; ") + "; trust-policy.json is the current policy with the request's values added",
 			Commands: []string{cmd}, Files: map[string]string{"trust-policy.json": fixed}}}
 	}
 	return []Fix{{Where: "aws", Title: "Update the role's trust policy to allow this request",
