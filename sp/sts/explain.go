@@ -49,6 +49,9 @@ type ExplainInput struct {
 	// AssertionEncryptionMode is the provider's ("Required", "Allowed" or
 	// "" when unset).
 	AssertionEncryptionMode string
+	// NoRole says the role does not exist in the account (as read from a
+	// running samlab or its state): the replay then creates none.
+	NoRole bool
 	// MetadataFile is the file name the fix commands use for the IdP's
 	// current metadata (default "idp-metadata.xml").
 	MetadataFile string

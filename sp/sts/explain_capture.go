@@ -2,6 +2,7 @@ package sts
 
 import (
 	"crypto/rsa"
+	"encoding/base64"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -92,6 +93,10 @@ func (ex *Explanation) replayAccount(in ExplainInput, account, providerName stri
 		if _, err := acct.UpdateProvider(iam.UpdateSAMLProviderInput{ARN: prov.ARN, AddPrivateKey: k}); err != nil {
 			return nil, fmt.Errorf("private key %d: %w", i+2, err)
 		}
+	}
+	if in.NoRole {
+		ex.add("role-exists", false, "the role %s does not exist in the account", ex.RoleARN)
+		return acct, nil
 	}
 	roleName, path := splitRoleARN(ex.RoleARN)
 	maxSession := in.MaxSessionDuration
@@ -220,4 +225,35 @@ func (ex *Explanation) durationFinding(a *Assertion, in ExplainInput) {
 		return
 	}
 	ex.add("session-duration", req <= in.MaxSessionDuration, "%s; %s; the role's MaxSessionDuration is %d", reqText, sd, in.MaxSessionDuration)
+}
+
+// ClaimedRolePairs returns the (role, provider) pairs of a response's Role
+// attribute, read WITHOUT verification (base64 or XML; an EncryptedAssertion
+// is decrypted with keys, PEM). It only tells a caller which provider and
+// role to look up before calling Explain; it returns nil when there is none.
+func ClaimedRolePairs(samlResponse string, keys []string) []RolePair {
+	s := strings.TrimSpace(samlResponse)
+	raw := []byte(s)
+	if !strings.HasPrefix(s, "<") {
+		var err error
+		if raw, err = base64.StdEncoding.DecodeString(s); err != nil {
+			return nil
+		}
+	}
+	doc, err := parseXML(raw)
+	if err != nil {
+		return nil
+	}
+	var ex Explanation
+	a := ex.readClaims(doc, keys)
+	if a == nil {
+		return nil
+	}
+	var out []RolePair
+	for _, v := range a.Attributes[attrRole] {
+		if p, ok := splitRolePair(v); ok {
+			out = append(out, p)
+		}
+	}
+	return out
 }

@@ -43,7 +43,7 @@ type Fix struct {
 var causeOfFinding = map[string]string{
 	"signature": "signature", "signed-with": "signature", "registered-certs": "signature",
 	"issuer": "issuer", "not-on-or-after": "expired", "subject-not-on-or-after": "expired", "issue-instant": "expired",
-	"not-before": "not-yet-valid", "audience": "audience", "recipient": "recipient", "role": "role-pair",
+	"not-before": "not-yet-valid", "audience": "audience", "recipient": "recipient", "role": "role-pair", "role-exists": "role",
 	"role-session-name": "role-session-name", "trust-policy": "trust-policy", "session-duration": "session-duration",
 	"tags": "tags", "source-identity": "source-identity", "name-id": "name-id", "encryption": "encryption", "xml": "capture",
 }
@@ -206,13 +206,20 @@ func (ex *Explanation) fixesFor(cause string, fc fixContext) []Fix {
 	case "trust-policy":
 		return ex.trustFixes(fc, role)
 	case "role":
+		create := Fix{Where: "aws", Title: "Create the role with the standard SAML trust policy",
+			Commands: []string{fmt.Sprintf("aws iam create-role --role-name %s --assume-role-policy-document file://trust-policy.json", role)},
+			Files:    map[string]string{"trust-policy.json": indentJSON(iam.SAMLTrustPolicy(provider))}}
+		if fc.in.NoRole {
+			create.Why = "the role " + ex.RoleARN + " does not exist; STS answers AccessDenied"
+			return []Fix{create, {Where: "idp", Title: "Or map the user to a role that exists",
+				IDPSetting: "attribute https://aws.amazon.com/SAML/Attributes/Role = EXISTING_ROLE_ARN," + provider}}
+		}
+		create.Title = "If the role is missing, create it with the standard SAML trust policy"
 		return []Fix{
 			{Where: "aws", Title: "Check that the role exists and trusts the provider; rerun explain with its trust policy",
 				Why:      "AccessDenied: the role does not exist or its trust policy does not allow this request, and no trust policy was given to tell which",
-				Commands: []string{fmt.Sprintf("aws iam get-role --role-name %s > role.json", role), "samlab explain --response CAPTURE --metadata REGISTERED --role role.json"}},
-			{Where: "aws", Title: "If the role is missing, create it with the standard SAML trust policy",
-				Commands: []string{fmt.Sprintf("aws iam create-role --role-name %s --assume-role-policy-document file://trust-policy.json", role)},
-				Files:    map[string]string{"trust-policy.json": indentJSON(iam.SAMLTrustPolicy(provider))}},
+				Commands: []string{fmt.Sprintf("aws iam get-role --role-name %s > role.json", role), "samlab explain --response CAPTURE --metadata REGISTERED --role-file role.json"}},
+			create,
 		}
 	case "name-id":
 		return []Fix{{Where: "idp", Title: "Send a Subject NameID", Why: "the assertion has no Subject/NameID; STS answers AccessDenied",

@@ -49,7 +49,7 @@ func (ex *Explanation) trustFinding(a *Assertion, in ExplainInput, _ *metadata.E
 	if in.TrustPolicy == "" {
 		ex.Findings = append(ex.Findings, Finding{Check: "trust-policy", NotJudged: true,
 			Detail: "no trust policy was given; the replay assumed AWS's standard SAML trust policy (SAML:aud = https://signin.aws.amazon.com/saml)"})
-		ex.NotJudged = append(ex.NotJudged, "the role's trust policy: aws iam get-role --role-name "+roleNameOf(ex.RoleARN)+" > role.json, then --role role.json")
+		ex.NotJudged = append(ex.NotJudged, "the role's trust policy: aws iam get-role --role-name "+roleNameOf(ex.RoleARN)+" > role.json, then --role-file role.json")
 		return
 	}
 	if ex.ProviderARN == "" {
