@@ -21,6 +21,7 @@ const explainSchema = "samlab.explain/v1"
 
 type explainOptions struct {
 	metadataFile    string
+	idpMetadata     string
 	responseFile    string
 	roleFile        string
 	keyFiles        []string
@@ -80,6 +81,7 @@ Exit status: 0 accepted, 1 rejected (any report, for a HAR), 2 unusable input.`,
 	f := cmd.Flags()
 	f.StringVar(&o.responseFile, "response", "", `captured SAMLResponse in any form above ("-" for stdin; required)`)
 	f.StringVar(&o.metadataFile, "metadata", "", "registered metadata: XML, get-saml-provider JSON/XML, or a loopback URL")
+	f.StringVar(&o.idpMetadata, "idp-metadata", "", "the IdP's current metadata (file or loopback URL): tells a rotation from a foreign signer; fix commands name it")
 	f.StringVar(&o.endpoint, "endpoint", "", "URL of a running samlab whose IAM holds the provider and role")
 	f.StringVar(&o.state, "state", "", "state directory of a samlab that is not running")
 	f.StringVar(&o.region, "region", "us-east-1", "region for --endpoint's IAM calls")
@@ -161,6 +163,18 @@ func runExplain(cmd *cobra.Command, o explainOptions) error {
 			return badInput(fmt.Errorf("--role-file %w", err))
 		}
 	}
+	var idpMD []byte
+	if o.idpMetadata != "" {
+		data, err := capture.Open(ctx, o.idpMetadata, cmd.InOrStdin(), 0)
+		if err != nil {
+			return badInput(fmt.Errorf("--idp-metadata %w", err))
+		}
+		p, err := capture.ProviderMetadata(o.idpMetadata, data)
+		if err != nil {
+			return badInput(fmt.Errorf("--idp-metadata %w", err))
+		}
+		idpMD = p.Metadata
+	}
 	var src iamSource
 	switch {
 	case o.endpoint != "":
@@ -177,7 +191,10 @@ func runExplain(cmd *cobra.Command, o explainOptions) error {
 
 	out := explainOutput{Schema: explainSchema}
 	for _, r := range responses {
-		in := sts.ExplainInput{SAMLResponse: r.Base64, RoleARN: o.role, ProviderARN: o.provider, PrivateKeys: keys}
+		in := sts.ExplainInput{SAMLResponse: r.Base64, RoleARN: o.role, ProviderARN: o.provider, PrivateKeys: keys, IDPMetadata: idpMD}
+		if o.idpMetadata != "" && !strings.Contains(o.idpMetadata, "://") {
+			in.MetadataFile = o.idpMetadata
+		}
 		if role != nil {
 			in.TrustPolicy, in.MaxSessionDuration = role.TrustPolicy, role.MaxSessionDuration
 			if in.RoleARN == "" {

@@ -49,6 +49,10 @@ type ExplainInput struct {
 	// AssertionEncryptionMode is the provider's ("Required", "Allowed" or
 	// "" when unset).
 	AssertionEncryptionMode string
+	// IDPMetadata is the IdP's current metadata (optional). With it, a
+	// signature by an unregistered key is told apart: a rotation when the
+	// IdP publishes the key, a foreign signer when it does not.
+	IDPMetadata []byte
 	// NoRole says the role does not exist in the account (as read from a
 	// running samlab or its state): the replay then creates none.
 	NoRole bool
@@ -90,6 +94,11 @@ type Explanation struct {
 	// of input (the trust policy, the role's MaxSessionDuration, the
 	// decryption key); an acceptance is only as good as this list is short.
 	NotJudged []string `json:"not_judged"`
+	// Diagnosis names the failure class, after the built-in scenario that
+	// reproduces it where one exists (cert-rotation, stale-signing-node,
+	// forged-signature, wrong-entity-id, stale-assertion, idp-clock-ahead,
+	// role-not-in-assertion, session-name-claim, ...); "" when accepted.
+	Diagnosis string `json:"diagnosis,omitempty"`
 	// Fixes are what to change, most likely first.
 	Fixes []Fix `json:"fixes"`
 }

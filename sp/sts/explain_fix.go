@@ -129,6 +129,9 @@ func (ex *Explanation) addFixes(doc *etree.Document, md *metadata.EntityDescript
 		if seen[c] {
 			continue
 		}
+		if len(seen) == 0 && !ex.Accepted {
+			ex.Diagnosis = ex.diagnosis(c, fc)
+		}
 		seen[c] = true
 		for _, f := range ex.fixesFor(c, fc) {
 			f.Rank, f.Cause = len(ex.Fixes)+1, c
@@ -287,31 +290,70 @@ func describeCert(c *x509.Certificate) string {
 		c.NotBefore.UTC().Format("2006-01-02"), c.NotAfter.UTC().Format("2006-01-02"))
 }
 
-func signatureFixes(fc fixContext, update, mdFile, cause string) []Fix {
+// Kinds of signer classifySigner tells apart.
+const (
+	signerNone       = "unsigned"   // no Signature at all
+	signerRegistered = "registered" // KeyInfo names a registered certificate (or none)
+	signerRotation   = "rotation"   // a newer key, published by the IdP (or no IdP metadata to say otherwise)
+	signerStale      = "stale"      // an older key than every registered one
+	signerForeign    = "foreign"    // a newer key the IdP's current metadata does not publish
+)
+
+// classifySigner reads the KeyInfo certificates against the registered
+// metadata and, when given, the IdP's current metadata.
+func classifySigner(fc fixContext) (kind string, signer, newest *x509.Certificate) {
 	signers, n := keyInfoCerts(fc.doc)
 	if n == 0 {
-		return []Fix{{Where: "idp", Title: "Turn on signing: the response carries no signature",
-			IDPSetting: "sign the assertion (or the response) with the key whose certificate is in the registered metadata, RSA-SHA256"}}
+		return signerNone, nil, nil
 	}
-	var unregistered *x509.Certificate
+	for _, r := range fc.md.SigningCerts {
+		if newest == nil || r.NotBefore.After(newest.NotBefore) {
+			newest = r
+		}
+	}
 	for _, s := range signers {
 		known := false
 		for _, r := range fc.md.SigningCerts {
 			known = known || r.Equal(s)
 		}
 		if !known {
-			unregistered = s
+			signer = s
 			break
 		}
 	}
-	var newest *x509.Certificate
-	for _, r := range fc.md.SigningCerts {
-		if newest == nil || r.NotBefore.After(newest.NotBefore) {
-			newest = r
+	switch {
+	case signer == nil:
+		return signerRegistered, nil, newest
+	case newest != nil && !signer.NotBefore.After(newest.NotBefore):
+		return signerStale, signer, newest
+	}
+	if len(fc.in.IDPMetadata) > 0 {
+		if cur, err := metadata.Parse(fc.in.IDPMetadata); err == nil {
+			published := false
+			for _, c := range cur.SigningCerts {
+				published = published || c.Equal(signer)
+			}
+			if !published {
+				return signerForeign, signer, newest
+			}
 		}
 	}
+	return signerRotation, signer, newest
+}
+
+func signatureFixes(fc fixContext, update, mdFile, cause string) []Fix {
+	kind, signer, newest := classifySigner(fc)
 	diff := fmt.Sprintf("samlab metadata diff registered.xml %s   # must list the new certificate as added", mdFile)
-	if unregistered == nil {
+	reg := "none"
+	if newest != nil {
+		reg = describeCert(newest)
+	}
+	caveat := " KeyInfo is not authenticated: confirm the fingerprint with the IdP's administrators before you register it."
+	switch kind {
+	case signerNone:
+		return []Fix{{Where: "idp", Title: "Turn on signing: the response carries no signature",
+			IDPSetting: "sign the assertion (or the response) with the key whose certificate is in the registered metadata, RSA-SHA256"}}
+	case signerRegistered:
 		return []Fix{
 			{Where: "capture", Title: "The response was changed after the IdP signed it: capture it again, untouched",
 				Why: "the certificate in KeyInfo is registered, so the key is right, but the signed bytes no longer verify (" + cause +
@@ -320,30 +362,81 @@ func signatureFixes(fc fixContext, update, mdFile, cause string) []Fix {
 				Why:        cause,
 				IDPSetting: "sign the Assertion (enveloped signature, exclusive c14n, RSA-SHA256 or RSA-SHA1) with the registered key"},
 		}
-	}
-	caveat := " KeyInfo is not authenticated: confirm the fingerprint with the IdP's administrators before you register it."
-	if newest == nil || unregistered.NotBefore.After(newest.NotBefore) {
-		reg := "none"
-		if newest != nil {
-			reg = describeCert(newest)
-		}
+	case signerForeign:
 		return []Fix{
-			{Where: "aws", Title: "The IdP rotated its signing certificate: upload its current metadata to IAM",
-				Why: "the response is signed by " + describeCert(unregistered) + ", newer than every registered certificate (newest: " + reg + ")." + caveat,
-				Commands: []string{"# export the IdP's current metadata to " + mdFile + " (its /metadata URL or admin console)",
-					diff, update}},
-			{Where: "idp", Title: "Or switch the IdP back to the registered signing key",
-				Why: "when the rotation was not meant to be live yet", IDPSetting: "signing certificate = " + reg},
+			{Where: "idp", Title: "The response was signed by a key the IdP does not publish: treat it as forged, or as another IdP's",
+				Why: "the response is signed by " + describeCert(signer) + ", which neither the registered metadata nor the IdP's current metadata (" +
+					mdFile + ") contains; do NOT register it. Find which system produced it (a test IdP, a second IdP with the same entityID, an attacker)"},
 		}
+	case signerStale:
+		return []Fix{
+			{Where: "idp", Title: "An IdP node still signs with a retired key: deploy the current key to every node",
+				Why:        "the response is signed by " + describeCert(signer) + ", older than the registered " + reg + "; logins that reach that node fail, the others work",
+				IDPSetting: "signing certificate on every node = " + reg},
+			{Where: "aws", Title: "As a stop-gap, register metadata that lists both certificates",
+				Why:      "IAM accepts a signature by any registered certificate." + caveat,
+				Commands: []string{"# metadata with both KeyDescriptors in " + mdFile, diff, update}},
+		}
+	}
+	why := "the response is signed by " + describeCert(signer) + ", newer than every registered certificate (newest: " + reg + ")."
+	if len(fc.in.IDPMetadata) > 0 {
+		why += " The IdP's current metadata (" + mdFile + ") publishes it."
+	} else {
+		why += caveat + " Giving the IdP's current metadata (--idp-metadata) tells a rotation from a foreign signer."
 	}
 	return []Fix{
-		{Where: "idp", Title: "An IdP node still signs with a retired key: deploy the current key to every node",
-			Why:        "the response is signed by " + describeCert(unregistered) + ", older than the registered " + describeCert(newest) + "; logins that reach that node fail, the others work",
-			IDPSetting: "signing certificate on every node = " + describeCert(newest)},
-		{Where: "aws", Title: "As a stop-gap, register metadata that lists both certificates",
-			Why:      "IAM accepts a signature by any registered certificate." + caveat,
-			Commands: []string{"# metadata with both KeyDescriptors in " + mdFile, diff, update}},
+		{Where: "aws", Title: "The IdP rotated its signing certificate: upload its current metadata to IAM",
+			Why: why, Commands: []string{"# export the IdP's current metadata to " + mdFile + " (its /metadata URL or admin console)", diff, update}},
+		{Where: "idp", Title: "Or switch the IdP back to the registered signing key",
+			Why: "when the rotation was not meant to be live yet", IDPSetting: "signing certificate = " + reg},
 	}
+}
+
+// diagnosis names the failure class of cause, after the built-in scenario
+// that reproduces it where one exists.
+func (ex *Explanation) diagnosis(cause string, fc fixContext) string {
+	switch cause {
+	case "signature":
+		switch kind, _, _ := classifySigner(fc); kind {
+		case signerNone:
+			return "unsigned-response"
+		case signerRegistered:
+			return "forged-signature"
+		case signerForeign:
+			return "forged-signature"
+		case signerStale:
+			return "stale-signing-node"
+		}
+		return "cert-rotation"
+	case "issuer":
+		return "wrong-entity-id"
+	case "expired":
+		return "stale-assertion"
+	case "not-yet-valid":
+		return "idp-clock-ahead"
+	case "role-pair":
+		if fc.claims != nil && len(fc.claims.Attributes[attrRole]) == 0 {
+			return "missing-role-attribute"
+		}
+		return "role-not-in-assertion"
+	case "role-session-name":
+		return "session-name-claim"
+	case "audience":
+		return "wrong-audience"
+	case "recipient":
+		return "wrong-recipient"
+	case "name-id":
+		return "missing-name-id"
+	case "trust-policy":
+		return "trust-policy-denies"
+	case "role":
+		return "role-missing"
+	case "session-duration":
+		return "session-duration-exceeds-max"
+	case "capture":
+		return "not-a-response"
+	}
+	return cause
 }
 
 func expiredFixes(fc fixContext) []Fix {
