@@ -78,8 +78,19 @@ Exit status: 0 accepted, 1 rejected (any report, for a HAR), 2 unusable input.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runExplain(cmd, o) },
 	}
+	o.inputFlags(cmd)
 	f := cmd.Flags()
-	f.StringVar(&o.responseFile, "response", "", `captured SAMLResponse in any form above ("-" for stdin; required)`)
+	f.StringVarP(&o.output, "output", "o", "text", "text or json (schema "+explainSchema+", see docs/explain.md)")
+	f.BoolVar(&o.asJSON, "json", false, "same as --output json")
+	f.StringVar(&o.writeFixes, "write-fixes", "", "write the files the fix commands read (e.g. trust-policy.json) into this directory")
+	return cmd
+}
+
+// inputFlags declares the flags that say what was captured and what IAM
+// holds; explain and scenario from-capture share them.
+func (o *explainOptions) inputFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&o.responseFile, "response", "", `captured SAMLResponse: base64, XML, form body, HTML/log, or HAR ("-" for stdin; required)`)
 	f.StringVar(&o.metadataFile, "metadata", "", "registered metadata: XML, get-saml-provider JSON/XML, or a loopback URL")
 	f.StringVar(&o.idpMetadata, "idp-metadata", "", "the IdP's current metadata (file or loopback URL): tells a rotation from a foreign signer; fix commands name it")
 	f.StringVar(&o.endpoint, "endpoint", "", "URL of a running samlab whose IAM holds the provider and role")
@@ -93,12 +104,8 @@ Exit status: 0 accepted, 1 rejected (any report, for a HAR), 2 unusable input.`,
 	f.IntVar(&o.durationSeconds, "duration-seconds", 0, "DurationSeconds of the failing call (default: none, i.e. 3600)")
 	f.IntVar(&o.maxSession, "max-session-duration", 0, "the role's MaxSessionDuration in seconds (default: from the role file)")
 	f.StringVar(&o.encryptionMode, "encryption-mode", "", "the provider's AssertionEncryptionMode, Required or Allowed (default: from the metadata input)")
-	f.StringVarP(&o.output, "output", "o", "text", "text or json (schema "+explainSchema+", see docs/explain.md)")
-	f.BoolVar(&o.asJSON, "json", false, "same as --output json")
-	f.StringVar(&o.writeFixes, "write-fixes", "", "write the files the fix commands read (e.g. trust-policy.json) into this directory")
 	_ = cmd.MarkFlagRequired("response")
 	cmd.MarkFlagsMutuallyExclusive("metadata", "endpoint", "state")
-	return cmd
 }
 
 // explainReport is one report of the JSON output: the explanation (verdict
@@ -118,20 +125,14 @@ type explainOutput struct {
 
 func badInput(err error) error { return &exitError{code: 2, err: err} }
 
-func runExplain(cmd *cobra.Command, o explainOptions) error {
+func collectExplanations(cmd *cobra.Command, o explainOptions) (*explainOutput, error) {
 	ctx := cmd.Context()
-	if o.asJSON {
-		o.output = "json"
-	}
-	if o.output != "text" && o.output != "json" {
-		return badInput(fmt.Errorf("--output %q: want text or json", o.output))
-	}
 	if o.metadataFile == "" && o.endpoint == "" && o.state == "" {
-		return badInput(errors.New("say what IAM holds: --metadata FILE, --endpoint URL or --state DIR"))
+		return nil, badInput(errors.New("say what IAM holds: --metadata FILE, --endpoint URL or --state DIR"))
 	}
 	data, err := capture.Open(ctx, o.responseFile, cmd.InOrStdin(), 0)
 	if err != nil {
-		return badInput(fmt.Errorf("--response %w", err))
+		return nil, badInput(fmt.Errorf("--response %w", err))
 	}
 	name := o.responseFile
 	if name == "-" {
@@ -139,17 +140,17 @@ func runExplain(cmd *cobra.Command, o explainOptions) error {
 	}
 	responses, err := capture.Responses(name, data)
 	if err != nil {
-		return badInput(err)
+		return nil, badInput(err)
 	}
 	var keys []string
 	for _, k := range o.keyFiles {
 		data, err := capture.ReadFile(k, 1<<20)
 		if err != nil {
-			return badInput(fmt.Errorf("--key %w", err))
+			return nil, badInput(fmt.Errorf("--key %w", err))
 		}
 		ks, err := capture.PrivateKeys(k, data)
 		if err != nil {
-			return badInput(fmt.Errorf("--key %w", err))
+			return nil, badInput(fmt.Errorf("--key %w", err))
 		}
 		keys = append(keys, ks...)
 	}
@@ -157,21 +158,21 @@ func runExplain(cmd *cobra.Command, o explainOptions) error {
 	if o.roleFile != "" {
 		data, err := capture.Open(ctx, o.roleFile, cmd.InOrStdin(), 1<<20)
 		if err != nil {
-			return badInput(fmt.Errorf("--role-file %w", err))
+			return nil, badInput(fmt.Errorf("--role-file %w", err))
 		}
 		if role, err = capture.RoleOrPolicy(o.roleFile, data); err != nil {
-			return badInput(fmt.Errorf("--role-file %w", err))
+			return nil, badInput(fmt.Errorf("--role-file %w", err))
 		}
 	}
 	var idpMD []byte
 	if o.idpMetadata != "" {
 		data, err := capture.Open(ctx, o.idpMetadata, cmd.InOrStdin(), 0)
 		if err != nil {
-			return badInput(fmt.Errorf("--idp-metadata %w", err))
+			return nil, badInput(fmt.Errorf("--idp-metadata %w", err))
 		}
 		p, err := capture.ProviderMetadata(o.idpMetadata, data)
 		if err != nil {
-			return badInput(fmt.Errorf("--idp-metadata %w", err))
+			return nil, badInput(fmt.Errorf("--idp-metadata %w", err))
 		}
 		idpMD = p.Metadata
 	}
@@ -185,7 +186,7 @@ func runExplain(cmd *cobra.Command, o explainOptions) error {
 		src, err = newMetadataSource(ctx, o.metadataFile, cmd.InOrStdin())
 	}
 	if err != nil {
-		return badInput(err)
+		return nil, badInput(err)
 	}
 	defer src.Close()
 
@@ -202,11 +203,11 @@ func runExplain(cmd *cobra.Command, o explainOptions) error {
 			}
 		}
 		if err := pickRolePair(&in, keys); err != nil {
-			return badInput(fmt.Errorf("%s: %w", r.Source, err))
+			return nil, badInput(fmt.Errorf("%s: %w", r.Source, err))
 		}
 		reg, err := src.Lookup(ctx, in.ProviderARN, in.RoleARN)
 		if err != nil {
-			return badInput(fmt.Errorf("%s: %w", r.Source, err))
+			return nil, badInput(fmt.Errorf("%s: %w", r.Source, err))
 		}
 		in.Metadata, in.AssertionEncryptionMode = reg.metadata, reg.encryptionMode
 		in.PrivateKeys = append(in.PrivateKeys, reg.privateKeys...)
@@ -225,13 +226,27 @@ func runExplain(cmd *cobra.Command, o explainOptions) error {
 			in.DurationSeconds = &d
 		}
 		if in.At, err = judgeAt(o.at, r); err != nil {
-			return badInput(err)
+			return nil, badInput(err)
 		}
 		ex, err := sts.Explain(ctx, in)
 		if err != nil {
-			return badInput(fmt.Errorf("%s: %w", r.Source, err))
+			return nil, badInput(fmt.Errorf("%s: %w", r.Source, err))
 		}
 		out.Reports = append(out.Reports, explainReport{Explanation: ex, Source: r.Source, PostedTo: r.PostedTo, PostedAt: r.PostedAt, Registered: reg.source})
+	}
+	return &out, nil
+}
+
+func runExplain(cmd *cobra.Command, o explainOptions) error {
+	if o.asJSON {
+		o.output = "json"
+	}
+	if o.output != "text" && o.output != "json" {
+		return badInput(fmt.Errorf("--output %q: want text or json", o.output))
+	}
+	out, err := collectExplanations(cmd, o)
+	if err != nil {
+		return err
 	}
 	if o.writeFixes != "" {
 		if err := writeFixFiles(o.writeFixes, out.Reports); err != nil {

@@ -294,9 +294,9 @@ func describeCert(c *x509.Certificate) string {
 const (
 	signerNone       = "unsigned"   // no Signature at all
 	signerRegistered = "registered" // KeyInfo names a registered certificate (or none)
-	signerRotation   = "rotation"   // a newer key, published by the IdP (or no IdP metadata to say otherwise)
-	signerStale      = "stale"      // an older key than every registered one
-	signerForeign    = "foreign"    // a newer key the IdP's current metadata does not publish
+	signerRotation   = "rotation"   // a key not older than the registered ones, published by the IdP (or no IdP metadata to say otherwise)
+	signerStale      = "stale"      // a key older than the newest registered one
+	signerForeign    = "foreign"    // a key not older than the registered ones that the IdP's current metadata does not publish
 )
 
 // classifySigner reads the KeyInfo certificates against the registered
@@ -324,7 +324,7 @@ func classifySigner(fc fixContext) (kind string, signer, newest *x509.Certificat
 	switch {
 	case signer == nil:
 		return signerRegistered, nil, newest
-	case newest != nil && !signer.NotBefore.After(newest.NotBefore):
+	case newest != nil && signer.NotBefore.Before(newest.NotBefore):
 		return signerStale, signer, newest
 	}
 	if len(fc.in.IDPMetadata) > 0 {
