@@ -62,7 +62,9 @@ func libraryCases() []libraryCase {
 	}
 }
 
-func fixText(f sts.Fix) string { return strings.Join(f.Commands, "\n") + "\n" + f.IDPSetting + "\n" + f.Why }
+func fixText(f sts.Fix) string {
+	return strings.Join(f.Commands, "\n") + "\n" + f.IDPSetting + "\n" + f.Why
+}
 
 // TestExplainLibraryClassesAndFromCapture explains a response of each
 // failure class the library reproduces, checks the verdict, diagnosis and
