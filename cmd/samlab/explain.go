@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -202,7 +203,7 @@ func collectExplanations(cmd *cobra.Command, o explainOptions) (*explainOutput, 
 				in.RoleARN = role.ARN
 			}
 		}
-		if err := pickRolePair(&in, keys); err != nil {
+		if err := pickRolePair(&in, append(slices.Clone(keys), src.Keys()...)); err != nil {
 			return nil, badInput(fmt.Errorf("%s: %w", r.Source, err))
 		}
 		reg, err := src.Lookup(ctx, in.ProviderARN, in.RoleARN)

@@ -33,6 +33,9 @@ type registeredState struct {
 // iamSource answers what IAM holds for a provider and role.
 type iamSource interface {
 	Lookup(ctx context.Context, providerARN, roleARN string) (*registeredState, error)
+	// Keys returns every decryption key the source holds (PEM), to read an
+	// encrypted response's Role attribute before the provider is known.
+	Keys() []string
 	Close() error
 }
 
@@ -56,6 +59,8 @@ func (s *metadataSource) Lookup(context.Context, string, string) (*registeredSta
 }
 
 func (s *metadataSource) Close() error { return nil }
+
+func (s *metadataSource) Keys() []string { return nil }
 
 // endpointSource reads a running samlab (or any IAM endpoint) through the
 // IAM API with the credentials of the environment.
@@ -111,6 +116,9 @@ func (s *endpointSource) Lookup(ctx context.Context, providerARN, roleARN string
 
 func (s *endpointSource) Close() error { return nil }
 
+// Keys returns nothing: IAM never returns a provider's private keys.
+func (s *endpointSource) Keys() []string { return nil }
+
 // stateSource reads a samlab state directory.
 type stateSource struct {
 	dir       string
@@ -154,6 +162,16 @@ func (s *stateSource) Lookup(_ context.Context, providerARN, roleARN string) (*r
 }
 
 func (s *stateSource) Close() error { return nil }
+
+func (s *stateSource) Keys() []string {
+	var out []string
+	for _, p := range s.providers {
+		for _, k := range p.PrivateKeys {
+			out = append(out, k.PEM)
+		}
+	}
+	return out
+}
 
 // splitRoleName returns a role ARN's name and path.
 func splitRoleName(arn string) (name, path string) {

@@ -105,7 +105,7 @@ func (ex *Explanation) replayAccount(in ExplainInput, account, providerName stri
 	}
 	trust := in.TrustPolicy
 	if trust == "" {
-		trust = iam.SAMLTrustPolicy(ex.ProviderARN)
+		trust = permissiveTrustPolicy(ex.ProviderARN)
 	}
 	if _, err := acct.CreateRole(iam.CreateRoleInput{Name: roleName, Path: path, MaxSessionDuration: maxSession,
 		AssumeRolePolicyDocument: trust}); err != nil {
@@ -256,4 +256,12 @@ func ClaimedRolePairs(samlResponse string, keys []string) []RolePair {
 		}
 	}
 	return out
+}
+
+// permissiveTrustPolicy lets the provider assume the role with no condition:
+// the replay's stand-in when the trust policy is not known, so the verdict
+// does not depend on a policy nobody gave.
+func permissiveTrustPolicy(providerARN string) string {
+	return fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":%q},`+
+		`"Action":["sts:AssumeRoleWithSAML","sts:TagSession","sts:SetSourceIdentity"]}]}`, providerARN)
 }

@@ -47,8 +47,20 @@ func evaluateTrust(a *Assertion, in ExplainInput, providerARN string, b Behavior
 // trustFinding judges the caller's trust policy, or says it was not judged.
 func (ex *Explanation) trustFinding(a *Assertion, in ExplainInput, _ *metadata.EntityDescriptor, b Behavior) {
 	if in.TrustPolicy == "" {
+		standard := "would be allowed"
+		if ex.ProviderARN != "" {
+			std := in
+			std.TrustPolicy = iam.SAMLTrustPolicy(ex.ProviderARN)
+			if tr, err := evaluateTrust(a, std, ex.ProviderARN, b); err == nil {
+				for _, act := range tr.actions {
+					if ev := tr.evals[act]; !ev.Allowed {
+						standard = "would be DENIED (" + whyDenied(ev, ex.ProviderARN) + ")"
+					}
+				}
+			}
+		}
 		ex.Findings = append(ex.Findings, Finding{Check: "trust-policy", NotJudged: true,
-			Detail: "no trust policy was given; the replay assumed AWS's standard SAML trust policy (SAML:aud = https://signin.aws.amazon.com/saml)"})
+			Detail: "no trust policy was given, so the verdict assumes the role trusts the provider unconditionally; under AWS's standard SAML trust policy (SAML:aud = https://signin.aws.amazon.com/saml) this request " + standard})
 		ex.NotJudged = append(ex.NotJudged, "the role's trust policy: aws iam get-role --role-name "+roleNameOf(ex.RoleARN)+" > role.json, then --role-file role.json")
 		return
 	}
