@@ -168,12 +168,12 @@ func TestExplainInputForms(t *testing.T) {
 	t.Cleanup(mdServer.Close)
 
 	responses := map[string]string{
-		"base64":        file("r.b64", b64+"\n"),
+		"base64":         file("r.b64", b64+"\n"),
 		"base64 wrapped": file("r-wrapped.b64", wrapped),
-		"xml":           file("r.xml", string(resp.XML)),
-		"form body":     file("r.form", "SAMLResponse="+url.QueryEscape(b64)+"&RelayState="),
-		"html form":     file("r.html", `<html><body onload="document.forms[0].submit()"><form method="post" action="https://signin.aws.amazon.com/saml"><input type="hidden" name="SAMLResponse" value="`+b64+`"/></form></body></html>`),
-		"saml2aws log":  file("saml2aws.log", "DEBU[0003] HTTP Req   method=POST url=\"https://signin.aws.amazon.com/saml\"\nDEBU[0003] body: RelayState=&SAMLResponse="+url.QueryEscape(b64)+"\n"),
+		"xml":            file("r.xml", string(resp.XML)),
+		"form body":      file("r.form", "SAMLResponse="+url.QueryEscape(b64)+"&RelayState="),
+		"html form":      file("r.html", `<html><body onload="document.forms[0].submit()"><form method="post" action="https://signin.aws.amazon.com/saml"><input type="hidden" name="SAMLResponse" value="`+b64+`"/></form></body></html>`),
+		"saml2aws log":   file("saml2aws.log", "DEBU[0003] HTTP Req   method=POST url=\"https://signin.aws.amazon.com/saml\"\nDEBU[0003] body: RelayState=&SAMLResponse="+url.QueryEscape(b64)+"\n"),
 	}
 	metadatas := map[string]string{
 		"xml":                    mdXML,
