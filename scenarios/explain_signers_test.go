@@ -131,7 +131,9 @@ type xmlsecSigner struct {
 	bin  string
 }
 
-func (x *xmlsecSigner) metadata(t *testing.T, key int) []byte { return buildMetadata(t, x.keys[key].Cert) }
+func (x *xmlsecSigner) metadata(t *testing.T, key int) []byte {
+	return buildMetadata(t, x.keys[key].Cert)
+}
 
 const sigTemplate = `<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo>` +
 	`<ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>` +
@@ -205,7 +207,9 @@ type samlabSigner struct {
 	keys []*certs.KeyPair
 }
 
-func (s *samlabSigner) metadata(t *testing.T, key int) []byte { return buildMetadata(t, s.keys[key].Cert) }
+func (s *samlabSigner) metadata(t *testing.T, key int) []byte {
+	return buildMetadata(t, s.keys[key].Cert)
+}
 
 func (s *samlabSigner) response(t *testing.T, key int, issuer string, roles []string) []byte {
 	t.Helper()
