@@ -66,7 +66,9 @@ FUZZ_TARGETS := \
 	./sp/awsapi:FuzzRouter \
 	./idp:FuzzLoadUsers \
 	./idp:FuzzAuthnRequest \
-	./idp:FuzzRedirectSignature
+	./idp:FuzzRedirectSignature \
+	./internal/capture:FuzzResponses \
+	./internal/capture:FuzzProviderMetadata
 
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \

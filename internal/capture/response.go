@@ -94,7 +94,8 @@ func fromBase64(name, s string) (Response, error) {
 	if err != nil {
 		var ce base64.CorruptInputError
 		if errors.As(err, &ce) {
-			if int(ce) >= len(clean)-3 {
+			at := int(ce)
+			if at >= len(clean) || strings.ContainsRune(b64Alphabet, rune(clean[at])) {
 				return Response{}, fmt.Errorf("%s: base64 is truncated or cut short at byte %d of %d, %s (%w)", name, int64(ce), len(clean), expected, ErrNoResponse)
 			}
 			return Response{}, fmt.Errorf("%s: not base64 (bad byte %q at offset %d), %s (%w)", name, clean[int(ce)], int64(ce), expected, ErrNoResponse)
@@ -106,6 +107,8 @@ func fromBase64(name, s string) (Response, error) {
 	}
 	return Response{Source: name, Base64: clean, XML: raw}, nil
 }
+
+const b64Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
 
 var (
 	// formValueRE finds SAMLResponse=VALUE in a form body, a URL, a curl
