@@ -197,6 +197,9 @@ func collectExplanations(cmd *cobra.Command, o explainOptions) (*explainOutput, 
 		if o.idpMetadata != "" && !strings.Contains(o.idpMetadata, "://") {
 			in.MetadataFile = o.idpMetadata
 		}
+		if o.metadataFile != "" && o.metadataFile != "-" && !strings.Contains(o.metadataFile, "://") {
+			in.RegisteredFile = o.metadataFile
+		}
 		if role != nil {
 			in.TrustPolicy, in.MaxSessionDuration = role.TrustPolicy, role.MaxSessionDuration
 			if in.RoleARN == "" {

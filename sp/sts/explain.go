@@ -53,6 +53,9 @@ type ExplainInput struct {
 	// signature by an unregistered key is told apart: a rotation when the
 	// IdP publishes the key, a foreign signer when it does not.
 	IDPMetadata []byte
+	// RegisteredFile is the file name the fix commands use for the
+	// registered metadata (default "registered.xml").
+	RegisteredFile string
 	// NoRole says the role does not exist in the account (as read from a
 	// running samlab or its state): the replay then creates none.
 	NoRole bool

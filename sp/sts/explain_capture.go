@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -176,9 +177,9 @@ func (ex *Explanation) captureFindings(doc *etree.Document, md *metadata.EntityD
 	tags, transitive := sessionTags(a)
 	if len(tags) > 0 || len(transitive) > 0 {
 		if err := checkTags(tags, transitive, a.Attributes); err != nil {
-			ex.add("tags", false, "session tags %v (transitive %q): %v — unverified claim", tags, transitive, err)
+			ex.add("tags", false, "session tags %s (transitive %q): %v — unverified claim", tagList(tags), transitive, err)
 		} else {
-			ex.add("tags", true, "%d session tag(s) %v, transitive %q; the trust policy must allow sts:TagSession — unverified claim", len(tags), tags, transitive)
+			ex.add("tags", true, "%d session tag(s) %s, transitive %q; the trust policy must allow sts:TagSession — unverified claim", len(tags), tagList(tags), transitive)
 		}
 	}
 	if v, ok := a.Attributes[attrSourceIdentity]; ok {
@@ -264,4 +265,17 @@ func ClaimedRolePairs(samlResponse string, keys []string) []RolePair {
 func permissiveTrustPolicy(providerARN string) string {
 	return fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":%q},`+
 		`"Action":["sts:AssumeRoleWithSAML","sts:TagSession","sts:SetSourceIdentity"]}]}`, providerARN)
+}
+
+// tagList renders session tags as key=value, sorted by key.
+func tagList(tags map[string]string) string {
+	keys := make([]string, 0, len(tags))
+	for k := range tags {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for i, k := range keys {
+		keys[i] = k + "=" + tags[k]
+	}
+	return "[" + strings.Join(keys, " ") + "]"
 }

@@ -343,7 +343,11 @@ func classifySigner(fc fixContext) (kind string, signer, newest *x509.Certificat
 
 func signatureFixes(fc fixContext, update, mdFile, cause string) []Fix {
 	kind, signer, newest := classifySigner(fc)
-	diff := fmt.Sprintf("samlab metadata diff registered.xml %s   # must list the new certificate as added", mdFile)
+	regFile := fc.in.RegisteredFile
+	if regFile == "" {
+		regFile = "registered.xml"
+	}
+	diff := fmt.Sprintf("samlab metadata diff %s %s   # must list the new certificate as added", regFile, mdFile)
 	reg := "none"
 	if newest != nil {
 		reg = describeCert(newest)
