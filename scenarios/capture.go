@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strings"
@@ -152,10 +153,16 @@ func FromCapture(ex *sts.Explanation, info CaptureInfo) ([]byte, error) {
 	desc.WriteString("The lab's IdP and account stand in for the captured ones (account " + DefaultAccountID + ").\n")
 	sc := captureYAML{Version: Version, Name: name, Title: title, Description: desc.String(),
 		Labels: []string{"captured", labelOf(ex)}, Steps: append(append(append([]captureStep{reg}, before...), failing), after...)}
-	out, err := yaml.Marshal(sc)
-	if err != nil {
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(sc); err != nil {
 		return nil, err
 	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	out := buf.Bytes()
 	if _, err := Parse(name+".yaml", out); err != nil {
 		return nil, fmt.Errorf("generated scenario does not load: %w", err)
 	}

@@ -162,6 +162,6 @@ func printMetadataDiff(w io.Writer, a, b string, r metadata.DiffReport) {
 	if r.Same {
 		fmt.Fprintln(w, "\nAWS sees no difference: same entityID and signing certificates.")
 	} else {
-		fmt.Fprintln(w, "\nAWS sees a difference: register B with aws iam update-saml-provider --saml-provider-arn ARN --saml-metadata-document file://B.xml")
+		fmt.Fprintf(w, "\nAWS sees a difference. To register B: aws iam update-saml-provider --saml-provider-arn ARN --saml-metadata-document file://%s\n", b)
 	}
 }

@@ -482,12 +482,7 @@ func (ex *Explanation) trustFixes(fc fixContext, role string) []Fix {
 	if err != nil {
 		return []Fix{{Where: "aws", Title: "Fix the trust policy: it does not parse", Why: err.Error()}}
 	}
-	var why []string
-	for _, act := range tr.actions {
-		if ev := tr.evals[act]; !ev.Allowed {
-			why = append(why, act+": "+whyDenied(ev, ex.ProviderARN))
-		}
-	}
+	why := tr.denials(ex.ProviderARN)
 	cmd := fmt.Sprintf("aws iam update-assume-role-policy --role-name %s --policy-document file://trust-policy.json", role)
 	if fixed := correctedTrustPolicy(fc.in.TrustPolicy, tr); fixed != "" {
 		return []Fix{{Where: "aws", Title: "Update the role's trust policy to allow this request",

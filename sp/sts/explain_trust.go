@@ -72,12 +72,7 @@ func (ex *Explanation) trustFinding(a *Assertion, in ExplainInput, _ *metadata.E
 		ex.add("trust-policy", false, "the trust policy does not parse: %v", err)
 		return
 	}
-	var denied []string
-	for _, act := range tr.actions {
-		if ev := tr.evals[act]; !ev.Allowed {
-			denied = append(denied, act+": "+whyDenied(ev, ex.ProviderARN))
-		}
-	}
+	denied := tr.denials(ex.ProviderARN)
 	if len(denied) == 0 {
 		ex.add("trust-policy", true, "the trust policy allows %s for %s with this assertion's condition keys", strings.Join(tr.actions, " and "), ex.ProviderARN)
 		return
@@ -242,4 +237,25 @@ func indentJSON(doc string) string {
 		return doc
 	}
 	return string(out) + "\n"
+}
+
+// denials says, for the actions the policy denies, why: actions denied for
+// the same reason share one entry.
+func (tr *trustResult) denials(providerARN string) []string {
+	var reasons []string
+	acts := map[string][]string{}
+	for _, act := range tr.actions {
+		if ev := tr.evals[act]; !ev.Allowed {
+			r := whyDenied(ev, providerARN)
+			if _, ok := acts[r]; !ok {
+				reasons = append(reasons, r)
+			}
+			acts[r] = append(acts[r], act)
+		}
+	}
+	out := make([]string, 0, len(reasons))
+	for _, r := range reasons {
+		out = append(out, strings.Join(acts[r], ", ")+": "+r)
+	}
+	return out
 }
