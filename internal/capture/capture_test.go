@@ -85,6 +85,7 @@ func TestResponsesErrors(t *testing.T) {
 		{"empty", "  \n", "empty input"},
 		{"truncated base64", b64[:len(b64)-5], "truncated"},
 		{"garbage", "hello world!", "not base64"},
+		{"XML cut in the middle", base64.StdEncoding.EncodeToString(mustDecode(b64)[:len(mustDecode(b64))/2]), "truncated"},
 		{"base64 of html", base64.StdEncoding.EncodeToString([]byte("<html></html>")), "<html>"},
 		{"base64 of text", base64.StdEncoding.EncodeToString([]byte("just text")), "not XML"},
 		{"HAR without posts", `{"log":{"entries":[{"request":{"method":"GET","url":"https://x/"}}]}}`, "none a POST carrying a SAMLResponse"},
@@ -252,4 +253,12 @@ func xmlEscape(w *bytes.Buffer, b []byte) error {
 	r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;")
 	_, err := w.WriteString(r.Replace(string(b)))
 	return err
+}
+
+func mustDecode(s string) []byte {
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		panic(err)
+	}
+	return b
 }

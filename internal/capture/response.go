@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"html"
+	"io"
 	"net/url"
 	"regexp"
 	"strings"
@@ -166,12 +168,33 @@ func looksLikeResponse(doc []byte) error {
 	}
 	root := rootName(d)
 	if root == "" {
-		return errors.New("the document is not well-formed XML, expected a samlp:Response")
+		return errors.New("the document is not well-formed XML (truncated?), expected a samlp:Response")
 	}
 	if root != "Response" {
 		return fmt.Errorf("the XML root is <%s>, expected a samlp:Response", root)
 	}
-	return nil
+	// A capture cut short (a truncated copy from a terminal or a log line
+	// limit) is the usual reason a response is not well-formed: say so.
+	dec := xml.NewDecoder(bytes.NewReader(d))
+	depth := 0
+	for {
+		tok, err := dec.RawToken()
+		if errors.Is(err, io.EOF) {
+			if depth != 0 {
+				return errors.New("the XML ends inside the document: the capture is truncated")
+			}
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("the samlp:Response is not well-formed XML (%v): the capture is truncated or altered", err)
+		}
+		switch tok.(type) {
+		case xml.StartElement:
+			depth++
+		case xml.EndElement:
+			depth--
+		}
+	}
 }
 
 // har is the part of HAR 1.2 (http://www.softwareishard.com/blog/har-12-spec/)
