@@ -46,6 +46,7 @@ func TestResponsesForms(t *testing.T) {
 		{"curl command", []byte("curl -X POST https://signin.aws.amazon.com/saml --data 'SAMLResponse=" + strings.TrimPrefix(string(seed(t, "form.txt")), "RelayState=&SAMLResponse=") + "'"), 1, ""},
 		{"auto-post page", seed(t, "autopost.html"), 1, "https://signin.aws.amazon.com/saml"},
 		{"HAR", seed(t, "signin.har"), 2, "http://127.0.0.1:"},
+		{"XML in a log line", append(append([]byte("2026-03-14 09:00:01 INFO saml.py:80 - SAML login response for IdP x. XML is:\n"), xmlDoc...), []byte("\n2026-03-14 09:00:02 INFO next line\n")...), 1, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -58,8 +59,16 @@ func TestResponsesForms(t *testing.T) {
 				t.Fatalf("Responses found %d, want %d", len(got), tt.want)
 			}
 			r := got[len(got)-1]
-			if tt.name != "HAR" && r.Base64 != b64 {
-				t.Errorf("Base64 differs from the captured value")
+			switch tt.name {
+			case "HAR":
+			case "XML in a log line": // the XML declaration stays behind
+				if !bytes.HasSuffix(xmlDoc, r.XML) {
+					t.Errorf("XML is not the logged document")
+				}
+			default:
+				if r.Base64 != b64 {
+					t.Errorf("Base64 differs from the captured value")
+				}
 			}
 			if !bytes.Contains(r.XML, []byte("Response")) {
 				t.Errorf("XML = %.60q…", r.XML)

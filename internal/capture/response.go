@@ -67,12 +67,28 @@ func Responses(name string, data []byte) ([]Response, error) {
 		}
 		return []Response{r}, nil
 	}
+	// A log that prints the response XML after a prefix ("SAML login
+	// response. XML is: <saml2p:Response ...").
+	if start := responseStartRE.FindIndex(trimmed); start != nil {
+		if ends := responseEndRE.FindAllIndex(trimmed, -1); len(ends) > 0 && ends[len(ends)-1][1] > start[0] {
+			r, err := fromXML(name, trimmed[start[0]:ends[len(ends)-1][1]])
+			if err != nil {
+				return nil, err
+			}
+			return []Response{r}, nil
+		}
+	}
 	r, err := fromBase64(name, string(trimmed))
 	if err != nil {
 		return nil, err
 	}
 	return []Response{r}, nil
 }
+
+var (
+	responseStartRE = regexp.MustCompile(`<([A-Za-z_][\w.-]*:)?Response[\s>]`)
+	responseEndRE   = regexp.MustCompile(`</([A-Za-z_][\w.-]*:)?Response\s*>`)
+)
 
 func fromXML(name string, doc []byte) (Response, error) {
 	if err := looksLikeResponse(doc); err != nil {
