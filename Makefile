@@ -58,6 +58,7 @@ FUZZTIME ?= 10s
 FUZZMINIMIZETIME ?= 5s
 FUZZ_TARGETS := \
 	./sp/sts:FuzzParseXML \
+	./sp/sts:FuzzExplain \
 	./scenarios:FuzzAssumeRoleWithSAML \
 	./scenarios:FuzzSignatureWrapping \
 	./metadata:FuzzParse \

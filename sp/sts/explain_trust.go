@@ -135,7 +135,8 @@ func correctedTrustPolicy(doc string, tr *trustResult) string {
 	if err := json.Unmarshal([]byte(doc), &pol); err != nil {
 		return ""
 	}
-	stmts, single := pol["Statement"].([]any), false
+	stmts, _ := pol["Statement"].([]any)
+	single := false
 	if stmts == nil {
 		if one, ok := pol["Statement"].(map[string]any); ok {
 			stmts, single = []any{one}, true
@@ -147,11 +148,13 @@ func correctedTrustPolicy(doc string, tr *trustResult) string {
 		if ev.Allowed {
 			continue
 		}
-		fixed := false
 		for _, s := range ev.Statements {
 			if s.Effect == "Deny" && s.Matches {
-				return ""
+				return "" // an explicit deny is a decision to revisit by hand
 			}
+		}
+		fixed := false
+		for _, s := range ev.Statements {
 			if s.Effect != "Allow" || !s.PrincipalMatches || s.Index >= len(stmts) {
 				continue
 			}
