@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/samlab-dev/samlab/internal/capture"
+	"github.com/samlab-dev/samlab/metadata"
 	"github.com/samlab-dev/samlab/sp/sts"
 )
 
@@ -212,6 +213,9 @@ func collectExplanations(cmd *cobra.Command, o explainOptions) (*explainOutput, 
 		reg, err := src.Lookup(ctx, in.ProviderARN, in.RoleARN)
 		if err != nil {
 			return nil, badInput(fmt.Errorf("%s: %w", r.Source, err))
+		}
+		if _, err := metadata.Parse(reg.metadata); err != nil {
+			return nil, badInput(fmt.Errorf("%s: not usable as registered SAML metadata: %w", reg.source, err))
 		}
 		in.Metadata, in.AssertionEncryptionMode = reg.metadata, reg.encryptionMode
 		in.PrivateKeys = append(in.PrivateKeys, reg.privateKeys...)

@@ -254,6 +254,7 @@ func TestExplainBadInput(t *testing.T) {
 		{"HAR without SAMLResponse", []string{"--response", file("empty.har", `{"log":{"version":"1.2","entries":[{"request":{"method":"GET","url":"https://example.com/"}}]}}`), "--metadata", mdFile}, []string{"empty.har", "HAR with 1 entries", "SAMLResponse"}},
 		{"500 MB file", []string{"--response", huge, "--metadata", mdFile}, []string{"huge.har", "524288000 bytes"}},
 		{"metadata that is not metadata", []string{"--response", good, "--metadata", file("md.html", "<html><body>login</body></html>")}, []string{"md.html", "<html>", "EntityDescriptor"}},
+		{"metadata without an IdP", []string{"--response", good, "--metadata", file("sp.xml", `<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://sp"><SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"/></EntityDescriptor>`)}, []string{"sp.xml", "IDPSSODescriptor"}},
 		{"metadata JSON without document", []string{"--response", good, "--metadata", file("p.json", `{"CreateDate":"x"}`)}, []string{"p.json", "SAMLMetadataDocument"}},
 		{"metadata URL off loopback", []string{"--response", good, "--metadata", "http://192.0.2.1/metadata"}, []string{"192.0.2.1", "loopback"}},
 		{"missing file", []string{"--response", filepath.Join(dir, "nope.b64"), "--metadata", mdFile}, []string{"nope.b64"}},
