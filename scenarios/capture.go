@@ -86,6 +86,11 @@ func FromCapture(ex *sts.Explanation, info CaptureInfo) ([]byte, error) {
 		after = []captureStep{{Name: "an honest response is accepted", Action: ActionLogin}}
 	case "unsigned-response":
 		failing.Name, failing.Fault, title = "a response without a signature", string(idp.FaultNoSignature), "Captured: the IdP does not sign"
+	case "unknown-provider":
+		reg = captureStep{}
+		failing.Name, title = "login before the SAML provider exists in IAM", "Captured: the SAML provider does not exist"
+		after = []captureStep{{Name: "the fix: create-saml-provider with the IdP's metadata", Action: ActionRegisterProvider},
+			{Name: "login works", Action: ActionLogin}}
 	case "wrong-entity-id":
 		failing.Name, failing.Fault, title = "a response issued under another entityID", string(idp.FaultWrongIssuer), "Captured: the Issuer is not the registered entityID"
 		after = []captureStep{{Name: "the registered entityID works", Action: ActionLogin}}
@@ -152,7 +157,7 @@ func FromCapture(ex *sts.Explanation, info CaptureInfo) ([]byte, error) {
 	}
 	desc.WriteString("The lab's IdP and account stand in for the captured ones (account " + DefaultAccountID + ").\n")
 	sc := captureYAML{Version: Version, Name: name, Title: title, Description: desc.String(),
-		Labels: []string{"captured", labelOf(ex)}, Steps: append(append(append([]captureStep{reg}, before...), failing), after...)}
+		Labels: []string{"captured", labelOf(ex)}, Steps: append(append(append(stepsOf(reg), before...), failing), after...)}
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
@@ -198,4 +203,12 @@ func stableMessage(msg string) (string, bool) {
 		return msg[:i], true
 	}
 	return msg, false
+}
+
+// stepsOf returns the step as a list, or none for the zero step.
+func stepsOf(st captureStep) []captureStep {
+	if st.Action == "" {
+		return nil
+	}
+	return []captureStep{st}
 }

@@ -22,6 +22,7 @@ type libraryCase struct {
 	role          string
 	late          time.Duration
 	idpMetadata   bool // give the IdP's current metadata
+	noProvider    bool // IAM has no such provider
 	wantDiagnosis string
 	wantCode      string
 	wantMessage   string // prefix
@@ -58,6 +59,9 @@ func libraryCases() []libraryCase {
 			wantMessage: "SubjectConfirmationData Recipient", wantFixWhere: "idp", wantFixText: "https://signin.aws.amazon.com/saml"},
 		{name: "missing-name-id", fault: idp.FaultMissingNameID, wantDiagnosis: "missing-name-id", wantCode: "AccessDenied",
 			wantMessage: "Not authorized to perform sts:AssumeRoleWithSAML", wantFixWhere: "idp", wantFixText: "Name ID"},
+		{name: "unknown-provider", noProvider: true, wantDiagnosis: "unknown-provider", wantCode: "InvalidIdentityToken",
+			wantMessage: "Specified provider doesn't exist", wantFixWhere: "aws",
+			wantFixText: "aws iam create-saml-provider --name samlab --saml-metadata-document file://idp-metadata.xml"},
 		{name: "safe-rollover", wantCode: ""},
 	}
 }
@@ -115,6 +119,7 @@ func TestExplainLibraryClassesAndFromCapture(t *testing.T) {
 			if tc.idpMetadata {
 				in.IDPMetadata = current
 			}
+			in.NoProvider = tc.noProvider
 			ex, err := sts.Explain(t.Context(), in)
 			if err != nil {
 				t.Fatalf("Explain: %v", err)

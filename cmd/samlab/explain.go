@@ -214,7 +214,8 @@ func collectExplanations(cmd *cobra.Command, o explainOptions) (*explainOutput, 
 		if err != nil {
 			return nil, badInput(fmt.Errorf("%s: %w", r.Source, err))
 		}
-		if _, err := metadata.Parse(reg.metadata); err != nil {
+		in.NoProvider = reg.noProvider
+		if _, err := metadata.Parse(reg.metadata); err != nil && !reg.noProvider {
 			return nil, badInput(fmt.Errorf("%s: not usable as registered SAML metadata: %w", reg.source, err))
 		}
 		in.Metadata, in.AssertionEncryptionMode = reg.metadata, reg.encryptionMode

@@ -28,6 +28,7 @@ type registeredState struct {
 	trustPolicy    string   // "" when not known
 	maxSession     int
 	noRole         bool // the source is authoritative and has no such role
+	noProvider     bool // the source is authoritative and has no such provider
 }
 
 // iamSource answers what IAM holds for a provider and role.
@@ -88,8 +89,7 @@ func (s *endpointSource) Lookup(ctx context.Context, providerARN, roleARN string
 	if err != nil {
 		var nse *iamtypes.NoSuchEntityException
 		if errors.As(err, &nse) {
-			return nil, fmt.Errorf("%s has no SAML provider %s: STS answers InvalidIdentityToken \"Specified provider doesn't exist\"; create it with aws iam create-saml-provider --name %s --saml-metadata-document file://idp-metadata.xml",
-				s.endpoint, providerARN, filepath.Base(providerARN))
+			return &registeredState{source: s.endpoint + " GetSAMLProvider (NoSuchEntity)", noProvider: true}, nil
 		}
 		return nil, fmt.Errorf("--endpoint %s: GetSAMLProvider: %w", s.endpoint, err)
 	}
@@ -158,7 +158,7 @@ func (s *stateSource) Lookup(_ context.Context, providerARN, roleARN string) (*r
 		}
 		return reg, nil
 	}
-	return nil, fmt.Errorf("state %s has no SAML provider %s: STS answers InvalidIdentityToken \"Specified provider doesn't exist\"", s.dir, providerARN)
+	return &registeredState{source: "state " + s.dir + " (no such provider)", noProvider: true}, nil
 }
 
 func (s *stateSource) Close() error { return nil }

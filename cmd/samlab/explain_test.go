@@ -465,3 +465,43 @@ func TestExplainCommittedHAR(t *testing.T) {
 		t.Fatalf("reports: %s", out)
 	}
 }
+
+// TestExplainUnknownProvider: a state directory without the provider gives
+// AWS's verdict for it and the create-saml-provider command.
+func TestExplainUnknownProvider(t *testing.T) {
+	t.Parallel()
+	lab, err := scenarios.NewLab(scenarios.LabConfig{Keys: newFixtureKeys()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := lab.IDP.AWSResponse(lab.Users[scenarios.DefaultUser], idp.ResponseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stateDir := t.TempDir()
+	store, err := iam.OpenBoltStore(stateDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acct, err := iam.OpenAccount(iam.Config{ID: lab.Account.ID(), Store: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := acct.CreateRole(iam.CreateRoleInput{Name: scenarios.DefaultRoleName, AssumeRolePolicyDocument: iam.SAMLTrustPolicy(lab.ProviderARN)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	respFile := writeFile(t, filepath.Join(t.TempDir(), "r.b64"), []byte(resp.Base64()))
+	out, err := run(t, "explain", "--response", respFile, "--state", stateDir)
+	if exitCode(err) != 1 {
+		t.Fatalf("exit %d (%v), want 1\n%s", exitCode(err), err, out)
+	}
+	for _, want := range []string{"REJECTED: InvalidIdentityToken (HTTP 400): Specified provider doesn't exist",
+		"FAIL provider", "n/a  signature", "$ aws iam create-saml-provider --name samlab --saml-metadata-document file://idp-metadata.xml"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}

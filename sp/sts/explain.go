@@ -56,6 +56,10 @@ type ExplainInput struct {
 	// RegisteredFile is the file name the fix commands use for the
 	// registered metadata (default "registered.xml").
 	RegisteredFile string
+	// NoProvider says the SAML provider does not exist in the account (as
+	// read from a running samlab or its state): Metadata is then ignored
+	// and the replay registers none.
+	NoProvider bool
 	// NoRole says the role does not exist in the account (as read from a
 	// running samlab or its state): the replay then creates none.
 	NoRole bool
@@ -113,9 +117,9 @@ type Explanation struct {
 // (unverified, and labelled so) to point at the cause. It returns an error
 // only for unusable input (unparseable metadata, no role to try).
 func Explain(ctx context.Context, in ExplainInput) (*Explanation, error) {
-	md, err := metadata.Parse(in.Metadata)
+	md, err := registeredMetadata(in)
 	if err != nil {
-		return nil, fmt.Errorf("registered metadata: %w", err)
+		return nil, err
 	}
 	samlResponse := strings.TrimSpace(in.SAMLResponse)
 	if strings.HasPrefix(samlResponse, "<") {
@@ -156,8 +160,12 @@ func Explain(ctx context.Context, in ExplainInput) (*Explanation, error) {
 		return nil, err
 	}
 
-	ex.issuerFinding(doc, md)
-	ex.signatureFinding(doc, md.SigningCerts, at, b)
+	if in.NoProvider {
+		ex.noProviderFindings()
+	} else {
+		ex.issuerFinding(doc, md)
+		ex.signatureFinding(doc, md.SigningCerts, at, b)
+	}
 	if claims != nil {
 		ex.claimFindings(claims, at, b, ex.RoleARN, ex.ProviderARN)
 	}

@@ -86,13 +86,15 @@ func (ex *Explanation) replayAccount(in ExplainInput, account, providerName stri
 	if len(in.PrivateKeys) > 0 {
 		pin.AddPrivateKey = in.PrivateKeys[0]
 	}
-	prov, err := acct.CreateProvider(pin)
-	if err != nil {
-		return nil, fmt.Errorf("registered metadata: %w", err)
-	}
-	for i, k := range in.PrivateKeys[min(1, len(in.PrivateKeys)):] {
-		if _, err := acct.UpdateProvider(iam.UpdateSAMLProviderInput{ARN: prov.ARN, AddPrivateKey: k}); err != nil {
-			return nil, fmt.Errorf("private key %d: %w", i+2, err)
+	if !in.NoProvider {
+		prov, err := acct.CreateProvider(pin)
+		if err != nil {
+			return nil, fmt.Errorf("registered metadata: %w", err)
+		}
+		for i, k := range in.PrivateKeys[min(1, len(in.PrivateKeys)):] {
+			if _, err := acct.UpdateProvider(iam.UpdateSAMLProviderInput{ARN: prov.ARN, AddPrivateKey: k}); err != nil {
+				return nil, fmt.Errorf("private key %d: %w", i+2, err)
+			}
 		}
 	}
 	if in.NoRole {
@@ -278,4 +280,26 @@ func tagList(tags map[string]string) string {
 		keys[i] = k + "=" + tags[k]
 	}
 	return "[" + strings.Join(keys, " ") + "]"
+}
+
+// registeredMetadata parses the registered metadata, or stands in an empty
+// document when the provider does not exist.
+func registeredMetadata(in ExplainInput) (*metadata.EntityDescriptor, error) {
+	if in.NoProvider {
+		return &metadata.EntityDescriptor{}, nil
+	}
+	md, err := metadata.Parse(in.Metadata)
+	if err != nil {
+		return nil, fmt.Errorf("registered metadata: %w", err)
+	}
+	return md, nil
+}
+
+// noProviderFindings replaces the issuer and signature findings when IAM
+// has no such provider: there is nothing to judge them against.
+func (ex *Explanation) noProviderFindings() {
+	ex.add("provider", false, "IAM has no SAML provider %s", ex.ProviderARN)
+	ex.Findings = append(ex.Findings,
+		Finding{Check: "issuer", NotJudged: true, Detail: "no registered metadata to compare the Issuer with"},
+		Finding{Check: "signature", NotJudged: true, Detail: "no registered certificate to verify the signature with"})
 }

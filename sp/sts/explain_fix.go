@@ -19,6 +19,7 @@ type Fix struct {
 	// Rank orders the fixes, 1 the most likely.
 	Rank int `json:"rank"`
 	// Cause is the failure class the fix addresses: signature, issuer,
+	// provider,
 	// expired, not-yet-valid, audience, recipient, trust-policy, role,
 	// role-pair, role-session-name, source-identity, session-duration, tags,
 	// encryption, name-id, capture.
@@ -42,7 +43,7 @@ type Fix struct {
 // causeOfFinding maps a failing finding to its failure class.
 var causeOfFinding = map[string]string{
 	"signature": "signature", "signed-with": "signature", "registered-certs": "signature",
-	"issuer": "issuer", "not-on-or-after": "expired", "subject-not-on-or-after": "expired", "issue-instant": "expired",
+	"issuer": "issuer", "provider": "provider", "not-on-or-after": "expired", "subject-not-on-or-after": "expired", "issue-instant": "expired",
 	"not-before": "not-yet-valid", "audience": "audience", "recipient": "recipient", "role": "role-pair", "role-exists": "role",
 	"role-session-name": "role-session-name", "trust-policy": "trust-policy", "session-duration": "session-duration",
 	"tags": "tags", "source-identity": "source-identity", "name-id": "name-id", "encryption": "encryption", "xml": "capture",
@@ -65,6 +66,8 @@ func (ex *Explanation) verdictCause() string {
 		return "signature"
 	case sameMessage(m, msgIssuerNotPresent):
 		return "issuer"
+	case sameMessage(m, msgProviderNotFound):
+		return "provider"
 	case sameMessage(m, msgInvalidBase64), sameMessage(m, msgNotAResponse):
 		return "capture"
 	case sameMessage(m, msgEncryptedAssertion), sameMessage(m, msgDecrypt), sameMessage(m, msgEncryptionRequired):
@@ -178,6 +181,15 @@ func (ex *Explanation) fixesFor(cause string, fc fixContext) []Fix {
 				Commands: []string{fmt.Sprintf("# export the IdP's metadata to %s and check: grep entityID %s  (must be %s)", mdFile, mdFile, iss), update}},
 			{Where: "idp", Title: "Or set the IdP's entity ID back to the registered one",
 				Why: "when the change of entityID was not intended", IDPSetting: fmt.Sprintf("IdP entity ID / Issuer = %s", fc.md.EntityID)},
+		}
+	case "provider":
+		_, name, _ := splitProviderARN(provider)
+		return []Fix{
+			{Where: "aws", Title: "Create the SAML provider with the IdP's metadata",
+				Why:      "IAM has no SAML provider " + provider + " (never created, deleted, or in another account)",
+				Commands: []string{fmt.Sprintf("aws iam create-saml-provider --name %s --saml-metadata-document file://%s", name, mdFile)}},
+			{Where: "idp", Title: "Or correct the provider ARN in the IdP's Role attribute",
+				IDPSetting: fmt.Sprintf("attribute https://aws.amazon.com/SAML/Attributes/Role = %s,arn:aws:iam::ACCOUNT:saml-provider/EXISTING_NAME", ex.RoleARN)},
 		}
 	case "expired":
 		return expiredFixes(fc)
@@ -414,6 +426,8 @@ func (ex *Explanation) diagnosis(cause string, fc fixContext) string {
 		return "cert-rotation"
 	case "issuer":
 		return "wrong-entity-id"
+	case "provider":
+		return "unknown-provider"
 	case "expired":
 		return "stale-assertion"
 	case "not-yet-valid":
