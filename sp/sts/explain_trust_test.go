@@ -34,7 +34,7 @@ func TestCorrectedTrustPolicy(t *testing.T) {
 		{"regional audience added", stmt(`"Action":"sts:AssumeRoleWithSAML","Condition":{"StringEquals":{"SAML:aud":"https://signin.aws.amazon.com/saml"}}`),
 			plain, true, []string{regional, "https://signin.aws.amazon.com/saml"}},
 		{"TagSession added for session tags", stmt(`"Action":"sts:AssumeRoleWithSAML"`), tagged, true, []string{"sts:TagSession"}},
-		{"negated condition: by hand", stmt(`"Action":"sts:AssumeRoleWithSAML","Condition":{"StringNotEquals":{"SAML:aud":"`+regional+`"}}`), plain, false, nil},
+		{"negated condition: by hand", stmt(`"Action":"sts:AssumeRoleWithSAML","Condition":{"StringNotEquals":{"SAML:aud":"` + regional + `"}}`), plain, false, nil},
 		{"explicit deny: by hand", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"` + provider + `"},"Action":"sts:*"},` +
 			`{"Effect":"Deny","Principal":{"Federated":"` + provider + `"},"Action":"sts:AssumeRoleWithSAML"}]}`, plain, false, nil},
 		{"another provider: by hand", `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::123456789012:saml-provider/other"},"Action":"sts:AssumeRoleWithSAML"}}`, plain, false, nil},
