@@ -98,7 +98,7 @@ func (o *explainOptions) inputFlags(cmd *cobra.Command) {
 	f.StringVar(&o.endpoint, "endpoint", "", "URL of a running samlab whose IAM holds the provider and role")
 	f.StringVar(&o.state, "state", "", "state directory of a samlab that is not running")
 	f.StringVar(&o.region, "region", "us-east-1", "region for --endpoint's IAM calls")
-	f.StringVar(&o.roleFile, "role-file", "", "the role as `aws iam get-role` prints it, or its trust policy (judges the trust policy)")
+	f.StringVar(&o.roleFile, "role-file", "", "the role as \"aws iam get-role\" prints it, or its trust policy (judges the trust policy)")
 	f.StringArrayVar(&o.keyFiles, "key", nil, "the provider's private key (PEM) for an encrypted assertion; repeatable")
 	f.StringVar(&o.role, "role", "", "role ARN to assume (default: the role file's, else the response's first Role value)")
 	f.StringVar(&o.provider, "provider", "", "SAML provider ARN (default: the one paired with the role in the response)")
