@@ -34,8 +34,9 @@ type ExplainInput struct {
 
 	// TrustPolicy is the role's trust policy (AssumeRolePolicyDocument, as
 	// `aws iam get-role` shows it). When empty the trust policy is not
-	// judged: the replay uses AWS's standard SAML trust policy and the
-	// report says so instead of implying success.
+	// judged: the replay lets the provider assume the role unconditionally,
+	// and the report says so (and what AWS's standard SAML trust policy
+	// would decide) instead of implying success.
 	TrustPolicy string
 	// MaxSessionDuration is the role's, in seconds (default: not known; the
 	// replay then allows the maximum, 43200, and the finding says so).
