@@ -59,6 +59,7 @@ FUZZMINIMIZETIME ?= 5s
 FUZZ_TARGETS := \
 	./sp/sts:FuzzParseXML \
 	./sp/sts/sessiontoken:FuzzOpen \
+	./sp/sts:FuzzExplain \
 	./scenarios:FuzzAssumeRoleWithSAML \
 	./scenarios:FuzzSignatureWrapping \
 	./metadata:FuzzParse \
@@ -72,7 +73,9 @@ FUZZ_TARGETS := \
 	./idp:FuzzRedirectSignature \
 	./idp/oidc:FuzzAuthorizationRequest \
 	./idp/oidc:FuzzTokenRequest \
-	./sp/policy:FuzzParse
+	./sp/policy:FuzzParse \
+	./internal/capture:FuzzResponses \
+	./internal/capture:FuzzProviderMetadata
 
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \

@@ -22,6 +22,7 @@ func newScenarioCommand() *cobra.Command {
 		Short: "List and run federation scenarios",
 	}
 	cmd.AddCommand(newScenarioListCommand(), newScenarioRunCommand())
+	cmd.AddCommand(newScenarioFromCaptureCommand())
 	return cmd
 }
 
