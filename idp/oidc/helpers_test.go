@@ -128,7 +128,6 @@ func browser(t *testing.T) *http.Client {
 	}}
 }
 
-
 // authorize drives a browser through the authorization endpoint, logging in
 // on the IdP's login page when it is shown, and returns the redirect to the
 // client (the 303's Location).
