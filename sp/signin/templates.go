@@ -40,6 +40,12 @@ var messageTmpl = template.Must(template.New("message").Parse(pageHead + `<h2>{{
 </body></html>
 `))
 
+var logoutTmpl = template.Must(template.New("logout").Parse(pageHead + `<h2>Sign out</h2>
+<form id="logout_form" action="/logout" method="post"><p>Sign out of the console?</p>
+<p><input type="submit" id="logout_button" value="Sign out"/></p></form>
+</body></html>
+`))
+
 var consoleTmpl = template.Must(template.New("console").Parse(pageHead + `<h2>Console Home</h2>
 <p id="identity">Signed in as <code>{{.S.ARN}}</code></p>
 <table>
