@@ -114,8 +114,8 @@ func TestSAML2AWSAgainstUpHTTPS(t *testing.T) {
 
 	// A wrong password ends with saml2aws's error, not a retry loop.
 	out, err := saml2aws("login", "alice", "wrong", "--profile", "samlab")
-	if err == nil || strings.Contains(out, "Logged in as") {
-		t.Errorf("saml2aws login with a wrong password succeeded:\n%s", out)
+	if err == nil || !strings.Contains(out, "unable to locate saml response field") {
+		t.Errorf("saml2aws login with a wrong password: %v, want its login error:\n%s", err, out)
 	}
 
 	// alice has one role: saml2aws assumes it without asking.
