@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/samlab-dev/samlab/certs"
+	"github.com/samlab-dev/samlab/scenarios"
 )
 
 // awsHostRE matches the AWS host names that `samlab up --https` answers for:
@@ -208,18 +209,21 @@ func (m *httpsMode) close(ctx context.Context) error {
 }
 
 // printEnv writes the settings clients need: trust the CA, use samlab as
-// the HTTPS proxy.
-func (m *httpsMode) printEnv(w io.Writer, base string) {
+// the HTTPS proxy; with the IdP, the saml2aws login that uses them.
+func (m *httpsMode) printEnv(w io.Writer, base string, withIDP bool) {
 	fmt.Fprintf(w, `
 HTTPS mode: samlab answers for sts.amazonaws.com, sts.REGION.amazonaws.com, iam.amazonaws.com and
 signin.aws.amazon.com through its own proxy (loopback clients only; every other name is refused), with
 certificates from its local CA %s
   export SSL_CERT_FILE=%s AWS_CA_BUNDLE=%s
   export HTTPS_PROXY=%s NO_PROXY=127.0.0.1,localhost
-  saml2aws login --idp-provider KeyCloak --mfa Auto --url %s/idp/sso/aws --username alice --password samlab \
+`, m.caFile, m.caFile, m.caFile, base)
+	if withIDP {
+		fmt.Fprintf(w, `  saml2aws login --idp-provider KeyCloak --mfa Auto --url %s%s/sso/aws --username alice --password samlab \
     --skip-prompt --disable-keychain --region us-east-1 --profile samlab
   aws --profile samlab sts get-caller-identity
-`, m.caFile, m.caFile, m.caFile, base, base)
+`, base, scenarios.IDPPrefix)
+	}
 }
 
 // prefixConn is a net.Conn whose first reads come from r.

@@ -183,7 +183,7 @@ func runServe(cmd *cobra.Command, o serveOptions) (err error) {
 	}
 	printBanner(cmd.OutOrStdout(), lab, admin, base, o, warning)
 	if hm != nil {
-		hm.printEnv(cmd.OutOrStdout(), base)
+		hm.printEnv(cmd.OutOrStdout(), base, !o.awsOnly)
 	}
 	fmt.Fprintln(cmd.OutOrStdout(), "\nPress Ctrl-C to stop.")
 	return serveUntilDone(ctx, ln, h, logger)
