@@ -27,8 +27,9 @@ func TestConsoleLogoutNeedsPOST(t *testing.T) {
 		t.Fatal("sign-in did not open a console session")
 	}
 	resp, body := get(t, c, srv.URL+"/logout")
-	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `<form id="logout_form" action="/logout" method="post">`) {
-		t.Errorf("GET /logout = %d, want a form that posts:\n%s", resp.StatusCode, body)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `<form id="logout_form" action="/logout" method="post">`) ||
+		!strings.Contains(body, `<meta name="viewport" content="width=device-width, initial-scale=1">`) {
+		t.Errorf("GET /logout = %d, want a form that posts, on a page with the viewport meta tag:\n%s", resp.StatusCode, body)
 	}
 	if !signedIn() {
 		t.Fatal("GET /logout ended the console session")
