@@ -2,12 +2,15 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -149,5 +152,39 @@ func TestUpHTTPSKeepsCAInState(t *testing.T) {
 	cfg.HTTPClient = httpsClient(t, l)
 	if _, err := stssdk.NewFromConfig(cfg).GetCallerIdentity(t.Context(), &stssdk.GetCallerIdentityInput{}); err != nil {
 		t.Errorf("GetCallerIdentity after restart: %v", err)
+	}
+}
+
+// TestHTTPSProxyLoopbackOnly: a CONNECT from an address off the loopback is
+// refused before anything else, even for a name samlab serves.
+func TestHTTPSProxyLoopbackOnly(t *testing.T) {
+	t.Parallel()
+	m, err := newHTTPSMode("", slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := m.wrap(http.NotFoundHandler())
+	t.Cleanup(func() { _ = m.close(context.Background()) })
+	for remote, want := range map[string]int{
+		"192.0.2.10:40000":   http.StatusForbidden,
+		"[2001:db8::1]:4000": http.StatusForbidden,
+		"not-an-address":     http.StatusForbidden,
+	} {
+		req := httptest.NewRequest(http.MethodConnect, "http://sts.amazonaws.com:443", nil)
+		req.Host, req.RemoteAddr = "sts.amazonaws.com:443", remote
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != want || !strings.Contains(rec.Body.String(), "loopback clients only") {
+			t.Errorf("CONNECT from %s = %d %q, want %d", remote, rec.Code, rec.Body.String(), want)
+		}
+	}
+	if _, err := os.Stat(m.caFile); err != nil {
+		t.Fatalf("CA file: %v", err)
+	}
+	if err := m.close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(m.tmpDir); !os.IsNotExist(err) {
+		t.Errorf("temporary CA directory left behind: %v", err)
 	}
 }
