@@ -71,6 +71,8 @@ FUZZ_TARGETS := \
 	./idp:FuzzLoadUsers \
 	./idp:FuzzAuthnRequest \
 	./idp:FuzzRedirectSignature \
+	./idp:FuzzParseLoginForm \
+	./certs:FuzzLoadCA \
 	./idp/oidc:FuzzAuthorizationRequest \
 	./idp/oidc:FuzzTokenRequest \
 	./sp/policy:FuzzParse \

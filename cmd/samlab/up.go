@@ -37,6 +37,7 @@ type serveOptions struct {
 	fixtureKeys bool
 	verbose     bool
 	awsOnly     bool
+	https       bool
 }
 
 func (o *serveOptions) flags(cmd *cobra.Command) {
@@ -46,6 +47,8 @@ func (o *serveOptions) flags(cmd *cobra.Command) {
 	f.StringVar(&o.events, "events", "", "append a CloudTrail-like JSON line per AWS call to this file (read it with \"samlab events\")")
 	f.BoolVar(&o.fixtureKeys, "fixture-keys", false, "use samlab's built-in test keys for the IdP (faster start; the keys are public)")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "log every failed AWS call with its internal cause")
+	f.BoolVar(&o.https, "https", false, "also answer HTTPS for sts.amazonaws.com, sts.REGION.amazonaws.com, iam.amazonaws.com and signin.aws.amazon.com, "+
+		"as a loopback-only HTTPS_PROXY that tunnels to nothing but itself, with a local CA (kept in --state)")
 }
 
 func newUpCommand() *cobra.Command {
@@ -174,7 +177,23 @@ func runServe(cmd *cobra.Command, o serveOptions) (err error) {
 			return err
 		}
 	}
+	var hm *httpsMode
+	if o.https {
+		if hm, err = newHTTPSMode(o.state, logger); err != nil {
+			return err
+		}
+		defer func() {
+			closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			err = errors.Join(err, hm.close(closeCtx))
+		}()
+		h = hm.wrap(h)
+	}
 	printBanner(cmd.OutOrStdout(), lab, admin, base, o, warning)
+	if hm != nil {
+		hm.printEnv(cmd.OutOrStdout(), base, !o.awsOnly)
+	}
+	fmt.Fprintln(cmd.OutOrStdout(), "\nPress Ctrl-C to stop.")
 	return serveUntilDone(ctx, ln, h, logger)
 }
 
@@ -343,5 +362,4 @@ Log in at the IdP as %s (demo password "samlab") and assume the role with the SA
 	if warning != "" {
 		fmt.Fprintf(w, "\nwarning: %s\n", warning)
 	}
-	fmt.Fprintln(w, "\nPress Ctrl-C to stop.")
 }

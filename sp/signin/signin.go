@@ -112,13 +112,16 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /saml", s.handleSAML)
 	s.mux.HandleFunc("GET /console", s.handleConsole)
 	s.mux.HandleFunc("POST /logout", s.handleLogout)
-	s.mux.HandleFunc("GET /logout", s.handleLogout)
+	s.mux.HandleFunc("GET /logout", s.handleLogoutConfirm)
 	s.mux.HandleFunc("GET /federation", s.handleFederation)
 	s.mux.HandleFunc("POST /federation", s.handleFederation)
 }
 
 // ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	setSecurityHeaders(w.Header())
+	s.mux.ServeHTTP(w, r)
+}
 
 // handleSAML is the ACS: SAMLResponse (+ RelayState, + roleIndex on the
 // chooser's follow-up POST).
@@ -229,6 +232,11 @@ func (s *Server) handleConsole(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
+	if err := crossOrigin.Check(r); err != nil {
+		s.logger.InfoContext(r.Context(), "sign-out refused", "error", err)
+		s.renderError(w, http.StatusForbidden, "The sign-out request came from another site.")
+		return
+	}
 	if c, err := r.Cookie(cookieName); err == nil {
 		s.mu.Lock()
 		delete(s.sessions, c.Value)
@@ -395,6 +403,7 @@ func (s *Server) getSigninToken(w http.ResponseWriter, r *http.Request) {
 	s.tokens[token] = signinToken{session: ss, duration: duration, expires: now.Add(signinTokenLifetime)}
 	s.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store") // the token is a credential
 	_ = json.NewEncoder(w).Encode(map[string]string{"SigninToken": token})
 }
 
