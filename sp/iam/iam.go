@@ -55,6 +55,8 @@ type Account struct {
 	mu        sync.RWMutex
 	providers map[string]*SAMLProvider // by ARN
 	roles     map[string]*Role         // by name
+
+	oidc oidcProviders // oidcprovider.go
 }
 
 // NewAccount returns an empty account.

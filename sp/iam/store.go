@@ -52,6 +52,9 @@ func OpenAccount(cfg Config) (*Account, error) {
 		r.Trust = pol
 		a.roles[r.Name] = r
 	}
+	if err := a.loadOIDCProviders(cfg.Store); err != nil {
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -200,6 +203,9 @@ func (a *Account) AttachStore(s Store) error {
 			}
 			stored.roles[name] = r
 		}
+	}
+	if err := a.attachOIDCProviders(s, stored); err != nil {
+		return err
 	}
 	a.providers, a.roles, a.store = stored.providers, stored.roles, s
 	return nil
