@@ -69,7 +69,8 @@ FUZZ_TARGETS := \
 	./idp:FuzzRedirectSignature \
 	./idp/oidc:FuzzAuthorizationRequest \
 	./idp/oidc:FuzzTokenRequest \
-	./sp/policy:FuzzParse
+	./sp/policy:FuzzParse \
+	./sp/sts/webidentity:FuzzParse
 
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \

@@ -21,7 +21,7 @@ var allowed = map[string][]string{
 	"sp/awsapi":       {},
 	"sp/policy":       {},
 	"sp/iam":          {"sp/policy", "sp/awsapi", "metadata", "certs"},
-	"sp/sts":          {"sp/iam", "sp/policy", "sp/awsapi", "metadata", "certs"},
+	"sp/sts":          {"sp/sts/webidentity", "sp/iam", "sp/policy", "sp/awsapi", "metadata", "certs"},
 	"sp/signin":       {"sp/sts", "sp/iam", "sp/policy", "sp/awsapi", "metadata", "certs"},
 	"scenarios":       {"idp", "sp/", "metadata", "certs", "internal/"},
 }
