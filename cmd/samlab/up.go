@@ -36,6 +36,7 @@ type serveOptions struct {
 	fixtureKeys bool
 	verbose     bool
 	awsOnly     bool
+	httpOIDC    bool // IAM accepts http:// OIDC issuers on loopback
 }
 
 func (o *serveOptions) flags(cmd *cobra.Command) {
@@ -45,6 +46,7 @@ func (o *serveOptions) flags(cmd *cobra.Command) {
 	f.StringVar(&o.events, "events", "", "append a CloudTrail-like JSON line per AWS call to this file (read it with \"samlab events\")")
 	f.BoolVar(&o.fixtureKeys, "fixture-keys", false, "use samlab's built-in test keys for the IdP (faster start; the keys are public)")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "log every failed AWS call with its internal cause")
+	f.BoolVar(&o.httpOIDC, "insecure-http-issuers", false, "let IAM register http:// OIDC providers on loopback, such as this server's /idp/oidc (AWS requires https://)")
 }
 
 func newUpCommand() *cobra.Command {
@@ -105,7 +107,7 @@ func runServe(cmd *cobra.Command, o serveOptions) (err error) {
 	}
 	defer ln.Close()
 	base := "http://" + ln.Addr().String()
-	cfg := scenarios.LabConfig{Keys: certs.GeneratedKeys{}, Logger: logger, WallClock: true}
+	cfg := scenarios.LabConfig{Keys: certs.GeneratedKeys{}, Logger: logger, WallClock: true, InsecureHTTPIssuers: o.httpOIDC}
 	if !o.awsOnly {
 		cfg.IDPBaseURL = base + scenarios.IDPPrefix
 	}
