@@ -420,7 +420,7 @@ func TestWebIdentityAWSCLI(t *testing.T) {
 	l := newWILab(t, nil)
 	cli := newAWSCLI(t, l.srv.URL)
 	var out struct {
-		Credentials struct{ AccessKeyId, SecretAccessKey, SessionToken string }
+		Credentials                                     struct{ AccessKeyId, SecretAccessKey, SessionToken string }
 		SubjectFromWebIdentityToken, Provider, Audience string
 		AssumedRoleUser                                 struct{ Arn string }
 	}
