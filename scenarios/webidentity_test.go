@@ -52,7 +52,7 @@ type wiLab struct {
 
 const wiClientID = "sts.amazonaws.com"
 
-func newWILab(t *testing.T, behavior *sts.WebIdentityBehavior) *wiLab {
+func newWILab(t testing.TB, behavior *sts.WebIdentityBehavior) *wiLab {
 	t.Helper()
 	cfg := labConfig()
 	cfg.InsecureHTTPIssuers = true
@@ -103,7 +103,7 @@ func newWILab(t *testing.T, behavior *sts.WebIdentityBehavior) *wiLab {
 	return l
 }
 
-func (l *wiLab) token(t *testing.T, user string, opts oidc.TokenOptions) string {
+func (l *wiLab) token(t testing.TB, user string, opts oidc.TokenOptions) string {
 	t.Helper()
 	u, ok := idp.DemoUsers().User(user)
 	if !ok {
