@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -217,6 +218,9 @@ func TestWebIdentitySDKErrors(t *testing.T) {
 			new(*ststypes.InvalidIdentityTokenException), "InvalidIdentityToken", 400, "The web identity token is not a valid JWT"},
 		{"sub not allowed by the trust policy", l.token(t, "bob", oidc.TokenOptions{}),
 			nil, "AccessDenied", 403, "Not authorized to perform sts:AssumeRoleWithWebIdentity"},
+		{"nested JSON", good[:strings.IndexByte(good, '.')] + "." +
+			base64.RawURLEncoding.EncodeToString([]byte(`{"iss":"x","n":`+strings.Repeat("[", 100)+strings.Repeat("]", 100)+`}`)) + ".c2ln",
+			new(*ststypes.InvalidIdentityTokenException), "InvalidIdentityToken", 400, "The web identity token is not a valid JWT"},
 		{"huge", strings.Repeat("a", 20001),
 			nil, "ValidationError", 400, "1 validation error detected: Value at 'webIdentityToken' failed to satisfy constraint: Member must have length less than or equal to 20000"},
 	}
@@ -234,8 +238,15 @@ func TestWebIdentitySDKErrors(t *testing.T) {
 			t.Errorf("%s: %v; want %s %d %q", tt.name, err, tt.code, tt.status, tt.msg)
 		}
 	}
-	// The client ID removed from the provider: the same token is refused.
 	ctx := t.Context()
+	// ProviderId for an OAuth 2.0 provider: samlab cannot ask it.
+	_, err := l.anonSTS().AssumeRoleWithWebIdentity(ctx, &stssdk.AssumeRoleWithWebIdentityInput{RoleArn: &l.roleARN,
+		RoleSessionName: aws.String("s1"), WebIdentityToken: &good, ProviderId: aws.String("www.amazon.com")})
+	var commErr *ststypes.IDPCommunicationErrorException
+	if !errors.As(err, &commErr) || httpStatus(err) != 400 {
+		t.Errorf("ProviderId www.amazon.com: %v, want IDPCommunicationErrorException 400", err)
+	}
+	// The client ID removed from the provider: the same token is refused.
 	iamc := l.iamClient(l.adminCreds())
 	if _, err := iamc.RemoveClientIDFromOpenIDConnectProvider(ctx, &iamsdk.RemoveClientIDFromOpenIDConnectProviderInput{
 		OpenIDConnectProviderArn: &l.provider, ClientID: aws.String(wiClientID)}); err != nil {
@@ -252,7 +263,7 @@ func TestWebIdentitySDKErrors(t *testing.T) {
 		t.Errorf("after AddClientID again: %v", err)
 	}
 	// DurationSeconds beyond the role's MaxSessionDuration.
-	_, err := l.anonSTS().AssumeRoleWithWebIdentity(ctx, &stssdk.AssumeRoleWithWebIdentityInput{RoleArn: &l.roleARN,
+	_, err = l.anonSTS().AssumeRoleWithWebIdentity(ctx, &stssdk.AssumeRoleWithWebIdentityInput{RoleArn: &l.roleARN,
 		RoleSessionName: aws.String("s1"), WebIdentityToken: &good, DurationSeconds: aws.Int32(7200)})
 	var ae smithy.APIError
 	if !errors.As(err, &ae) || ae.ErrorCode() != "ValidationError" || ae.ErrorMessage() != "The requested DurationSeconds exceeds the MaxSessionDuration set for this role." {
