@@ -77,7 +77,8 @@ FUZZ_TARGETS := \
 	./idp/oidc:FuzzTokenRequest \
 	./sp/policy:FuzzParse \
 	./internal/capture:FuzzResponses \
-	./internal/capture:FuzzProviderMetadata
+	./internal/capture:FuzzProviderMetadata \
+	./sp/sts/webidentity:FuzzParse
 
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \

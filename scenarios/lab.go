@@ -47,6 +47,12 @@ type LabConfig struct {
 	IDPBaseURL string
 	// Behavior configures the mock STS (default sts.DefaultBehavior()).
 	Behavior *sts.Behavior
+	// WebIdentity configures AssumeRoleWithWebIdentity (default
+	// sts.DefaultWebIdentityBehavior()).
+	WebIdentity *sts.WebIdentityBehavior
+	// InsecureHTTPIssuers lets IAM register http:// OIDC issuers on loopback
+	// (iam.Account.SetInsecureHTTPIssuers; AWS requires https://).
+	InsecureHTTPIssuers bool
 	// Logger receives both sides' logs (default: discard).
 	Logger *slog.Logger
 	// Rand is the randomness for IDs and credentials (default crypto/rand).
@@ -103,6 +109,8 @@ type Lab struct {
 	IDP     *idp.Server
 	Account *iam.Account
 	STS     *sts.Service
+	// WebIdentity is STS's AssumeRoleWithWebIdentity, with its JWKS cache.
+	WebIdentity *sts.WebIdentity
 	// SignIn is the console sign-in endpoint (an http.Handler).
 	SignIn *signin.Server
 
@@ -158,8 +166,9 @@ func NewLab(cfg LabConfig) (*Lab, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &Lab{Clock: clock, IDP: server, Account: acct, STS: svc, SignIn: console, ProviderName: cfg.ProviderName,
-		ProviderARN: acct.ProviderARN(cfg.ProviderName)}
+	acct.SetInsecureHTTPIssuers(cfg.InsecureHTTPIssuers)
+	l := &Lab{Clock: clock, IDP: server, Account: acct, STS: svc, WebIdentity: svc.NewWebIdentity(cfg.WebIdentity), SignIn: console,
+		ProviderName: cfg.ProviderName, ProviderARN: acct.ProviderARN(cfg.ProviderName)}
 	role, err := acct.CreateRole(iam.CreateRoleInput{Name: DefaultRoleName, AssumeRolePolicyDocument: iam.SAMLTrustPolicy(l.ProviderARN)})
 	if err != nil {
 		return nil, fmt.Errorf("lab: create role: %w", err)

@@ -38,6 +38,7 @@ type serveOptions struct {
 	verbose     bool
 	awsOnly     bool
 	https       bool
+	httpOIDC    bool // IAM accepts http:// OIDC issuers on loopback
 }
 
 func (o *serveOptions) flags(cmd *cobra.Command) {
@@ -49,6 +50,7 @@ func (o *serveOptions) flags(cmd *cobra.Command) {
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "log every failed AWS call with its internal cause")
 	f.BoolVar(&o.https, "https", false, "also answer HTTPS for sts.amazonaws.com, sts.REGION.amazonaws.com, iam.amazonaws.com and signin.aws.amazon.com, "+
 		"as a loopback-only HTTPS_PROXY that tunnels to nothing but itself, with a local CA (kept in --state)")
+	f.BoolVar(&o.httpOIDC, "insecure-http-issuers", false, "let IAM register http:// OIDC providers on loopback, such as this server's /idp/oidc (AWS requires https://)")
 }
 
 func newUpCommand() *cobra.Command {
@@ -109,7 +111,7 @@ func runServe(cmd *cobra.Command, o serveOptions) (err error) {
 	}
 	defer ln.Close()
 	base := "http://" + ln.Addr().String()
-	cfg := scenarios.LabConfig{Keys: certs.GeneratedKeys{}, Logger: logger, WallClock: true}
+	cfg := scenarios.LabConfig{Keys: certs.GeneratedKeys{}, Logger: logger, WallClock: true, InsecureHTTPIssuers: o.httpOIDC}
 	if !o.awsOnly {
 		cfg.IDPBaseURL = base + scenarios.IDPPrefix
 	}

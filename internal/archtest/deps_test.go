@@ -21,10 +21,11 @@ var allowed = map[string][]string{
 	"sp/awsapi":           {},
 	"sp/policy":           {},
 	"sp/iam":              {"sp/policy", "sp/awsapi", "metadata", "certs"},
-	"sp/sts":              {"sp/iam", "sp/policy", "sp/awsapi", "sp/sts/sessiontoken", "metadata", "certs"},
+	"sp/sts":              {"sp/sts/webidentity", "sp/iam", "sp/policy", "sp/awsapi", "sp/sts/sessiontoken", "metadata", "certs"},
 	"sp/sts/sessiontoken": {},
 	"sp/signin":           {"sp/sts", "sp/iam", "sp/policy", "sp/awsapi", "metadata", "certs"},
 	"scenarios":           {"idp", "sp/", "metadata", "certs", "internal/"},
+	"sp/sts/webidentity":  {},
 }
 
 func TestDependencyDirection(t *testing.T) {
