@@ -205,12 +205,28 @@ func (s *signInLab) signIn(t *testing.T, rec *harRecorder) (status int) {
 		}
 		return resp, body
 	}
-	_, page := post(s.url+scenarios.IDPPrefix+"/login", url.Values{"username": {"alice"}, "password": {"samlab"}, "return": {"sso/aws"}})
+	// The login form carries a CSRF token: open it first, as a browser does.
+	resp, err := c.Get(s.url + scenarios.IDPPrefix + "/login?return=sso/aws")
+	if err != nil {
+		t.Fatal(err)
+	}
+	form, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	loginAction, login, err := idp.ParseLoginForm(form)
+	if err != nil {
+		t.Fatalf("the IdP's login page has no login form: %v\n%s", err, form)
+	}
+	login.Set("username", "alice")
+	login.Set("password", "samlab")
+	_, page := post(loginAction, login)
 	action, fields, err := idp.ParsePostForm(page)
 	if err != nil {
 		t.Fatalf("the IdP did not answer with the auto-post form: %v\n%s", err, page)
 	}
-	resp, _ := post(action, fields)
+	resp, _ = post(action, fields)
 	return resp.StatusCode
 }
 
