@@ -1,7 +1,6 @@
 package scenarios
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -104,6 +103,8 @@ type Lab struct {
 	ProviderARN  string
 	RoleARN      string
 	Users        map[string]idp.User
+
+	state *labState // what the scenario steps need beyond the fields above
 }
 
 // NewLab builds a lab with one IdP, one account, the role DefaultRoleName
@@ -135,9 +136,14 @@ func NewLab(cfg LabConfig) (*Lab, error) {
 	if cfg.IDPBaseURL != "" {
 		signInURL = strings.TrimSuffix(strings.TrimSuffix(cfg.IDPBaseURL, "/"), IDPPrefix) + SignInPath
 	}
-	server, err := idp.New(idp.Config{EntityID: cfg.EntityID, BaseURL: cfg.IDPBaseURL, Users: idp.DemoUsers(),
+	users, err := demoUsers(cfg.AccountID, cfg.ProviderName)
+	if err != nil {
+		return nil, err
+	}
+	idpCfg := idp.Config{EntityID: cfg.EntityID, BaseURL: cfg.IDPBaseURL, Users: users,
 		AWSSignInURL: signInURL, Keys: cfg.Keys, Now: clock.Now, Rand: cfg.Rand,
-		Logger: cfg.Logger.With("component", "idp")})
+		Logger: cfg.Logger.With("component", "idp")}
+	server, err := idp.New(idpCfg)
 	if err != nil {
 		return nil, err
 	}
@@ -153,7 +159,7 @@ func NewLab(cfg LabConfig) (*Lab, error) {
 		return nil, err
 	}
 	l := &Lab{Clock: clock, IDP: server, Account: acct, STS: svc, SignIn: console, ProviderName: cfg.ProviderName,
-		ProviderARN: acct.ProviderARN(cfg.ProviderName)}
+		ProviderARN: acct.ProviderARN(cfg.ProviderName), state: newLabState(cfg, idpCfg)}
 	role, err := acct.CreateRole(iam.CreateRoleInput{Name: DefaultRoleName, AssumeRolePolicyDocument: iam.SAMLTrustPolicy(l.ProviderARN)})
 	if err != nil {
 		return nil, fmt.Errorf("lab: create role: %w", err)
@@ -169,9 +175,8 @@ func NewLab(cfg LabConfig) (*Lab, error) {
 		DefaultUser: {Name: DefaultUser, Email: DefaultUser + "@example.com",
 			Roles: []idp.Role{{RoleARN: l.RoleARN, ProviderARN: l.ProviderARN}}},
 	}
-	demo := idp.DemoUsers()
-	for _, name := range demo.Names() {
-		if u, ok := demo.User(name); ok && l.Users[name].Name == "" {
+	for _, name := range users.Names() {
+		if u, ok := users.User(name); ok && l.Users[name].Name == "" {
 			l.Users[name] = u
 		}
 	}
@@ -198,40 +203,4 @@ func (l *Lab) UpdateProvider() error {
 	}
 	_, err = l.Account.UpdateSAMLProvider(l.ProviderARN, md)
 	return err
-}
-
-// LoginInput selects who logs in and how.
-type LoginInput struct {
-	User    string    // default DefaultUser
-	RoleARN string    // default the lab role
-	Fault   idp.Fault // default none
-	// RedeemAfter is how long the client holds the response before calling
-	// AssumeRoleWithSAML (the lab clock advances by it), as CLI tools that
-	// cache an assertion do.
-	RedeemAfter time.Duration
-}
-
-// Login makes the IdP issue a response for the user and redeems it with
-// AssumeRoleWithSAML, as a CLI tool such as saml2aws does.
-func (l *Lab) Login(ctx context.Context, in LoginInput) (*sts.AssumeRoleWithSAMLOutput, error) {
-	if in.User == "" {
-		in.User = DefaultUser
-	}
-	if in.RoleARN == "" {
-		in.RoleARN = l.RoleARN
-	}
-	u, ok := l.Users[in.User]
-	if !ok {
-		return nil, fmt.Errorf("lab: unknown user %q", in.User)
-	}
-	resp, err := l.IDP.FaultyResponse(u, idp.ResponseOptions{}, in.Fault)
-	if err != nil {
-		return nil, err
-	}
-	if in.RedeemAfter > 0 {
-		l.Clock.Advance(in.RedeemAfter)
-	}
-	return l.STS.AssumeRoleWithSAML(ctx, sts.AssumeRoleWithSAMLInput{
-		RoleARN: in.RoleARN, PrincipalARN: l.ProviderARN, SAMLAssertion: resp.Base64(),
-	})
 }
