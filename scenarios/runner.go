@@ -253,7 +253,7 @@ func (l *Lab) doLogin(ctx context.Context, st Step) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, err
 	}
-	in := LoginInput{User: st.User, RoleARN: st.RoleARN, PrincipalARN: st.PrincipalARN, Fault: f, RedeemAfter: st.RedeemAfter,
+	in := LoginInput{User: st.User, RoleARN: l.Expand(st.RoleARN), PrincipalARN: l.Expand(st.PrincipalARN), Fault: f, RedeemAfter: st.RedeemAfter,
 		DurationSeconds: st.DurationSeconds, PolicyARNs: st.PolicyARNs, Recipient: st.Recipient, Audience: st.Audience}
 	if st.Role != "" {
 		in.RoleARN = l.roleARN(st.Role)
