@@ -269,7 +269,7 @@ func (l *Lab) doLogin(ctx context.Context, st Step) (Outcome, error) {
 		return Outcome{}, err
 	}
 	o := Outcome{AssumedRoleARN: res.AssumedRoleUser.ARN, SourceIdentity: res.SourceIdentity,
-		DurationSeconds: int(res.Credentials.Expiration.Sub(l.Clock.Now()).Round(time.Second).Seconds()),
+		DurationSeconds: int(res.Credentials.Expiration.Sub(l.Clock.Now().Truncate(time.Second)).Seconds()),
 		SubjectType:     res.SubjectType, Audience: res.Audience}
 	if res.Session != nil {
 		o.SessionTags = res.Session.Tags
@@ -295,7 +295,7 @@ func (l *Lab) doConsole(ctx context.Context, st Step) (Outcome, error) {
 	}
 	o := Outcome{AssumedRoleARN: res.SignedInAs, ChooserRoles: res.Roles}
 	if !res.expires.IsZero() {
-		o.DurationSeconds = int(res.expires.Sub(l.Clock.Now()).Round(time.Second).Seconds())
+		o.DurationSeconds = int(res.expires.Sub(l.Clock.Now().Truncate(time.Second)).Seconds())
 	}
 	return o, nil
 }
