@@ -383,7 +383,7 @@ func (sc *Scenario) checkStep(d *decoder, at func(string, string, ...any), p str
 		at(p+".provider", "unknown provider %q (known: %s)", st.Provider, known(n.providers))
 	}
 	for _, f := range []struct{ name, v string }{{"role_arn", st.RoleARN}, {"principal_arn", st.PrincipalARN}} {
-		if f.v != "" && !arnRE.MatchString(f.v) {
+		if f.v != "" && !arnRE.MatchString(strings.TrimSpace(f.v)) {
 			at(p+"."+f.name, "%q is not an ARN (arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE)", f.v)
 		}
 	}

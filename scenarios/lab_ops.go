@@ -452,8 +452,9 @@ func (l *Lab) SetUser(name string, s UserSetup) error {
 	for _, r := range s.Roles {
 		switch {
 		case r.Value != "":
-			raw = append(raw, r.Value)
-			u.Roles = append(u.Roles, idp.Role{RoleARN: r.Value})
+			v := l.Expand(r.Value)
+			raw = append(raw, v)
+			u.Roles = append(u.Roles, idp.Role{RoleARN: v})
 		default:
 			pair := idp.Role{RoleARN: l.roleARN(r.Role), ProviderARN: l.Account.ProviderARN(l.providerName(r.Provider))}
 			if r.ProviderFirst {
