@@ -80,9 +80,9 @@ fuzz:
 # samlab through a replace directive and its exported API only): the scenario
 # library, the example's own YAML and Go scenarios, under ginkgo -p with a
 # JUnit report in bin/ci-suite/. ginkgo is the module's `tool`, at the
-# version go.mod pins.
+# version go.mod pins. -mod=mod lets its go.sum follow samlab's own go.mod.
 ci-suite:
-	cd examples/ci-suite && $(GO) tool ginkgo -p --junit-report=junit.xml --output-dir=$(CURDIR)/bin/ci-suite ./...
+	cd examples/ci-suite && GOFLAGS="$(GOFLAGS) -mod=mod" $(GO) tool ginkgo -p --junit-report=junit.xml --output-dir=$(CURDIR)/bin/ci-suite ./...
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
