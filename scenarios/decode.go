@@ -59,7 +59,12 @@ type decoder struct {
 	file  string
 	probs []Problem
 	pos   map[string]*yaml.Node // field path → value node
+	nodes int                   // values decoded so far (aliases count each time)
 }
+
+// maxNodes bounds the values one file may expand to: aliases can make a
+// small file stand for a huge one.
+const maxNodes = 200_000
 
 func newDecoder(file string) *decoder {
 	return &decoder{file: file, pos: map[string]*yaml.Node{}}
@@ -124,6 +129,12 @@ func describeKind(n *yaml.Node) string {
 func (d *decoder) decode(n *yaml.Node, path string, v reflect.Value) {
 	if n.Kind == yaml.AliasNode && n.Alias != nil {
 		n = n.Alias
+	}
+	if d.nodes++; d.nodes > maxNodes {
+		if d.nodes == maxNodes+1 {
+			d.errorf(n, path, "the file expands to more than %d values (through aliases); stopped reading here", maxNodes)
+		}
+		return
 	}
 	d.pos[path] = n
 	if v.CanAddr() {

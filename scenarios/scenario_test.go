@@ -2,6 +2,7 @@ package scenarios_test
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -143,5 +144,28 @@ steps:
 	}
 	if got := rep.Steps[3].Actual; got.Code != "InvalidIdentityToken" || got.Message != "Response signature invalid" || got.Cause == "" {
 		t.Errorf("step 4 actual = %+v, want InvalidIdentityToken with a cause", got)
+	}
+}
+
+// TestParseBoundsAliasExpansion: aliases cannot make a small file expand
+// into a huge one.
+func TestParseBoundsAliasExpansion(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	b.WriteString("version: 2\nname: x\nsetup:\n  users:\n    u0: &u {attributes: {a: [")
+	for i := range 2000 {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("v")
+	}
+	b.WriteString("]}}\n")
+	for i := 1; i < 2000; i++ {
+		fmt.Fprintf(&b, "    u%d: *u\n", i)
+	}
+	b.WriteString("steps:\n  - action: login\n")
+	_, err := scenarios.Parse("bomb.yaml", []byte(b.String()))
+	if err == nil || !strings.Contains(err.Error(), "more than 200000 values") {
+		t.Fatalf("Parse = %v, want the expansion limit", err)
 	}
 }
