@@ -166,6 +166,7 @@ var (
 	accountRE = regexp.MustCompile(`^[0-9]{12}$`)
 	arnRE     = regexp.MustCompile(`^arn:[a-z-]+:[a-z0-9-]+:[a-z0-9-]*:([0-9]{12}|\$\{account\})?:.+$`)
 	varRE     = regexp.MustCompile(`\$\{([a-z_]+)(?::([^}]*))?\}`)
+	refRE     = regexp.MustCompile(`^\$\{(provider|role):[^}]+\}$`)
 )
 
 var (
@@ -383,9 +384,11 @@ func (sc *Scenario) checkStep(d *decoder, at func(string, string, ...any), p str
 		at(p+".provider", "unknown provider %q (known: %s)", st.Provider, known(n.providers))
 	}
 	for _, f := range []struct{ name, v string }{{"role_arn", st.RoleARN}, {"principal_arn", st.PrincipalARN}} {
-		if f.v != "" && !arnRE.MatchString(strings.TrimSpace(f.v)) {
-			at(p+"."+f.name, "%q is not an ARN (arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE)", f.v)
+		v := strings.TrimSpace(f.v)
+		if f.v != "" && !arnRE.MatchString(v) && !refRE.MatchString(v) {
+			at(p+"."+f.name, "%q is not an ARN (arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE) or ${provider:NAME} / ${role:NAME}", f.v)
 		}
+		checkVars(at, p+"."+f.name, f.v, n)
 	}
 	if st.Role != "" && st.RoleARN != "" {
 		at(p, "give role or role_arn, not both")

@@ -123,7 +123,7 @@ func (l *Lab) Expand(text string) string {
 		case "partition":
 			return l.Account.Partition()
 		case "provider":
-			return l.Account.ProviderARN(sub[2])
+			return l.providerARN(sub[2])
 		case "role":
 			return l.roleARN(sub[2])
 		}
@@ -207,12 +207,17 @@ type ProviderInput struct {
 	KeepMetadata bool
 }
 
+// providerName resolves a provider name of a scenario: empty, or
+// DefaultProviderName ("samlab"), means the lab's own provider
+// (LabConfig.ProviderName), so scenarios run unchanged whatever its name.
 func (l *Lab) providerName(name string) string {
-	if name == "" {
+	if name == "" || name == DefaultProviderName {
 		return l.ProviderName
 	}
 	return name
 }
+
+func (l *Lab) providerARN(name string) string { return l.Account.ProviderARN(l.providerName(name)) }
 
 func (l *Lab) privateKeyPEM(name string) (string, error) {
 	if name == "" {
@@ -264,7 +269,7 @@ func (l *Lab) UpdateSAMLProvider(in ProviderInput) error {
 			return err
 		}
 	}
-	_, err = l.Account.UpdateProvider(iam.UpdateSAMLProviderInput{ARN: l.Account.ProviderARN(l.providerName(in.Name)),
+	_, err = l.Account.UpdateProvider(iam.UpdateSAMLProviderInput{ARN: l.providerARN(in.Name),
 		MetadataDocument: md, AssertionEncryptionMode: in.EncryptionMode, AddPrivateKey: pem, RemovePrivateKey: remove})
 	return err
 }
@@ -276,7 +281,7 @@ func (l *Lab) privateKeyID(provider, name string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	p, err := l.Account.SAMLProvider(l.Account.ProviderARN(provider))
+	p, err := l.Account.SAMLProvider(l.providerARN(provider))
 	if err != nil {
 		return name, nil //nolint:nilerr // IAM reports the missing provider itself.
 	}
@@ -294,7 +299,7 @@ func (l *Lab) privateKeyID(provider, name string) (string, error) {
 
 // DeleteSAMLProvider runs IAM DeleteSAMLProvider.
 func (l *Lab) DeleteSAMLProvider(name string) error {
-	return l.Account.DeleteSAMLProvider(l.Account.ProviderARN(l.providerName(name)))
+	return l.Account.DeleteSAMLProvider(l.providerARN(name))
 }
 
 // RoleInput is an IAM role to create.
@@ -456,7 +461,7 @@ func (l *Lab) SetUser(name string, s UserSetup) error {
 			raw = append(raw, v)
 			u.Roles = append(u.Roles, idp.Role{RoleARN: v})
 		default:
-			pair := idp.Role{RoleARN: l.roleARN(r.Role), ProviderARN: l.Account.ProviderARN(l.providerName(r.Provider))}
+			pair := idp.Role{RoleARN: l.roleARN(r.Role), ProviderARN: l.providerARN(r.Provider)}
 			if r.ProviderFirst {
 				pair.RoleARN, pair.ProviderARN = pair.ProviderARN, pair.RoleARN
 			}

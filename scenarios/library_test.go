@@ -104,8 +104,9 @@ func TestLibraryScenariosCanFail(t *testing.T) {
 	}
 }
 
-// TestLibraryInAnotherAccount: LabConfig.AccountID reaches every ARN (roles,
-// providers, the IdP's users), so the library passes in 111122223333 too.
+// TestLibraryInAnotherAccount: LabConfig.AccountID and ProviderName reach
+// every ARN (roles, providers, the IdP's users), so the library passes in
+// 111122223333 with a provider called corp-idp too.
 func TestLibraryInAnotherAccount(t *testing.T) {
 	t.Parallel()
 	all, err := scenarios.Library()
@@ -114,6 +115,7 @@ func TestLibraryInAnotherAccount(t *testing.T) {
 	}
 	cfg := labConfig()
 	cfg.AccountID = "111122223333"
+	cfg.ProviderName = "corp-idp"
 	for _, sc := range all {
 		rep, err := scenarios.Run(t.Context(), sc, cfg, nil)
 		if err != nil {

@@ -259,7 +259,7 @@ func (l *Lab) doLogin(ctx context.Context, st Step) (Outcome, error) {
 		in.RoleARN = l.roleARN(st.Role)
 	}
 	if st.Provider != "" {
-		in.PrincipalARN = l.Account.ProviderARN(st.Provider)
+		in.PrincipalARN = l.providerARN(st.Provider)
 	}
 	if st.Policy != nil {
 		in.Policy = l.Expand(st.Policy.JSON)
