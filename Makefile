@@ -63,6 +63,7 @@ FUZZ_TARGETS := \
 	./scenarios:FuzzSignatureWrapping \
 	./metadata:FuzzParse \
 	./scenarios:FuzzParse \
+	./scenarios:FuzzMigrate \
 	./sp/awsapi:FuzzQueryDecode \
 	./sp/awsapi:FuzzRouter \
 	./idp:FuzzLoadUsers \

@@ -243,10 +243,16 @@ func (sc *Scenario) check(d *decoder) {
 	sc.checkSetup(at, n)
 
 	snapshots := map[string]bool{}
+	stepFields := fieldNames(reflect.TypeFor[Step]())
 	for i, st := range sc.Steps {
 		p := fmt.Sprintf("steps[%d]", i)
 		spec, ok := actions[st.Action]
 		if !ok {
+			for _, k := range st.fields {
+				if !slices.Contains(stepFields, k.Value) {
+					d.errorf(k, p+"."+k.Value, "unknown field (steps take: %s)", strings.Join(stepFields, ", "))
+				}
+			}
 			if st.Action == "" {
 				at(p, "action is required (known: %s)", strings.Join(ActionNames(), ", "))
 			} else {
@@ -255,21 +261,21 @@ func (sc *Scenario) check(d *decoder) {
 			continue
 		}
 		given := map[string]bool{}
-		stepFields := fieldNames(reflect.TypeFor[Step]())
 		for _, k := range st.fields {
-			if !slices.Contains(stepFields, k.Value) {
-				continue // reported by the decoder
-			}
 			given[k.Value] = true
 			if k.Value == "name" || k.Value == "action" || k.Value == "expect" {
 				continue
 			}
 			if !slices.Contains(spec.fields, k.Value) {
-				allowed := "no other fields"
+				takes := st.Action + " takes no other fields"
 				if len(spec.fields) > 0 {
-					allowed = strings.Join(spec.fields, ", ")
+					takes = st.Action + " takes " + strings.Join(spec.fields, ", ")
 				}
-				d.errorf(k, p+"."+k.Value, "does not apply to %s (it takes %s)", st.Action, allowed)
+				what := "does not apply to " + st.Action
+				if !slices.Contains(stepFields, k.Value) {
+					what = "unknown field"
+				}
+				d.errorf(k, p+"."+k.Value, "%s (%s)", what, takes)
 			}
 		}
 		if st.fields != nil { // parsed: required keys must be present

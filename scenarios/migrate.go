@@ -48,9 +48,8 @@ func Migrate(name string, data []byte) ([]byte, error) {
 			}
 		}
 	}
-	if !strings.Contains(doc.HeadComment, "yaml-language-server") {
-		doc.HeadComment = strings.TrimSpace(strings.TrimPrefix(Modeline, "#") + "\n" + doc.HeadComment)
-		doc.HeadComment = "#" + doc.HeadComment
+	if !strings.Contains(root.HeadComment+doc.HeadComment, "yaml-language-server") {
+		doc.HeadComment = strings.TrimSuffix(Modeline+"\n"+doc.HeadComment, "\n")
 	}
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
