@@ -11,6 +11,8 @@ import (
 	"time"
 	"unicode"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/samlab-dev/samlab/certs"
 	"github.com/samlab-dev/samlab/idp"
 	"github.com/samlab-dev/samlab/sp/sts"
@@ -261,7 +263,11 @@ func (sc *Scenario) check(d *decoder) {
 			continue
 		}
 		given := map[string]bool{}
-		for _, k := range st.fields {
+		fields := st.fields
+		if fields == nil { // built in Go: the fields set are the non-zero ones
+			fields = setFields(st)
+		}
+		for _, k := range fields {
 			given[k.Value] = true
 			if k.Value == "name" || k.Value == "action" || k.Value == "expect" {
 				continue
@@ -278,11 +284,9 @@ func (sc *Scenario) check(d *decoder) {
 				d.errorf(k, p+"."+k.Value, "%s (%s)", what, takes)
 			}
 		}
-		if st.fields != nil { // parsed: required keys must be present
-			for _, r := range spec.required {
-				if !given[r] {
-					at(p, "%s needs %s", st.Action, r)
-				}
+		for _, r := range spec.required {
+			if !given[r] {
+				at(p, "%s needs %s", st.Action, r)
 			}
 		}
 		sc.checkStep(d, at, p, st, n, snapshots)
@@ -454,6 +458,22 @@ func (sc *Scenario) checkStep(d *decoder, at func(string, string, ...any), p str
 	if strings.HasPrefix(e.Code, "samlab") {
 		at(ep+".code", "%q is samlab's own failure, which never satisfies an expectation", e.Code)
 	}
+}
+
+// setFields returns, as key nodes, the fields of a step built in Go that are
+// set (non-zero), so it is checked as a parsed step is.
+func setFields(st Step) []*yaml.Node {
+	var out []*yaml.Node
+	v := reflect.ValueOf(st)
+	t := v.Type()
+	for i := range t.NumField() {
+		name := strings.Split(t.Field(i).Tag.Get("yaml"), ",")[0]
+		if name == "" || name == "-" || name == "expect" || !t.Field(i).IsExported() || v.Field(i).IsZero() {
+			continue
+		}
+		out = append(out, &yaml.Node{Kind: yaml.ScalarNode, Value: name})
+	}
+	return out
 }
 
 // upgradeV1 reads a version 1 scenario as version 2: register-provider is

@@ -22,7 +22,11 @@ import (
 	"github.com/samlab-dev/samlab/sp/sts"
 )
 
-// labState is what the Lab's scenario operations keep between steps.
+// labState is what the Lab's scenario operations keep between steps. The
+// operations (CreateSAMLProvider, SetEntityID, Login, ...) are steps of one
+// story: call them from one goroutine at a time. SetEntityID, SetSigning and
+// ConfigureIDP replace Lab.IDP with a new IdP (keeping its keys); an HTTP
+// handler built earlier with Lab.Handler keeps serving the old one.
 type labState struct {
 	mu        sync.Mutex
 	cfg       LabConfig

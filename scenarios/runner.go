@@ -215,6 +215,10 @@ func (l *Lab) Do(ctx context.Context, st Step) Outcome {
 	case ActionUpdateRole:
 		err = l.UpdateRoleMaxSession(st.Role, st.MaxSessionDuration)
 	case ActionUpdateTrust:
+		if st.Trust == nil {
+			err = errors.New("update-trust needs a trust policy")
+			break
+		}
 		err = l.UpdateTrust(st.Role, st.Trust.JSON)
 	case ActionDeleteRole:
 		err = l.DeleteRole(st.Role)
@@ -225,8 +229,16 @@ func (l *Lab) Do(ctx context.Context, st Step) Outcome {
 	case ActionSetEntityID:
 		err = l.SetEntityID(st.EntityID)
 	case ActionSetSigning:
+		if st.Signing == nil {
+			err = errors.New("set-signing needs signing options")
+			break
+		}
 		err = l.SetSigning(*st.Signing)
 	case ActionSetUser:
+		if st.With == nil {
+			err = errors.New("set-user needs the user's definition (with)")
+			break
+		}
 		err = l.SetUser(st.User, *st.With)
 	case ActionAdvanceClock:
 		l.Clock.Advance(st.Duration)

@@ -169,3 +169,31 @@ func TestParseBoundsAliasExpansion(t *testing.T) {
 		t.Fatalf("Parse = %v, want the expansion limit", err)
 	}
 }
+
+// TestValidateGoScenario: a scenario built in Go gets the same checks as a
+// file, with field paths, and Do never panics on a step Validate refuses.
+func TestValidateGoScenario(t *testing.T) {
+	t.Parallel()
+	sc := &scenarios.Scenario{Version: scenarios.Version, Name: "go", Steps: []scenarios.Step{
+		{Action: scenarios.ActionUpdateTrust, Role: "SAMLAdmin"},
+		{Action: scenarios.ActionRotateKey, Fault: "tamper"},
+		{Action: scenarios.ActionLogin, User: "carol"},
+	}}
+	err := sc.Validate()
+	for _, want := range []string{"steps[0]: update-trust needs trust", "steps[1].fault: does not apply to rotate-key",
+		`steps[2].user: unknown user "carol"`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Validate = %v, want %q", err, want)
+		}
+	}
+	lab, err := scenarios.NewLab(labConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range []scenarios.Step{{Action: scenarios.ActionUpdateTrust}, {Action: scenarios.ActionSetSigning},
+		{Action: scenarios.ActionSetUser}} {
+		if out := lab.Do(t.Context(), st); !out.Harness {
+			t.Errorf("Do(%s without its required field) = %s, want a failure of samlab", st.Action, out)
+		}
+	}
+}
