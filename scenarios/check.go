@@ -51,9 +51,9 @@ type actionSpec struct {
 }
 
 var actions = map[string]actionSpec{
-	ActionSaveMetadata:      {"save a copy of the IdP's current metadata under `snapshot`", []string{"snapshot"}, []string{"snapshot"}},
+	ActionSaveMetadata:      {"save a copy of the IdP's current metadata under `snapshot`", []string{"snapshot", "edit"}, []string{"snapshot"}},
 	ActionCreateProvider:    {"create an IAM SAML provider from the IdP's current metadata (or a snapshot)", []string{"provider", "snapshot", "encryption_mode", "add_private_key"}, nil},
-	ActionUpdateProvider:    {"update an IAM SAML provider with the IdP's current metadata (or a snapshot), encryption mode or keys", []string{"provider", "snapshot", "encryption_mode", "add_private_key", "remove_private_key"}, nil},
+	ActionUpdateProvider:    {"update an IAM SAML provider with the IdP's current metadata (or a snapshot), encryption mode or keys", []string{"provider", "snapshot", "metadata", "encryption_mode", "add_private_key", "remove_private_key"}, nil},
 	ActionDeleteProvider:    {"delete an IAM SAML provider", []string{"provider"}, nil},
 	ActionCreateRole:        {"create an IAM role", []string{"role", "trust", "max_session_duration", "path", "tags"}, []string{"role"}},
 	ActionUpdateRole:        {"change a role's maximum session duration", []string{"role", "max_session_duration"}, []string{"role", "max_session_duration"}},
@@ -64,7 +64,7 @@ var actions = map[string]actionSpec{
 	ActionSetEntityID:       {"the IdP's entityID changes", []string{"entity_id"}, []string{"entity_id"}},
 	ActionSetSigning:        {"the IdP's signing options change", []string{"signing"}, []string{"signing"}},
 	ActionSetUser:           {"a user's attributes change at the IdP (the user is replaced by `with`)", []string{"user", "with"}, []string{"user", "with"}},
-	ActionLogin:             {"the IdP issues a response and AssumeRoleWithSAML redeems it", []string{"user", "role", "role_arn", "provider", "principal_arn", "fault", "redeem_after", "duration_seconds", "policy", "policy_arns", "recipient", "audience"}, nil},
+	ActionLogin:             {"the IdP issues a response and AssumeRoleWithSAML redeems it", []string{"user", "role", "role_arn", "provider", "principal_arn", "fault", "redeem_after", "duration_seconds", "policy", "policy_arns", "recipient", "audience", "assertion"}, nil},
 	ActionConsoleSignIn:     {"the IdP posts a response to the console sign-in endpoint", []string{"user", "fault", "choose", "recipient", "audience", "redeem_after"}, nil},
 	ActionGetCallerIdentity: {"sts get-caller-identity with the credentials of the last login", nil, nil},
 	ActionAdvanceClock:      {"move the lab clock forward by `duration`", []string{"duration"}, []string{"duration"}},
@@ -172,6 +172,8 @@ var (
 )
 
 var (
+	metadataEdits  = []string{"utf8-bom"}
+	assertionEdits = []string{"url-encoded", "empty"}
 	signingTargets = []string{"assertion", "response", "both", "none"}
 	signingAlgs    = map[string]string{"rsa-sha256": idp.SignatureRSASHA256, "rsa-sha1": idp.SignatureRSASHA1}
 	digestAlgs     = map[string]string{"sha256": idp.DigestSHA256, "sha1": idp.DigestSHA1}
@@ -410,6 +412,18 @@ func (sc *Scenario) checkStep(d *decoder, at func(string, string, ...any), p str
 		if _, err := idp.ParseFault(st.Fault); err != nil {
 			at(p+".fault", "%v", err)
 		}
+	}
+	if st.Edit != "" && !slices.Contains(metadataEdits, st.Edit) {
+		at(p+".edit", "unknown edit %q (known: %s)", st.Edit, strings.Join(metadataEdits, ", "))
+	}
+	if st.Metadata != "" && st.Metadata != "none" {
+		at(p+".metadata", "is %q; the only value is none (no metadata document; omit it to send the current metadata)", st.Metadata)
+	}
+	if st.Metadata != "" && st.Snapshot != "" {
+		at(p, "give snapshot or metadata: none, not both")
+	}
+	if st.Assertion != "" && !slices.Contains(assertionEdits, st.Assertion) {
+		at(p+".assertion", "unknown assertion form %q (known: %s)", st.Assertion, strings.Join(assertionEdits, ", "))
 	}
 	switch st.Action {
 	case ActionSaveMetadata:

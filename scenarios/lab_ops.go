@@ -170,11 +170,19 @@ func (l *Lab) Key(name string) (*certs.KeyPair, error) {
 }
 
 // SaveMetadata keeps a copy of the IdP's current metadata under name, as a
-// person saves metadata.xml before a change.
-func (l *Lab) SaveMetadata(name string) error {
+// person saves metadata.xml before a change. edit "utf8-bom" prepends a
+// UTF-8 byte order mark, as Windows editors save it.
+func (l *Lab) SaveMetadata(name, edit string) error {
 	md, err := l.IDP.Metadata()
 	if err != nil {
 		return err
+	}
+	switch edit {
+	case "":
+	case "utf8-bom":
+		md = append([]byte("\xEF\xBB\xBF"), md...)
+	default:
+		return fmt.Errorf("unknown metadata edit %q", edit)
 	}
 	l.state.mu.Lock()
 	l.state.snapshots[name] = md
@@ -207,7 +215,8 @@ type ProviderInput struct {
 	// AddPrivateKey and RemovePrivateKey name lab keys (see Key); removal
 	// uses the key ID IAM gave the key.
 	AddPrivateKey, RemovePrivateKey string
-	// KeepMetadata updates only the encryption settings.
+	// KeepMetadata sends no metadata document (updates only the encryption
+	// settings, if any).
 	KeepMetadata bool
 }
 
@@ -553,6 +562,9 @@ type LoginInput struct {
 	PolicyARNs      []string
 	// Recipient and Audience override the response's (default AWS's).
 	Recipient, Audience string
+	// Assertion changes what is sent as SAMLAssertion: "url-encoded" (the
+	// form value copied without URL-decoding it) or "empty".
+	Assertion string
 }
 
 // Login makes the IdP issue a response for the user and redeems it with
@@ -572,8 +584,18 @@ func (l *Lab) Login(ctx context.Context, in LoginInput) (*sts.AssumeRoleWithSAML
 	if in.RedeemAfter > 0 {
 		l.Clock.Advance(in.RedeemAfter)
 	}
+	assertion := resp.Base64()
+	switch in.Assertion {
+	case "":
+	case "url-encoded":
+		assertion = url.QueryEscape(assertion)
+	case "empty":
+		assertion = ""
+	default:
+		return nil, fmt.Errorf("unknown assertion form %q", in.Assertion)
+	}
 	out, err := l.STS.AssumeRoleWithSAML(ctx, sts.AssumeRoleWithSAMLInput{
-		RoleARN: in.RoleARN, PrincipalARN: in.PrincipalARN, SAMLAssertion: resp.Base64(),
+		RoleARN: in.RoleARN, PrincipalARN: in.PrincipalARN, SAMLAssertion: assertion,
 		DurationSeconds: in.DurationSeconds, Policy: in.Policy, PolicyARNs: in.PolicyARNs,
 	})
 	if err == nil {

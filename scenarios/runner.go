@@ -196,12 +196,13 @@ func (l *Lab) Do(ctx context.Context, st Step) Outcome {
 	var out Outcome
 	switch st.Action {
 	case ActionSaveMetadata:
-		err = l.SaveMetadata(st.Snapshot)
+		err = l.SaveMetadata(st.Snapshot, st.Edit)
 	case ActionCreateProvider, ActionRegisterProvider:
 		err = l.CreateSAMLProvider(ProviderInput{Name: st.Provider, Snapshot: st.Snapshot, EncryptionMode: st.EncryptionMode,
 			AddPrivateKey: st.AddPrivateKey})
 	case ActionUpdateProvider:
-		keep := st.Snapshot == "" && (st.EncryptionMode != "" || st.AddPrivateKey != "" || st.RemovePrivateKey != "")
+		keep := st.Metadata == "none" ||
+			(st.Snapshot == "" && (st.EncryptionMode != "" || st.AddPrivateKey != "" || st.RemovePrivateKey != ""))
 		err = l.UpdateSAMLProvider(ProviderInput{Name: st.Provider, Snapshot: st.Snapshot, EncryptionMode: st.EncryptionMode,
 			AddPrivateKey: st.AddPrivateKey, RemovePrivateKey: st.RemovePrivateKey, KeepMetadata: keep})
 	case ActionDeleteProvider:
@@ -266,7 +267,8 @@ func (l *Lab) doLogin(ctx context.Context, st Step) (Outcome, error) {
 		return Outcome{}, err
 	}
 	in := LoginInput{User: st.User, RoleARN: l.Expand(st.RoleARN), PrincipalARN: l.Expand(st.PrincipalARN), Fault: f, RedeemAfter: st.RedeemAfter,
-		DurationSeconds: st.DurationSeconds, PolicyARNs: st.PolicyARNs, Recipient: st.Recipient, Audience: st.Audience}
+		DurationSeconds: st.DurationSeconds, PolicyARNs: st.PolicyARNs, Recipient: st.Recipient, Audience: st.Audience,
+		Assertion: st.Assertion}
 	if st.Role != "" {
 		in.RoleARN = l.roleARN(st.Role)
 	}

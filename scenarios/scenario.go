@@ -258,6 +258,15 @@ type Step struct {
 
 	// Snapshot names a saved copy of the IdP's metadata.
 	Snapshot string `yaml:"snapshot" json:"snapshot,omitempty"`
+	// Edit changes the copy save-metadata keeps: utf8-bom prepends a byte
+	// order mark, as Windows editors do.
+	Edit string `yaml:"edit" json:"edit,omitempty"`
+	// Metadata is "none" for an update-provider call without a metadata
+	// document (default: the IdP's current metadata or the snapshot).
+	Metadata string `yaml:"metadata" json:"metadata,omitempty"`
+	// Assertion changes what the client sends as SAMLAssertion (login):
+	// url-encoded (copied from a browser form without decoding) or empty.
+	Assertion string `yaml:"assertion" json:"assertion,omitempty"`
 	// Provider settings (create-provider, update-provider).
 	EncryptionMode   string `yaml:"encryption_mode" json:"encryption_mode,omitempty"`
 	AddPrivateKey    string `yaml:"add_private_key" json:"add_private_key,omitempty"`

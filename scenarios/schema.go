@@ -116,6 +116,9 @@ func structSchema(t reflect.Type) map[string]any {
 		s["required"] = []string{"action"}
 		props["action"].(map[string]any)["enum"] = append(ActionNames(), ActionRegisterProvider)
 		props["fault"].(map[string]any)["enum"] = idp.FaultNames()
+		props["edit"].(map[string]any)["enum"] = metadataEdits
+		props["metadata"].(map[string]any)["enum"] = []string{"none"}
+		props["assertion"].(map[string]any)["enum"] = assertionEdits
 	case reflect.TypeFor[Setup]():
 		props["account"] = map[string]any{"type": []string{"string", "integer"}, "pattern": "^[0-9]{12}$",
 			"description": descriptions["Setup.account"]}
