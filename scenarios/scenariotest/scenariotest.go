@@ -82,13 +82,19 @@ func Describe(cfg scenarios.LabConfig, sources ...Source) bool {
 	return true
 }
 
-func location(file string, line int, library bool) types.CodeLocation {
+// location is the ginkgo decorator that places a node at file:line; a
+// scenario built in Go has no file, and keeps ginkgo's own location (the
+// Describe call).
+func location(file string, line int, library bool) []any {
+	if file == "" {
+		return nil
+	}
 	if library {
 		file = scenarios.LibraryPath(file)
 	} else if abs, err := filepath.Abs(file); err == nil {
 		file = abs
 	}
-	return types.CodeLocation{FileName: file, LineNumber: line}
+	return []any{types.CodeLocation{FileName: file, LineNumber: line}}
 }
 
 func describe(cfg scenarios.LabConfig, sc *scenarios.Scenario, library bool) {
@@ -98,13 +104,14 @@ func describe(cfg scenarios.LabConfig, sc *scenarios.Scenario, library bool) {
 	run := func(ctx ginkgo.SpecContext) {
 		once.Do(func() { rep, runErr = scenarios.Run(ctx, sc, cfg, nil) })
 	}
-	ginkgo.Describe(sc.Name+": "+sc.Title, ginkgo.Label(sc.Labels...), location(sc.File, sc.Line, library), func() {
+	container := append([]any{ginkgo.Label(sc.Labels...)}, location(sc.File, sc.Line, library)...)
+	ginkgo.Describe(sc.Name+": "+sc.Title, append(container, func() {
 		for i, st := range sc.Steps {
 			name := st.Name
 			if name == "" {
 				name = st.Action
 			}
-			ginkgo.It(fmt.Sprintf("step %d: %s", i+1, name), location(sc.File, st.Line, library), func(ctx ginkgo.SpecContext) {
+			spec := append(location(sc.File, st.Line, library), func(ctx ginkgo.SpecContext) {
 				run(ctx)
 				if runErr != nil {
 					ginkgo.Fail(runErr.Error())
@@ -115,8 +122,9 @@ func describe(cfg scenarios.LabConfig, sc *scenarios.Scenario, library bool) {
 				res := rep.Steps[i]
 				gomega.Expect(res.Actual).To(MatchOutcome(res.Expected), "%s", Story(rep, i))
 			}, ginkgo.NodeTimeout(StepTimeout))
+			ginkgo.It(fmt.Sprintf("step %d: %s", i+1, name), spec...)
 		}
-	})
+	})...)
 }
 
 // Story renders a scenario report step by step, marking step focus (0-based)
