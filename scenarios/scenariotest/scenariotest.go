@@ -68,6 +68,7 @@ const StepTimeout = time.Minute
 // scenariotest.Describe(...)`). A source that fails to load becomes a failing
 // spec that lists every problem, so a broken file cannot pass silently.
 func Describe(cfg scenarios.LabConfig, sources ...Source) bool {
+	caller := types.NewCodeLocation(1) // where specs of Go scenarios point
 	for _, src := range sources {
 		scs, err := src.load()
 		if err != nil {
@@ -76,18 +77,18 @@ func Describe(cfg scenarios.LabConfig, sources ...Source) bool {
 			})
 		}
 		for _, sc := range scs {
-			describe(cfg, sc, src.library)
+			describe(cfg, sc, src.library, caller)
 		}
 	}
 	return true
 }
 
 // location is the ginkgo decorator that places a node at file:line; a
-// scenario built in Go has no file, and keeps ginkgo's own location (the
-// Describe call).
-func location(file string, line int, library bool) []any {
+// scenario built in Go has no file, and points at the Describe call that
+// registered it.
+func location(file string, line int, library bool, caller types.CodeLocation) []any {
 	if file == "" {
-		return nil
+		return []any{caller}
 	}
 	if library {
 		file = scenarios.LibraryPath(file)
@@ -97,21 +98,21 @@ func location(file string, line int, library bool) []any {
 	return []any{types.CodeLocation{FileName: file, LineNumber: line}}
 }
 
-func describe(cfg scenarios.LabConfig, sc *scenarios.Scenario, library bool) {
+func describe(cfg scenarios.LabConfig, sc *scenarios.Scenario, library bool, caller types.CodeLocation) {
 	var once sync.Once
 	var rep *scenarios.Report
 	var runErr error
 	run := func(ctx ginkgo.SpecContext) {
 		once.Do(func() { rep, runErr = scenarios.Run(ctx, sc, cfg, nil) })
 	}
-	container := append([]any{ginkgo.Label(sc.Labels...)}, location(sc.File, sc.Line, library)...)
+	container := append([]any{ginkgo.Label(sc.Labels...)}, location(sc.File, sc.Line, library, caller)...)
 	ginkgo.Describe(sc.Name+": "+sc.Title, append(container, func() {
 		for i, st := range sc.Steps {
 			name := st.Name
 			if name == "" {
 				name = st.Action
 			}
-			spec := append(location(sc.File, st.Line, library), func(ctx ginkgo.SpecContext) {
+			spec := append(location(sc.File, st.Line, library, caller), func(ctx ginkgo.SpecContext) {
 				run(ctx)
 				if runErr != nil {
 					ginkgo.Fail(runErr.Error())
