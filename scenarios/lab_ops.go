@@ -2,6 +2,9 @@ package scenarios
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"net/http"
@@ -12,6 +15,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/beevik/etree"
 	"golang.org/x/net/html"
 
@@ -36,6 +41,7 @@ type labState struct {
 	idpSetup  IDPSetup
 	rawRoles  map[string][]string // user → Role values sent verbatim
 	last      *sts.Credentials    // of the last successful login
+	aws       http.Handler        // the lab's IAM and STS endpoint, made on first use
 }
 
 func newLabState(cfg LabConfig, idpCfg idp.Config) *labState {
@@ -608,15 +614,70 @@ func (l *Lab) Login(ctx context.Context, in LoginInput) (*sts.AssumeRoleWithSAML
 }
 
 // CallerIdentity runs sts get-caller-identity with the credentials of the
-// last successful login.
-func (l *Lab) CallerIdentity(context.Context) (*sts.CallerIdentity, error) {
+// last successful login, as the aws CLI does: a SigV4-signed request (signed
+// at the lab clock's time) to the lab's AWS endpoint, so the router's
+// signature and expiry checks answer it.
+func (l *Lab) CallerIdentity(ctx context.Context) (*sts.CallerIdentity, error) {
 	l.state.mu.Lock()
 	last := l.state.last
 	l.state.mu.Unlock()
 	if last == nil {
 		return nil, errors.New("lab: no credentials yet: get-caller-identity needs an earlier successful login")
 	}
-	return l.STS.GetCallerIdentity(last.AccessKeyID)
+	h, err := l.awsHandler()
+	if err != nil {
+		return nil, err
+	}
+	body := "Action=GetCallerIdentity&Version=2011-06-15"
+	req := httptest.NewRequestWithContext(ctx, http.MethodPost, "https://sts.amazonaws.com/", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+	sum := sha256.Sum256([]byte(body))
+	creds := aws.Credentials{AccessKeyID: last.AccessKeyID, SecretAccessKey: last.SecretAccessKey, SessionToken: last.SessionToken}
+	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "sts", "us-east-1", l.Clock.Now()); err != nil {
+		return nil, fmt.Errorf("lab: sign get-caller-identity: %w", err)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK {
+		var e struct {
+			Error struct{ Code, Message string } `xml:"Error"`
+		}
+		if err := xml.Unmarshal(rec.Body.Bytes(), &e); err != nil || e.Error.Code == "" {
+			return nil, fmt.Errorf("lab: get-caller-identity answered %d: %s", rec.Code, rec.Body.String())
+		}
+		return nil, &awsapi.Error{Code: awsapi.Code(e.Error.Code), Status: rec.Code, Message: e.Error.Message}
+	}
+	var out struct {
+		Result struct {
+			ARN     string `xml:"Arn"`
+			UserID  string `xml:"UserId"`
+			Account string `xml:"Account"`
+		} `xml:"GetCallerIdentityResult"`
+	}
+	if err := xml.Unmarshal(rec.Body.Bytes(), &out); err != nil {
+		return nil, fmt.Errorf("lab: get-caller-identity response: %w", err)
+	}
+	return &sts.CallerIdentity{ARN: out.Result.ARN, UserID: out.Result.UserID, Account: out.Result.Account}, nil
+}
+
+// awsHandler returns the lab's IAM and STS endpoint, built on first use with
+// a fresh admin key.
+func (l *Lab) awsHandler() (http.Handler, error) {
+	l.state.mu.Lock()
+	defer l.state.mu.Unlock()
+	if l.state.aws != nil {
+		return l.state.aws, nil
+	}
+	admin, err := NewAdminKey(l.state.cfg.Rand)
+	if err != nil {
+		return nil, err
+	}
+	h, err := l.AWSHandler(ServerConfig{Admin: admin, Logger: l.state.cfg.Logger})
+	if err != nil {
+		return nil, err
+	}
+	l.state.aws = h
+	return h, nil
 }
 
 // ConsoleInput is a browser posting the IdP's response to the console
