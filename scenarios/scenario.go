@@ -629,12 +629,38 @@ func Find(name string) (*Scenario, error) {
 }
 
 func findIn(all []*Scenario, name string) (*Scenario, error) {
-	var names []string
+	var near []string
 	for _, sc := range all {
 		if sc.Name == name {
 			return sc, nil
 		}
-		names = append(names, sc.Name)
+		if strings.Contains(sc.Name, name) || strings.Contains(name, sc.Name) || editDistance(sc.Name, name) <= 3 {
+			near = append(near, sc.Name)
+		}
 	}
-	return nil, fmt.Errorf("no built-in scenario %q (known: %s)", name, strings.Join(names, ", "))
+	if len(near) > 0 {
+		return nil, fmt.Errorf("no built-in scenario %q; did you mean %s? (samlab scenario list shows all %d)", name, strings.Join(near, ", "), len(all))
+	}
+	return nil, fmt.Errorf("no built-in scenario %q (samlab scenario list shows all %d)", name, len(all))
+}
+
+// editDistance is the Levenshtein distance of a and b, for suggestions.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }

@@ -105,8 +105,11 @@ func TestLibraryLoadsAndValidates(t *testing.T) {
 	if !names["cert-rotation"] {
 		t.Errorf("the headline scenario cert-rotation is missing from the library")
 	}
-	if _, err := scenarios.Find("no-such-scenario"); err == nil || !strings.Contains(err.Error(), "cert-rotation") {
-		t.Errorf("Find(unknown) = %v, want an error listing known names", err)
+	if _, err := scenarios.Find("cert-rotaton"); err == nil || !strings.Contains(err.Error(), "did you mean cert-rotation?") {
+		t.Errorf("Find(a typo) = %v, want a suggestion", err)
+	}
+	if _, err := scenarios.Find("no-such-scenario"); err == nil || !strings.Contains(err.Error(), "samlab scenario list") {
+		t.Errorf("Find(unknown) = %v, want a pointer to samlab scenario list", err)
 	}
 }
 

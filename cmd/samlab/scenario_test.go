@@ -195,7 +195,7 @@ func TestScenarioCommandErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"unknown scenario", []string{"scenario", "run", "nope"}, "known: "},
+		{"unknown scenario", []string{"scenario", "run", "cert-rotaton"}, "did you mean cert-rotation?"},
 		{"no scenario", []string{"scenario", "run"}, "which scenarios"},
 		{"broken file", []string{"scenario", "run", "--file", bad}, "bad.yaml:4:13: steps[0].action"},
 		{"missing file", []string{"scenario", "run", filepath.Join(t.TempDir(), "none.yaml")}, "neither a file"},
