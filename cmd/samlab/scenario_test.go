@@ -254,8 +254,8 @@ func TestBenchReportsRatios(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
 		t.Fatalf("bench --json output: %v\n%s", err, out)
 	}
-	if len(res) != 3 {
-		t.Fatalf("bench measured %d subjects, want 3", len(res))
+	if len(res) != 4 {
+		t.Fatalf("bench measured %d subjects, want 4", len(res))
 	}
 	for _, r := range res {
 		// Every subject does at least one RSA verification, which alone costs a
