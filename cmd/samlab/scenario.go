@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -143,6 +144,7 @@ func newScenarioShowCommand() *cobra.Command {
 			for _, s := range sc.Sources {
 				fmt.Fprintf(out, "source: %s\n", s)
 			}
+			printSetup(out, sc.Setup)
 			fmt.Fprintln(out, "\nsteps:")
 			for i, st := range sc.Steps {
 				name := st.Name
@@ -156,6 +158,101 @@ func newScenarioShowCommand() *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
+}
+
+// printSetup summarises what a scenario's setup changes in the default lab.
+func printSetup(w io.Writer, s scenarios.Setup) {
+	var lines []string
+	add := func(format string, args ...any) { lines = append(lines, fmt.Sprintf(format, args...)) }
+	if s.Account != "" {
+		add("account %s", s.Account)
+	}
+	var idp []string
+	for _, kv := range [][2]string{{"entity_id", s.IDP.EntityID}, {"name_id_format", s.IDP.NameIDFormat},
+		{"signing target", s.IDP.Signing.Target}, {"algorithm", s.IDP.Signing.Algorithm}, {"digest", s.IDP.Signing.Digest}} {
+		if kv[1] != "" {
+			idp = append(idp, kv[0]+" "+kv[1])
+		}
+	}
+	for _, kv := range []struct {
+		name string
+		d    time.Duration
+	}{{"cert_validity", s.IDP.CertValidity}, {"assertion_lifetime", s.IDP.AssertionLifetime}, {"session_lifetime", s.IDP.SessionLifetime}} {
+		if kv.d != 0 {
+			idp = append(idp, kv.name+" "+kv.d.String())
+		}
+	}
+	if s.IDP.KeyBits != 0 {
+		idp = append(idp, fmt.Sprintf("key_bits %d", s.IDP.KeyBits))
+	}
+	if s.IDP.Encryption != nil {
+		idp = append(idp, "encrypts assertions")
+	}
+	if len(idp) > 0 {
+		add("IdP: %s", strings.Join(idp, ", "))
+	}
+	for _, name := range sortedNames(s.Providers) {
+		p := s.Providers[name]
+		extra := ""
+		if p.EncryptionMode != "" {
+			extra += ", encryption " + p.EncryptionMode
+		}
+		if p.PrivateKey != "" {
+			extra += ", private key " + p.PrivateKey
+		}
+		add("IAM provider %s (the IdP's metadata%s)", name, extra)
+	}
+	for _, name := range sortedNames(s.Roles) {
+		r := s.Roles[name]
+		var parts []string
+		if r.Path != "" {
+			parts = append(parts, "path "+r.Path)
+		}
+		if r.MaxSessionDuration != 0 {
+			parts = append(parts, fmt.Sprintf("max session %ds", r.MaxSessionDuration))
+		}
+		if r.Trust != nil {
+			parts = append(parts, "trust "+r.Trust.JSON)
+		}
+		add("role %s %s", name, strings.Join(parts, ", "))
+	}
+	for _, name := range sortedNames(s.Users) {
+		u := s.Users[name]
+		var roles []string
+		for _, r := range u.Roles {
+			if r.Value != "" {
+				roles = append(roles, fmt.Sprintf("%q", r.Value))
+			} else {
+				roles = append(roles, r.Role)
+			}
+		}
+		desc := "roles: " + strings.Join(roles, ", ")
+		if u.Roles == nil {
+			desc = "the default role"
+		} else if len(u.Roles) == 0 {
+			desc = "no Role attribute"
+		}
+		add("user %s (%s)", name, desc)
+	}
+	for _, name := range sortedNames(s.Behavior) {
+		add("STS behavior %s = %s", name, s.Behavior[name])
+	}
+	if len(lines) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nsetup:")
+	for _, l := range lines {
+		fmt.Fprintf(w, "  %s\n", l)
+	}
+}
+
+func sortedNames[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 func newScenarioValidateCommand() *cobra.Command {

@@ -185,6 +185,10 @@ func TestScenarioValidateNewMigrateShow(t *testing.T) {
 	if err != nil || !strings.Contains(out, "fix:") || !strings.Contains(out, "4. login fails") {
 		t.Errorf("scenario show: %v\n%s", err, out)
 	}
+	out, err = run(t, "scenario", "show", "user-without-role")
+	if err != nil || !strings.Contains(out, "user carol (no Role attribute)") || !strings.Contains(out, "IAM provider samlab") {
+		t.Errorf("scenario show lacks the setup: %v\n%s", err, out)
+	}
 }
 
 func TestScenarioCommandErrors(t *testing.T) {
