@@ -64,7 +64,7 @@ var actions = map[string]actionSpec{
 	ActionSetEntityID:       {"the IdP's entityID changes", []string{"entity_id"}, []string{"entity_id"}},
 	ActionSetSigning:        {"the IdP's signing options change", []string{"signing"}, []string{"signing"}},
 	ActionSetUser:           {"a user's attributes change at the IdP (the user is replaced by `with`)", []string{"user", "with"}, []string{"user", "with"}},
-	ActionLogin:             {"the IdP issues a response and AssumeRoleWithSAML redeems it", []string{"user", "role", "role_arn", "provider", "principal_arn", "fault", "redeem_after", "duration_seconds", "policy", "policy_arns", "recipient", "audience", "assertion"}, nil},
+	ActionLogin:             {"the IdP issues a response and AssumeRoleWithSAML redeems it", []string{"user", "role", "role_arn", "provider", "principal_arn", "fault", "redeem_after", "duration_seconds", "policy", "policy_arns", "recipient", "audience", "assertion", "empty"}, nil},
 	ActionConsoleSignIn:     {"the IdP posts a response to the console sign-in endpoint", []string{"user", "fault", "choose", "recipient", "audience", "redeem_after"}, nil},
 	ActionGetCallerIdentity: {"sts get-caller-identity with the credentials of the last login", nil, nil},
 	ActionAdvanceClock:      {"move the lab clock forward by `duration`", []string{"duration"}, []string{"duration"}},
@@ -174,6 +174,7 @@ var (
 var (
 	metadataEdits  = []string{"utf8-bom"}
 	assertionEdits = []string{"url-encoded", "empty"}
+	emptyParams    = []string{"role_arn", "principal_arn"}
 	signingTargets = []string{"assertion", "response", "both", "none"}
 	signingAlgs    = map[string]string{"rsa-sha256": idp.SignatureRSASHA256, "rsa-sha1": idp.SignatureRSASHA1}
 	digestAlgs     = map[string]string{"sha256": idp.DigestSHA256, "sha1": idp.DigestSHA1}
@@ -421,6 +422,14 @@ func (sc *Scenario) checkStep(d *decoder, at func(string, string, ...any), p str
 	}
 	if st.Metadata != "" && st.Snapshot != "" {
 		at(p, "give snapshot or metadata: none, not both")
+	}
+	for i, e := range st.Empty {
+		if !slices.Contains(emptyParams, e) {
+			at(fmt.Sprintf("%s.empty[%d]", p, i), "unknown parameter %q (known: %s)", e, strings.Join(emptyParams, ", "))
+		}
+		if (e == "role_arn" && (st.Role != "" || st.RoleARN != "")) || (e == "principal_arn" && (st.Provider != "" || st.PrincipalARN != "")) {
+			at(fmt.Sprintf("%s.empty[%d]", p, i), "%s is both given and sent empty", e)
+		}
 	}
 	if st.Assertion != "" && !slices.Contains(assertionEdits, st.Assertion) {
 		at(p+".assertion", "unknown assertion form %q (known: %s)", st.Assertion, strings.Join(assertionEdits, ", "))

@@ -571,16 +571,19 @@ type LoginInput struct {
 	// Assertion changes what is sent as SAMLAssertion: "url-encoded" (the
 	// form value copied without URL-decoding it) or "empty".
 	Assertion string
+	// EmptyRoleARN and EmptyPrincipalARN send those parameters empty, as a
+	// tool with a broken configuration does (instead of the defaults).
+	EmptyRoleARN, EmptyPrincipalARN bool
 }
 
 // Login makes the IdP issue a response for the user and redeems it with
 // AssumeRoleWithSAML, as a CLI tool such as saml2aws does. The credentials
 // of a successful login are kept for CallerIdentity.
 func (l *Lab) Login(ctx context.Context, in LoginInput) (*sts.AssumeRoleWithSAMLOutput, error) {
-	if in.RoleARN == "" {
+	if in.RoleARN == "" && !in.EmptyRoleARN {
 		in.RoleARN = l.RoleARN
 	}
-	if in.PrincipalARN == "" {
+	if in.PrincipalARN == "" && !in.EmptyPrincipalARN {
 		in.PrincipalARN = l.ProviderARN
 	}
 	resp, err := l.Response(ResponseInput{User: in.User, Fault: in.Fault, Recipient: in.Recipient, Audience: in.Audience})

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -268,7 +269,8 @@ func (l *Lab) doLogin(ctx context.Context, st Step) (Outcome, error) {
 	}
 	in := LoginInput{User: st.User, RoleARN: l.Expand(st.RoleARN), PrincipalARN: l.Expand(st.PrincipalARN), Fault: f, RedeemAfter: st.RedeemAfter,
 		DurationSeconds: st.DurationSeconds, PolicyARNs: st.PolicyARNs, Recipient: st.Recipient, Audience: st.Audience,
-		Assertion: st.Assertion}
+		Assertion: st.Assertion, EmptyRoleARN: slices.Contains(st.Empty, "role_arn"),
+		EmptyPrincipalARN: slices.Contains(st.Empty, "principal_arn")}
 	if st.Role != "" {
 		in.RoleARN = l.roleARN(st.Role)
 	}

@@ -267,6 +267,9 @@ type Step struct {
 	// Assertion changes what the client sends as SAMLAssertion (login):
 	// url-encoded (copied from a browser form without decoding) or empty.
 	Assertion string `yaml:"assertion" json:"assertion,omitempty"`
+	// Empty lists request parameters the client sends empty (login):
+	// role_arn, principal_arn.
+	Empty []string `yaml:"empty" json:"empty,omitempty"`
 	// Provider settings (create-provider, update-provider).
 	EncryptionMode   string `yaml:"encryption_mode" json:"encryption_mode,omitempty"`
 	AddPrivateKey    string `yaml:"add_private_key" json:"add_private_key,omitempty"`

@@ -119,6 +119,7 @@ func structSchema(t reflect.Type) map[string]any {
 		props["edit"].(map[string]any)["enum"] = metadataEdits
 		props["metadata"].(map[string]any)["enum"] = []string{"none"}
 		props["assertion"].(map[string]any)["enum"] = assertionEdits
+		props["empty"].(map[string]any)["items"] = map[string]any{"enum": emptyParams}
 	case reflect.TypeFor[Setup]():
 		props["account"] = map[string]any{"type": []string{"string", "integer"}, "pattern": "^[0-9]{12}$",
 			"description": descriptions["Setup.account"]}
