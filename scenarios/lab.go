@@ -1,9 +1,11 @@
 package scenarios
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -203,4 +205,70 @@ func (l *Lab) UpdateProvider() error {
 	}
 	_, err = l.Account.UpdateSAMLProvider(l.ProviderARN, md)
 	return err
+}
+
+// LoginInput selects who logs in and how the client calls
+// AssumeRoleWithSAML.
+type LoginInput struct {
+	User    string    // default DefaultUser
+	RoleARN string    // default the lab role
+	Fault   idp.Fault // default none
+	// PrincipalARN is the provider ARN sent (default the lab provider).
+	PrincipalARN string
+	// RedeemAfter is how long the client holds the response before calling
+	// AssumeRoleWithSAML (the lab clock advances by it), as CLI tools that
+	// cache an assertion do.
+	RedeemAfter time.Duration
+	// DurationSeconds, Policy and PolicyARNs are AssumeRoleWithSAML's.
+	DurationSeconds *int
+	Policy          string
+	PolicyARNs      []string
+	// Recipient and Audience override the response's (default AWS's).
+	Recipient, Audience string
+	// Assertion changes what is sent as SAMLAssertion: "url-encoded" (the
+	// form value copied without URL-decoding it) or "empty".
+	Assertion string
+	// EmptyRoleARN and EmptyPrincipalARN send those parameters empty, as a
+	// tool with a broken configuration does (instead of the defaults).
+	EmptyRoleARN, EmptyPrincipalARN bool
+}
+
+// Login makes the IdP issue a response for the user and redeems it with
+// AssumeRoleWithSAML, as a CLI tool such as saml2aws does. The credentials
+// of a successful login are kept for CallerIdentity.
+func (l *Lab) Login(ctx context.Context, in LoginInput) (*sts.AssumeRoleWithSAMLOutput, error) {
+	if in.RoleARN == "" && !in.EmptyRoleARN {
+		in.RoleARN = l.RoleARN
+	}
+	if in.PrincipalARN == "" && !in.EmptyPrincipalARN {
+		in.PrincipalARN = l.ProviderARN
+	}
+	resp, err := l.Response(ResponseInput{User: in.User, Fault: in.Fault, Recipient: in.Recipient, Audience: in.Audience})
+	if err != nil {
+		return nil, err
+	}
+	if in.RedeemAfter > 0 {
+		l.Clock.Advance(in.RedeemAfter)
+	}
+	assertion := resp.Base64()
+	switch in.Assertion {
+	case "":
+	case "url-encoded":
+		assertion = url.QueryEscape(assertion)
+	case "empty":
+		assertion = ""
+	default:
+		return nil, fmt.Errorf("unknown assertion form %q", in.Assertion)
+	}
+	out, err := l.STS.AssumeRoleWithSAML(ctx, sts.AssumeRoleWithSAMLInput{
+		RoleARN: in.RoleARN, PrincipalARN: in.PrincipalARN, SAMLAssertion: assertion,
+		DurationSeconds: in.DurationSeconds, Policy: in.Policy, PolicyARNs: in.PolicyARNs,
+	})
+	if err == nil {
+		l.state.mu.Lock()
+		c := out.Credentials
+		l.state.last = &c
+		l.state.mu.Unlock()
+	}
+	return out, err
 }
