@@ -113,11 +113,14 @@ func TestLibraryInAnotherAccount(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := labConfig()
-	cfg.AccountID = "111122223333"
-	cfg.ProviderName = "corp-idp"
+	config := func() scenarios.LabConfig {
+		cfg := labConfig() // fresh fixture keys for every lab
+		cfg.AccountID = "111122223333"
+		cfg.ProviderName = "corp-idp"
+		return cfg
+	}
 	for _, sc := range all {
-		rep, err := scenarios.Run(t.Context(), sc, cfg, nil)
+		rep, err := scenarios.Run(t.Context(), sc, config(), nil)
 		if err != nil {
 			t.Fatalf("%s: %v", sc.Name, err)
 		}
@@ -130,7 +133,7 @@ func TestLibraryInAnotherAccount(t *testing.T) {
 			}
 		}
 	}
-	lab, err := scenarios.NewLab(cfg)
+	lab, err := scenarios.NewLab(config())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,6 +26,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 	"github.com/onsi/gomega"
 
+	"github.com/samlab-dev/samlab/certs/certstest"
 	"github.com/samlab-dev/samlab/scenarios"
 )
 
@@ -64,7 +65,9 @@ func Scenarios(scs ...*scenarios.Scenario) Source {
 const StepTimeout = time.Minute
 
 // Describe registers the scenarios of sources as ginkgo specs, each run on a
-// lab built from cfg. Call it at package level, before RunSpecs (`var _ =
+// lab built from cfg. With cfg.Keys nil or a *certstest.Keys, every scenario
+// run gets its own fresh fixture key source (fast, public test keys);
+// another key source is shared by all runs. Call it at package level, before RunSpecs (`var _ =
 // scenariotest.Describe(...)`). A source that fails to load becomes a failing
 // spec that lists every problem, so a broken file cannot pass silently.
 func Describe(cfg scenarios.LabConfig, sources ...Source) bool {
@@ -98,12 +101,22 @@ func location(file string, line int, library bool, caller types.CodeLocation) []
 	return []any{types.CodeLocation{FileName: file, LineNumber: line}}
 }
 
+// runConfig returns the lab configuration of one scenario run: fixture
+// keys are per run (a fixture source hands out each of its keys once, then
+// falls back to generating keys, which would make a long suite slow).
+func runConfig(cfg scenarios.LabConfig) scenarios.LabConfig {
+	if _, fixture := cfg.Keys.(*certstest.Keys); fixture || cfg.Keys == nil {
+		cfg.Keys = certstest.New()
+	}
+	return cfg
+}
+
 func describe(cfg scenarios.LabConfig, sc *scenarios.Scenario, library bool, caller types.CodeLocation) {
 	var once sync.Once
 	var rep *scenarios.Report
 	var runErr error
 	run := func(ctx ginkgo.SpecContext) {
-		once.Do(func() { rep, runErr = scenarios.Run(ctx, sc, cfg, nil) })
+		once.Do(func() { rep, runErr = scenarios.Run(ctx, sc, runConfig(cfg), nil) })
 	}
 	container := append([]any{ginkgo.Label(sc.Labels...)}, location(sc.File, sc.Line, library, caller)...)
 	ginkgo.Describe(sc.Name+": "+sc.Title, append(container, func() {
