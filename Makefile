@@ -57,7 +57,7 @@ test: deps lint
 FUZZTIME ?= 10s
 FUZZMINIMIZETIME ?= 5s
 FUZZ_TARGETS := \
-	./sp/sts:FuzzParseXML \
+	./internal/xmlsec:FuzzParseXML \
 	./scenarios:FuzzAssumeRoleWithSAML \
 	./scenarios:FuzzSignatureWrapping \
 	./metadata:FuzzParse \

@@ -15,12 +15,13 @@ const module = "github.com/samlab-dev/samlab"
 var allowed = map[string][]string{
 	"certs":           {},
 	"certs/certstest": {"certs"},
-	"metadata":        {"certs"},
-	"idp":             {"metadata", "certs"},
+	"internal/xmlsec": {},
+	"metadata":        {"certs", "internal/xmlsec"},
+	"idp":             {"metadata", "certs", "internal/xmlsec"},
 	"sp/awsapi":       {},
-	"sp/iam":          {"sp/awsapi", "metadata", "certs"},
-	"sp/sts":          {"sp/iam", "sp/awsapi", "metadata", "certs"},
-	"sp/signin":       {"sp/sts", "sp/iam", "sp/awsapi", "metadata", "certs"},
+	"sp/iam":          {"sp/awsapi", "metadata", "certs", "internal/xmlsec"},
+	"sp/sts":          {"sp/iam", "sp/awsapi", "metadata", "certs", "internal/xmlsec"},
+	"sp/signin":       {"sp/sts", "sp/iam", "sp/awsapi", "metadata", "certs", "internal/xmlsec"},
 	"scenarios":       {"idp", "sp/", "metadata", "certs", "internal/"},
 }
 

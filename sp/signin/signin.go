@@ -133,36 +133,21 @@ func (s *Server) handleSAML(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, http.StatusBadRequest, msgInvalidResponse)
 		return
 	}
-	roles, err := s.cfg.STS.SignInRoles(r.Context(), samlResponse)
-	if err != nil {
+	// One call verifies the response once and, with one role (or the one
+	// picked on the chooser), runs the rest of AssumeRoleWithSAML on it.
+	res, err := s.cfg.STS.SignIn(r.Context(), sts.SignInInput{SAMLResponse: samlResponse, RoleARN: r.PostForm.Get("roleIndex")})
+	switch {
+	case errors.Is(err, sts.ErrRoleNotOffered):
+		s.renderError(w, http.StatusBadRequest, msgInvalidResponse)
+		return
+	case err != nil:
 		s.renderSTSError(w, r, err)
 		return
-	}
-	var chosen *sts.RolePair
-	if idx := r.PostForm.Get("roleIndex"); idx != "" {
-		for i := range roles {
-			if roles[i].RoleARN == idx {
-				chosen = &roles[i]
-			}
-		}
-		if chosen == nil {
-			s.renderError(w, http.StatusBadRequest, msgInvalidResponse)
-			return
-		}
-	} else if len(roles) == 1 {
-		chosen = &roles[0] // AWS signs straight in when there is one role.
-	}
-	if chosen == nil {
-		s.renderChooser(w, roles, samlResponse, relayState)
+	case res.Assumed == nil:
+		s.renderChooser(w, res.Roles, samlResponse, relayState)
 		return
 	}
-	out, err := s.cfg.STS.AssumeRoleWithSAML(r.Context(), sts.AssumeRoleWithSAMLInput{
-		RoleARN: chosen.RoleARN, PrincipalARN: chosen.ProviderARN, SAMLAssertion: samlResponse,
-	})
-	if err != nil {
-		s.renderSTSError(w, r, err)
-		return
-	}
+	out := res.Assumed
 	sess, err := s.openSession(out.Session, out.Credentials.Expiration, "")
 	if err != nil {
 		s.renderError(w, http.StatusInternalServerError, "The console session could not be created.")

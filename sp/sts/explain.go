@@ -12,6 +12,7 @@ import (
 	"github.com/beevik/etree"
 
 	"github.com/samlab-dev/samlab/certs"
+	"github.com/samlab-dev/samlab/internal/xmlsec"
 	"github.com/samlab-dev/samlab/metadata"
 	"github.com/samlab-dev/samlab/sp/awsapi"
 	"github.com/samlab-dev/samlab/sp/iam"
@@ -170,7 +171,7 @@ func (ex *Explanation) issuerFinding(doc *etree.Document, md *metadata.EntityDes
 	if doc == nil {
 		return
 	}
-	iss := unverifiedIssuer(doc)
+	iss := xmlsec.UnverifiedIssuer(doc)
 	if iss == md.EntityID {
 		ex.add("issuer", true, "the response's Issuer %q is the registered entityID", iss)
 		return
@@ -197,7 +198,7 @@ func (ex *Explanation) signatureFinding(doc *etree.Document, registered []*x509.
 	}
 	var signedWith []string
 	for _, sig := range doc.FindElements("//Signature") {
-		if sig.NamespaceURI() != nsDSig {
+		if sig.NamespaceURI() != xmlsec.NSDSig {
 			continue
 		}
 		where := "an element"
@@ -225,7 +226,9 @@ func (ex *Explanation) signatureFinding(doc *etree.Document, registered []*x509.
 	if len(signedWith) > 0 {
 		ex.add("signed-with", !strings.Contains(strings.Join(signedWith, " "), "NOT in"), "claimed in KeyInfo: %s", strings.Join(signedWith, "; "))
 	}
-	if _, err := verifiedAssertion(doc, registered, at, b); err != nil {
+	// The verifier owns what it verifies: give it a copy.
+	vdoc := doc.Copy()
+	if _, err := newVerifier(registered, nil, "", at, b, nil).Verify(vdoc); err != nil {
 		ex.add("signature", false, "no registered certificate verifies the response: %v", err)
 		return
 	}

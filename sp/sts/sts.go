@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/rsa"
 	"crypto/sha1" //nolint:gosec // NameQualifier is defined by AWS as SHA-1.
 	"encoding/base64"
 	"encoding/json"
@@ -17,12 +16,13 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
 	"github.com/beevik/etree"
 
-	"github.com/samlab-dev/samlab/certs"
+	"github.com/samlab-dev/samlab/internal/xmlsec"
 	"github.com/samlab-dev/samlab/sp/awsapi"
 	"github.com/samlab-dev/samlab/sp/iam"
 )
@@ -63,6 +63,8 @@ type Service struct {
 	mu       sync.RWMutex
 	sessions map[string]*Session // by access key ID
 	redeemed map[string]time.Time
+
+	verifications atomic.Int64
 }
 
 // New returns a Service for cfg.
@@ -276,16 +278,8 @@ func (s *Service) assumeRoleWithSAML(_ context.Context, in AssumeRoleWithSAMLInp
 	if in.RequestID == "" {
 		in.RequestID = s.newRequestID()
 	}
-	// Row 1: parameters.
-	if err := validateParams(in); err != nil {
+	if err := s.checkRequest(in); err != nil {
 		return nil, err
-	}
-	// Row 2: ARN syntax, PrincipalArn first (Behavior).
-	if !providerARNRE.MatchString(in.PrincipalARN) {
-		return nil, validationError(msgPrincipalARN, fmt.Errorf("%q is not a SAML provider ARN", in.PrincipalARN))
-	}
-	if !roleARNRE.MatchString(in.RoleARN) {
-		return nil, validationError(msgRoleARN, fmt.Errorf("%q is not a role ARN", in.RoleARN))
 	}
 	// Row 4 comes before decoding: an unknown provider is reported even for an
 	// assertion that is not SAML at all (shared/spec §4).
@@ -305,70 +299,31 @@ func (s *Service) assumeRoleWithSAML(_ context.Context, in AssumeRoleWithSAMLInp
 	if err != nil {
 		return nil, invalidToken(fmt.Sprintf(msgNotAResponse, in.RequestID), err)
 	}
-	// Row 7, first half: an EncryptedAssertion is decrypted with the
-	// provider's private keys. When the Response is signed, its signature
-	// covers the ciphertext and is checked first, on the document as sent;
-	// the assertion is then decrypted from the verified copy. Otherwise the
-	// decrypted assertion is verified like a plaintext one.
-	var preVerified *etree.Element // the assertion, when the Response signature covered its ciphertext
-	var encrypted bool
-	if len(childrenNS(doc.Root(), nsAssertion, "EncryptedAssertion")) > 0 && ownSignature(doc.Root()) != nil {
-		if len(providerKeys(prov)) == 0 {
-			return nil, invalidToken(msgEncryptedAssertion, ErrEncryptedAssertion)
-		}
-		resp, verr := verifiedEncryptedResponse(doc, prov.Metadata.SigningCerts, now, s.behavior)
-		if verr != nil {
-			return nil, invalidToken(msgSignatureInvalid, fmt.Errorf("response signature over the encrypted assertion: %w", verr))
-		}
-		vdoc := etree.NewDocument()
-		vdoc.SetRoot(resp)
-		if encrypted, err = decryptAssertions(vdoc, providerKeys(prov)); err != nil {
-			return nil, invalidToken(msgDecrypt, err)
-		}
-		if preVerified, err = assertionOfVerifiedResponse(vdoc.Root(), prov.Metadata.SigningCerts, now, s.behavior); err != nil {
-			return nil, invalidToken(msgSignatureInvalid, err)
-		}
-	} else {
-		encrypted, err = decryptAssertions(doc, providerKeys(prov))
-		switch {
-		case errors.Is(err, ErrEncryptedAssertion):
-			return nil, invalidToken(msgEncryptedAssertion, err)
-		case err != nil:
-			return nil, invalidToken(msgDecrypt, err)
-		}
+	// Rows 5-7: the verifier decrypts an EncryptedAssertion with the
+	// provider's private keys, checks the (unverified) Issuer against the
+	// provider's entityID, verifies the signature against the registered
+	// metadata's certificates only, and checks the signed Issuer (see
+	// xmlsec.Verifier.Verify for the order under encryption).
+	verified, err := s.verifier(prov, now).Verify(doc)
+	if err != nil {
+		return nil, verifyError(err, in.RequestID)
 	}
-	// Row 5: the (still unverified) Issuer must name the provider's entity.
-	// This only picks the provider; identity is read after verification.
-	if iss := unverifiedIssuer(doc); iss != prov.Metadata.EntityID {
-		return nil, invalidToken(fmt.Sprintf(msgIssuerNotPresent, in.RequestID),
-			fmt.Errorf("issuer %q is not the provider's entityID %q", iss, prov.Metadata.EntityID))
-	}
-	// Row 6: signature, against the registered metadata's certificates only.
-	el, err := preVerified, error(nil)
-	if el == nil {
-		el, err = verifiedAssertion(doc, prov.Metadata.SigningCerts, now, s.behavior)
-	}
-	switch {
-	case errors.Is(err, ErrNotResponse):
-		return nil, invalidToken(fmt.Sprintf(msgNotAResponse, in.RequestID), err)
-	case errors.Is(err, ErrEncryptedAssertion):
-		return nil, invalidToken(msgEncryptedAssertion, err)
-	case err != nil:
-		return nil, invalidToken(msgSignatureInvalid, err)
-	}
+	return s.assumeVerified(in, prov, verified, now)
+}
+
+// assumeVerified runs the rows after the signature check on a verified
+// assertion: encryption mode, validity window, audience, recipient, NameID,
+// session name and source identity, the Role pair, the trust policy,
+// duration, tags, session policy, and issues the session.
+func (s *Service) assumeVerified(in AssumeRoleWithSAMLInput, prov *iam.SAMLProvider, verified *xmlsec.Verified, now time.Time) (*AssumeRoleWithSAMLOutput, error) {
 	// Row 7, second half: a provider whose AssertionEncryptionMode is
 	// Required refuses a plaintext assertion (Behavior; unverified).
-	if prov.AssertionEncryptionMode == encryptionRequired && !encrypted {
+	if prov.AssertionEncryptionMode == encryptionRequired && !verified.Encrypted {
 		return nil, invalidToken(msgEncryptionRequired, errors.New("provider requires encrypted assertions; the response carries a plaintext Assertion"))
 	}
-	a, err := readAssertion(el)
+	a, err := readAssertion(verified.Assertion)
 	if err != nil {
 		return nil, invalidToken(fmt.Sprintf(msgNotAResponse, in.RequestID), err)
-	}
-	// The verified assertion's own Issuer must also be the provider's.
-	if a.Issuer != prov.Metadata.EntityID {
-		return nil, invalidToken(fmt.Sprintf(msgIssuerNotPresent, in.RequestID),
-			fmt.Errorf("signed assertion issuer %q is not the provider's entityID %q", a.Issuer, prov.Metadata.EntityID))
 	}
 	// Rows 8-10: validity window.
 	if err := s.checkTimes(a, now); err != nil {
@@ -466,16 +421,21 @@ func (s *Service) assumeRoleWithSAML(_ context.Context, in AssumeRoleWithSAMLInp
 	}, nil
 }
 
-// providerKeys parses the provider's assertion-decryption keys; keys that do
-// not parse (IAM checked them on upload) are skipped.
-func providerKeys(p *iam.SAMLProvider) []*rsa.PrivateKey {
-	var out []*rsa.PrivateKey
-	for _, k := range p.PrivateKeys {
-		if key, err := certs.ParseKeyPEM([]byte(k.PEM)); err == nil {
-			out = append(out, key)
-		}
+// checkRequest implements rows 1 and 2: the parameters' constraints, then
+// the ARNs' syntax.
+func (s *Service) checkRequest(in AssumeRoleWithSAMLInput) error {
+	// Row 1: parameters.
+	if err := validateParams(in); err != nil {
+		return err
 	}
-	return out
+	// Row 2: ARN syntax, PrincipalArn first (Behavior).
+	if !providerARNRE.MatchString(in.PrincipalARN) {
+		return validationError(msgPrincipalARN, fmt.Errorf("%q is not a SAML provider ARN", in.PrincipalARN))
+	}
+	if !roleARNRE.MatchString(in.RoleARN) {
+		return validationError(msgRoleARN, fmt.Errorf("%q is not a role ARN", in.RoleARN))
+	}
+	return nil
 }
 
 // checkTimes implements rows 8-10. NotOnOrAfter (Conditions and
@@ -551,21 +511,8 @@ func (s *Service) redeem(a *Assertion, now time.Time) error {
 	return nil
 }
 
-// unverifiedIssuer is the Issuer of the Response (or, without one, of its first
-// Assertion). It only selects which provider entity the response claims.
-func unverifiedIssuer(doc *etree.Document) string {
-	root := doc.Root()
-	if iss := childNS(root, nsAssertion, "Issuer"); iss != nil {
-		return text(iss)
-	}
-	if a := childNS(root, nsAssertion, "Assertion"); a != nil {
-		return text(childNS(a, nsAssertion, "Issuer"))
-	}
-	return ""
-}
-
 func isResponse(root *etree.Element) bool {
-	return root != nil && root.Tag == "Response" && root.NamespaceURI() == nsProtocol
+	return xmlsec.Is(root, nsProtocol, "Response")
 }
 
 // checkAudience implements row 11: there is at least one AudienceRestriction,

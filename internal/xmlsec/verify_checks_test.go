@@ -1,4 +1,4 @@
-package sts
+package xmlsec
 
 import (
 	"crypto"
@@ -104,13 +104,13 @@ func docBytes(tb testing.TB, doc *etree.Document) []byte {
 	return out
 }
 
-func verifyRaw(tb testing.TB, raw []byte, kp *certs.KeyPair, now time.Time, b Behavior) error {
+func verifyRaw(tb testing.TB, raw []byte, kp *certs.KeyPair, now time.Time, b Config) error {
 	tb.Helper()
 	doc, err := parseXML(raw)
 	if err != nil {
 		return err
 	}
-	_, err = verifiedAssertion(doc, []*x509.Certificate{kp.Cert}, now, b)
+	_, err = verifyDoc(doc, []*x509.Certificate{kp.Cert}, now, b)
 	return err
 }
 
@@ -126,7 +126,7 @@ func TestVerifierRefusesDuplicateIDsOfAnySpelling(t *testing.T) {
 	} {
 		t.Run(extra, func(t *testing.T) {
 			t.Parallel()
-			err := verifyRaw(t, signedResponse(t, kp, extra), kp, time.Now(), DefaultBehavior())
+			err := verifyRaw(t, signedResponse(t, kp, extra), kp, time.Now(), testConfig())
 			if !errors.Is(err, ErrDuplicateID) {
 				t.Errorf("verification = %v, want %v", err, ErrDuplicateID)
 			}
@@ -153,7 +153,7 @@ func TestVerifierRefusesNestedResponseAndEncryptedAssertion(t *testing.T) {
 			t.Parallel()
 			raw := strings.Replace(string(signedResponse(t, kp, "")), "</saml:Issuer>",
 				"</saml:Issuer><samlp:Extensions>"+tt.nested+"</samlp:Extensions>", 1)
-			err := verifyRaw(t, []byte(raw), kp, time.Now(), DefaultBehavior())
+			err := verifyRaw(t, []byte(raw), kp, time.Now(), testConfig())
 			if !errors.Is(err, tt.want) {
 				t.Errorf("verification = %v, want %v", err, tt.want)
 			}
@@ -177,12 +177,12 @@ func TestVerifierSHA1Digest(t *testing.T) {
 	resignSignedInfo(t, sig, kp, dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList(""))
 	raw := docBytes(t, doc)
 
-	allow := DefaultBehavior()
+	allow := testConfig()
 	allow.AllowSHA1 = true
 	if err := verifyRaw(t, raw, kp, time.Now(), allow); err != nil {
 		t.Fatalf("with AllowSHA1: verification = %v, want success", err)
 	}
-	deny := DefaultBehavior()
+	deny := testConfig()
 	deny.AllowSHA1 = false
 	if err := verifyRaw(t, raw, kp, time.Now(), deny); !errors.Is(err, ErrSHA1) {
 		t.Errorf("without AllowSHA1: verification = %v, want %v", err, ErrSHA1)
@@ -199,7 +199,7 @@ func TestVerifierRefusesInclusiveSignedInfoC14N(t *testing.T) {
 	sig := signEl(t, doc.Root().SelectElement("Assertion"), kp, crypto.SHA256)
 	sig.FindElement("./SignedInfo/CanonicalizationMethod").CreateAttr("Algorithm", string(dsig.CanonicalXML10RecAlgorithmId))
 	resignSignedInfo(t, sig, kp, dsig.MakeC14N10RecCanonicalizer())
-	err := verifyRaw(t, docBytes(t, doc), kp, time.Now(), DefaultBehavior())
+	err := verifyRaw(t, docBytes(t, doc), kp, time.Now(), testConfig())
 	if !errors.Is(err, ErrAlgorithm) {
 		t.Errorf("verification = %v, want %v", err, ErrAlgorithm)
 	}
@@ -216,18 +216,18 @@ func TestVerifierCertExpiry(t *testing.T) {
 		time.Date(2047, 1, 1, 0, 0, 0, 0, time.UTC), // expired
 		time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), // not yet valid
 	} {
-		lax := DefaultBehavior()
+		lax := testConfig()
 		lax.EnforceCertExpiry = false
 		if err := verifyRaw(t, raw, kp, now, lax); err != nil {
 			t.Errorf("at %s without EnforceCertExpiry: verification = %v, want success", now, err)
 		}
-		strict := DefaultBehavior()
+		strict := testConfig()
 		strict.EnforceCertExpiry = true
 		if err := verifyRaw(t, raw, kp, now, strict); !errors.Is(err, ErrSignature) {
 			t.Errorf("at %s with EnforceCertExpiry: verification = %v, want %v", now, err, ErrSignature)
 		}
 	}
-	strict := DefaultBehavior()
+	strict := testConfig()
 	strict.EnforceCertExpiry = true
 	if err := verifyRaw(t, raw, kp, time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC), strict); err != nil {
 		t.Errorf("inside the window with EnforceCertExpiry: verification = %v, want success", err)
@@ -245,24 +245,24 @@ func TestVerifierRefusesPrefixedIDAfterTheID(t *testing.T) {
 	a.CreateAttr("xmlns:x", "urn:x")
 	a.CreateAttr("x:ID", "_other")
 	signEl(t, a, kp, crypto.SHA256)
-	err := verifyRaw(t, docBytes(t, doc), kp, time.Now(), DefaultBehavior())
+	err := verifyRaw(t, docBytes(t, doc), kp, time.Now(), testConfig())
 	if !errors.Is(err, ErrReference) {
 		t.Errorf("verification = %v, want %v", err, ErrReference)
 	}
 }
 
-// TestParseXMLNamespacesInScopeLimit pins maxNamespacesInScope on its own:
+// TestParseXMLNamespacesInScopeLimit pins lim.NamespacesInScope on its own:
 // the declarations are spread over two elements, so no element exceeds the
 // attribute limit.
 func TestParseXMLNamespacesInScopeLimit(t *testing.T) {
 	t.Parallel()
-	half := maxNamespacesInScope/2 + 1
+	half := lim.NamespacesInScope/2 + 1
 	var outer, inner strings.Builder
 	for i := range half {
 		fmt.Fprintf(&outer, ` xmlns:o%d="urn:o%d"`, i, i)
 		fmt.Fprintf(&inner, ` xmlns:i%d="urn:i%d"`, i, i)
 	}
-	if half > maxAttrsPerElement {
+	if half > lim.AttrsPerElement {
 		t.Fatalf("test needs %d declarations per element, over the attribute limit", half)
 	}
 	doc := `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"` + outer.String() + `><a` + inner.String() + `/></samlp:Response>`
@@ -306,7 +306,7 @@ func TestVerifierBothSignedAssertionByForeignKey(t *testing.T) {
 				aSig.RemoveChild(aSig.SelectElement("KeyInfo"))
 			}
 			signEl(t, doc.Root(), kp, crypto.SHA256)
-			err := verifyRaw(t, docBytes(t, doc), kp, time.Now(), DefaultBehavior())
+			err := verifyRaw(t, docBytes(t, doc), kp, time.Now(), testConfig())
 			if !errors.Is(err, tt.want) {
 				t.Errorf("verification = %v, want %v", err, tt.want)
 			}
@@ -317,7 +317,7 @@ func TestVerifierBothSignedAssertionByForeignKey(t *testing.T) {
 	doc := unsignedDoc(t, "")
 	signEl(t, doc.Root().SelectElement("Assertion"), kp, crypto.SHA256)
 	signEl(t, doc.Root(), kp, crypto.SHA256)
-	if err := verifyRaw(t, docBytes(t, doc), kp, time.Now(), DefaultBehavior()); err != nil {
+	if err := verifyRaw(t, docBytes(t, doc), kp, time.Now(), testConfig()); err != nil {
 		t.Errorf("both signed by the registered key: verification = %v, want success", err)
 	}
 }
