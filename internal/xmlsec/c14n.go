@@ -43,15 +43,15 @@ func inScope(el *etree.Element) bindings {
 	for p := el; p != nil; p = p.Parent() {
 		chain = append(chain, p)
 	}
-	scope := initialScope()
+	scope := append(make(bindings, 0, 16), initialScope()...)
 	for i := len(chain) - 1; i >= 0; i-- {
 		for _, a := range chain[i].Attr {
 			if prefix, ok := nsDecl(a); ok {
-				scope = scope.with(prefix, a.Value)
+				scope = append(scope, binding{prefix, a.Value})
 			}
 		}
 	}
-	return scope
+	return scope[:len(scope):len(scope)]
 }
 
 // canonicalizer writes the exclusive XML canonicalization (Exclusive XML
@@ -106,11 +106,16 @@ func (c *canonicalizer) isInclusive(prefix string) bool {
 // root, rootDecls stand in for el's own declarations.
 func (c *canonicalizer) element(el *etree.Element, scope, rendered bindings, rootDecls bindings, root bool) {
 	if !root {
+		copied := false
 		for _, a := range el.Attr {
 			if prefix, ok := nsDecl(a); ok {
-				scope = scope.with(prefix, a.Value)
+				if !copied {
+					scope, copied = append(make(bindings, 0, len(scope)+4), scope...), true
+				}
+				scope = append(scope, binding{prefix, a.Value})
 			}
 		}
+		scope = scope[:len(scope):len(scope)]
 	}
 	// Visibly utilized prefixes: the element's own, its attributes', and
 	// the declarations it carries whose prefix the PrefixList names.
@@ -152,7 +157,7 @@ func (c *canonicalizer) element(el *etree.Element, scope, rendered bindings, roo
 		if !ok {
 			continue // the parser refuses undeclared prefixes
 		}
-		rendered = rendered.with(p, uri)
+		rendered = rendered.with(p, uri) // copies: siblings share the parent's
 		if p == "" {
 			attrs = append(attrs, etree.Attr{Key: "xmlns", Value: uri})
 		} else {

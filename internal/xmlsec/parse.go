@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"strings"
 
 	"github.com/beevik/etree"
@@ -120,7 +119,7 @@ func checkTree(doc *etree.Document, lim Limits) error {
 				return fmt.Errorf("%w: more than one root element", ErrMalformedXML)
 			}
 			tc := treeCheck{lim: lim}
-			if err := tc.element(t, nsScope{"xml": nsXML}, 1); err != nil {
+			if err := tc.element(t, bindings{{"xml", nsXML}}, 1); err != nil {
 				return err
 			}
 		case *etree.ProcInst:
@@ -141,16 +140,12 @@ func checkTree(doc *etree.Document, lim Limits) error {
 	return nil
 }
 
-// nsScope maps the prefixes in scope to their namespace names ("" is the
-// default namespace).
-type nsScope map[string]string
-
 type treeCheck struct {
 	lim      Limits
 	elements int
 }
 
-func (tc *treeCheck) element(el *etree.Element, scope nsScope, depth int) error {
+func (tc *treeCheck) element(el *etree.Element, scope bindings, depth int) error {
 	tc.elements++
 	switch {
 	case tc.elements > tc.lim.Elements:
@@ -164,7 +159,7 @@ func (tc *treeCheck) element(el *etree.Element, scope nsScope, depth int) error 
 	if err != nil {
 		return err
 	}
-	if !validName(el.Tag) || el.Space == "xmlns" || (el.Space != "" && scope[el.Space] == "") {
+	if !validName(el.Tag) || el.Space == "xmlns" || (el.Space != "" && !bound(scope, el.Space)) {
 		return fmt.Errorf("%w: element name %q", ErrMalformedXML, el.FullTag())
 	}
 	seen := make(map[string]bool, len(el.Attr))
@@ -174,7 +169,7 @@ func (tc *treeCheck) element(el *etree.Element, scope nsScope, depth int) error 
 		}
 		name := a.Space + ":" + a.Key // raw name: xmlns:p and xmlns count here
 		if _, isDecl := nsDecl(a); !isDecl && a.Space != "" {
-			ns := scope[a.Space]
+			ns, _ := scope.lookup(a.Space)
 			if ns == "" {
 				return fmt.Errorf("%w: undeclared prefix in attribute %q", ErrMalformedXML, a.FullKey())
 			}
@@ -204,7 +199,7 @@ func (tc *treeCheck) element(el *etree.Element, scope nsScope, depth int) error 
 // namespace declarations, which must follow Namespaces in XML §3: xml bound
 // only to its name, xmlns never declared, neither name bound to another
 // prefix, no empty prefixed declaration.
-func declare(el *etree.Element, outer nsScope, maxNamespaces int) (nsScope, error) {
+func declare(el *etree.Element, outer bindings, maxNamespaces int) (bindings, error) {
 	scope, copied := outer, false
 	for _, a := range el.Attr {
 		prefix, ok := nsDecl(a)
@@ -218,14 +213,31 @@ func declare(el *etree.Element, outer nsScope, maxNamespaces int) (nsScope, erro
 			return nil, fmt.Errorf("%w: namespace declaration %s=%q", ErrMalformedXML, a.FullKey(), a.Value)
 		}
 		if !copied {
-			scope, copied = maps.Clone(outer), true
+			scope, copied = append(make(bindings, 0, len(outer)+4), outer...), true
 		}
-		scope[prefix] = a.Value
+		// Each prefix is bound once in the scope, so its length is the
+		// number of namespaces in scope.
+		replaced := false
+		for i := range scope {
+			if scope[i].prefix == prefix {
+				scope[i].uri, replaced = a.Value, true
+			}
+		}
+		if !replaced {
+			scope = append(scope, binding{prefix, a.Value})
+		}
 	}
 	if len(scope) > maxNamespaces {
 		return nil, fmt.Errorf("%w: more than %d namespaces in scope", ErrXMLLimit, maxNamespaces)
 	}
-	return scope, nil
+	return scope[:len(scope):len(scope)], nil
+}
+
+// bound reports whether prefix is bound to a namespace name in scope (an
+// empty default namespace binds nothing).
+func bound(scope bindings, prefix string) bool {
+	uri, ok := scope.lookup(prefix)
+	return ok && uri != ""
 }
 
 // validName reports whether a local name as etree splits it is usable: not

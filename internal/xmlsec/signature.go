@@ -258,15 +258,18 @@ func (v *Verifier) verifyElement(el *etree.Element) (*etree.Element, error) {
 
 	// The digest: the element without its Signature (enveloped-signature
 	// transform), exclusively canonicalized.
-	buf := v.bufs.Get().(*[]byte)
-	defer v.bufs.Put(buf)
+	buf := canonicalBufs.Get().(*[]byte)
+	defer canonicalBufs.Put(buf)
 	*buf = canonicalize(*buf, el, info.prefixList, info.refComments, sig)
 	h := newDigest(info.digestAlg)
 	h.Write(*buf)
 	digestOK := bytes.Equal(h.Sum(nil), info.digest)
 	// SignedInfo is canonicalized in its own context, with an empty prefix
 	// list, as goxmldsig does.
-	signed := canonicalize(nil, info.el, "", info.c14nComments, nil)
+	sbuf := canonicalBufs.Get().(*[]byte)
+	defer canonicalBufs.Put(sbuf)
+	*sbuf = canonicalize(*sbuf, info.el, "", info.c14nComments, nil)
+	signed := *sbuf
 
 	var errs []error
 	for _, cert := range candidates {

@@ -43,16 +43,19 @@ type Config struct {
 // Verifier verifies SAML messages against one Config. It is safe for
 // concurrent use.
 type Verifier struct {
-	cfg  Config
-	bufs sync.Pool
+	cfg Config
 }
 
-// NewVerifier returns a Verifier for cfg.
+// NewVerifier returns a Verifier for cfg. Building one is cheap: callers
+// may build one per request.
 func NewVerifier(cfg Config) *Verifier {
-	v := &Verifier{cfg: cfg}
-	v.bufs.New = func() any { b := make([]byte, 0, 8<<10); return &b }
-	return v
+	return &Verifier{cfg: cfg}
 }
+
+// canonicalBufs recycles the buffers canonical forms are written into (a
+// response's is a few kilobytes), so that verifying does not allocate one per
+// signature. It holds no state between uses.
+var canonicalBufs = sync.Pool{New: func() any { b := make([]byte, 0, 8<<10); return &b }}
 
 func (v *Verifier) now() time.Time {
 	if v.cfg.Now != nil {

@@ -2,7 +2,6 @@ package sts
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
@@ -73,16 +72,9 @@ func (s *Service) SignIn(ctx context.Context, in SignInInput) (*SignInOutput, er
 func (s *Service) signIn(in SignInInput) (*SignInOutput, error) {
 	now := s.now().UTC()
 	requestID := s.newRequestID()
-	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(in.SAMLResponse))
+	doc, err := decodeResponse(in.SAMLResponse, requestID)
 	if err != nil {
-		return nil, invalidToken(fmt.Sprintf(msgInvalidBase64, requestID), err)
-	}
-	doc, err := parseXML(raw)
-	if err == nil && !isResponse(doc.Root()) {
-		err = ErrNotResponse
-	}
-	if err != nil {
-		return nil, invalidToken(fmt.Sprintf(msgNotAResponse, requestID), err)
+		return nil, err
 	}
 	candidates, err := s.signInProviders(doc, requestID)
 	if err != nil {

@@ -189,14 +189,18 @@ func quoted(v string) string { return "'" + v + "'" }
 // str checks a string member: pattern first, then length, as AWS lists them.
 // A sensitive member's value is never echoed.
 func (c *constraints) str(member, v string, sensitive bool, minLen, maxLen int, re *regexp.Regexp, pattern string) {
+	n := utf8.RuneCountInString(v)
+	badPattern := re != nil && !re.MatchString(v)
+	if !badPattern && n >= minLen && n <= maxLen {
+		return
+	}
 	shown := quoted(v)
 	if sensitive {
 		shown = ""
 	}
-	if re != nil && !re.MatchString(v) {
+	if badPattern {
 		c.addValue(shown, member, "satisfy regular expression pattern: %s", pattern)
 	}
-	n := utf8.RuneCountInString(v)
 	if n < minLen {
 		c.addValue(shown, member, "have length greater than or equal to %d", minLen)
 	}
@@ -288,16 +292,9 @@ func (s *Service) assumeRoleWithSAML(_ context.Context, in AssumeRoleWithSAMLInp
 		return nil, invalidToken(fmt.Sprintf(msgProviderNotFound, in.RequestID), err)
 	}
 	// Row 3: base64, XML, and a samlp:Response root.
-	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(in.SAMLAssertion))
+	doc, err := decodeResponse(in.SAMLAssertion, in.RequestID)
 	if err != nil {
-		return nil, invalidToken(fmt.Sprintf(msgInvalidBase64, in.RequestID), err)
-	}
-	doc, err := parseXML(raw)
-	if err == nil && !isResponse(doc.Root()) {
-		err = ErrNotResponse
-	}
-	if err != nil {
-		return nil, invalidToken(fmt.Sprintf(msgNotAResponse, in.RequestID), err)
+		return nil, err
 	}
 	// Rows 5-7: the verifier decrypts an EncryptedAssertion with the
 	// provider's private keys, checks the (unverified) Issuer against the

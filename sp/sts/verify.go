@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/beevik/etree"
@@ -59,6 +62,37 @@ func parseXML(raw []byte) (*etree.Document, error) {
 	}
 	if !bytes.Contains(raw, []byte(nsProtocol)) {
 		return nil, ErrNotResponse
+	}
+	return doc, nil
+}
+
+// decodeBufs recycles the buffers SAMLResponses are base64-decoded into: the
+// parser copies what it keeps, so a buffer is free again once the response is
+// parsed.
+var decodeBufs = sync.Pool{New: func() any { return new(decodeBuf) }}
+
+type decodeBuf struct{ src, dst []byte }
+
+// decodeResponse implements row 3: SAMLAssertion must be standard base64 of
+// a well-formed samlp:Response (surrounding whitespace and line breaks
+// ignored, as CLI tools wrap it).
+func decodeResponse(b64, requestID string) (*etree.Document, error) {
+	buf := decodeBufs.Get().(*decodeBuf)
+	defer decodeBufs.Put(buf)
+	buf.src = append(buf.src[:0], strings.TrimSpace(b64)...)
+	if n := base64.StdEncoding.DecodedLen(len(buf.src)); cap(buf.dst) < n {
+		buf.dst = make([]byte, n)
+	}
+	n, err := base64.StdEncoding.Decode(buf.dst[:cap(buf.dst)], buf.src)
+	if err != nil {
+		return nil, invalidToken(fmt.Sprintf(msgInvalidBase64, requestID), err)
+	}
+	doc, err := parseXML(buf.dst[:n])
+	if err == nil && !isResponse(doc.Root()) {
+		err = ErrNotResponse
+	}
+	if err != nil {
+		return nil, invalidToken(fmt.Sprintf(msgNotAResponse, requestID), err)
 	}
 	return doc, nil
 }
