@@ -245,3 +245,10 @@ func bound(scope bindings, prefix string) bool {
 func validName(local string) bool {
 	return local != "" && !strings.Contains(local, ":")
 }
+
+// MetadataLimits are the limits for SAML metadata documents: IAM accepts
+// SAMLMetadataDocument up to 10,000,000 characters, and one entity's
+// metadata has at most a few thousand elements.
+func MetadataLimits() Limits {
+	return Limits{Bytes: 10_000_000, Depth: 64, Elements: 100_000, AttrsPerElement: 256, NamespacesInScope: 64}
+}
