@@ -48,6 +48,22 @@ func Parse(raw []byte, lim Limits) (*etree.Document, error) {
 	if err := checkMarkup(raw); err != nil {
 		return nil, err
 	}
+	doc, err := fastRead(raw, lim.Depth)
+	if errors.Is(err, errFallback) {
+		doc, err = etreeRead(raw, lim)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := checkTree(doc, lim); err != nil {
+		return nil, err
+	}
+	return doc, nil
+}
+
+// etreeRead reads raw with etree and encoding/xml: the reader for whatever
+// fastRead leaves to it.
+func etreeRead(raw []byte, lim Limits) (*etree.Document, error) {
 	doc := etree.NewDocument()
 	doc.ReadSettings = etree.ReadSettings{
 		CharsetReader:          utf8Only,
@@ -59,9 +75,6 @@ func Parse(raw []byte, lim Limits) (*etree.Document, error) {
 			return nil, fmt.Errorf("%w: deeper than %d elements", ErrXMLLimit, lim.Depth)
 		}
 		return nil, fmt.Errorf("%w: %w", ErrMalformedXML, err)
-	}
-	if err := checkTree(doc, lim); err != nil {
-		return nil, err
 	}
 	return doc, nil
 }
