@@ -58,6 +58,8 @@ FUZZTIME ?= 10s
 FUZZMINIMIZETIME ?= 5s
 FUZZ_TARGETS := \
 	./internal/xmlsec:FuzzParseXML \
+	./internal/xmlsec:FuzzFastRead \
+	./internal/xmlsec:FuzzCanonicalize \
 	./scenarios:FuzzAssumeRoleWithSAML \
 	./scenarios:FuzzSignatureWrapping \
 	./metadata:FuzzParse \
