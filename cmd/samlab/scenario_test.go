@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -152,6 +153,35 @@ func TestBenchReportsRatios(t *testing.T) {
 		if r.OpsPerSec <= 0 || r.Ratio < 0.005 {
 			t.Errorf("%s: ops/s %.1f ratio %.3f, want positive throughput and ratio ≥ 0.005", r.Name, r.OpsPerSec, r.Ratio)
 		}
+	}
+}
+
+// TestBenchHTTP drives the real HTTP endpoint briefly: every call succeeds
+// and each number of the report is filled in.
+func TestBenchHTTP(t *testing.T) {
+	t.Parallel()
+	out, err := run(t, "bench", "--requests", "200", "--concurrency", "4", "--pool", "8", "--json")
+	if err != nil {
+		t.Fatalf("bench --requests: %v\n%s", err, out)
+	}
+	var res struct {
+		Requests, Errors   int
+		RequestsPerSec     float64 `json:"requests_per_sec"`
+		P50                int64   `json:"p50_ns"`
+		P99                int64   `json:"p99_ns"`
+		RSS                int64   `json:"rss_bytes"`
+		VerifiesPerSec     float64 `json:"verifies_per_sec"`
+		VerifiesPerRequest float64 `json:"verifies_per_request"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("bench --json output: %v\n%s", err, out)
+	}
+	if res.Requests != 200 || res.Errors != 0 || res.RequestsPerSec <= 0 || res.P50 <= 0 || res.P99 < res.P50 ||
+		res.VerifiesPerSec <= 0 || res.VerifiesPerRequest <= 0 {
+		t.Errorf("bench --requests 200 reported %+v", res)
+	}
+	if runtime.GOOS == "linux" && res.RSS <= 0 {
+		t.Errorf("RSS = %d on Linux, want the process's resident set", res.RSS)
 	}
 }
 

@@ -36,10 +36,14 @@ func ResponseLimits() Limits {
 // every later reader sees the same document.
 //
 // No round-trip validator (xml-roundtrip-validator) runs: identity is read
-// only from the re-parse of the bytes the digest covers, which are the IdP's
-// own canonical bytes, so a document that would not survive a round trip
-// through encoding/xml cannot change what is read; the name and namespace
-// checks here refuse the shapes such validators look for.
+// only from the tree whose canonical form the digest covers, so a document
+// that would not survive a round trip through encoding/xml cannot change what
+// is read; the name and namespace checks here refuse the shapes such
+// validators look for.
+//
+// Strings in the tree (names, attribute values, text) may share memory with
+// one copy of the whole document: a caller that keeps a value beyond the
+// request should copy it (strings.Clone), or it keeps the document alive.
 func Parse(raw []byte, lim Limits) (*etree.Document, error) {
 	if len(raw) > lim.Bytes {
 		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrXMLLimit, len(raw), lim.Bytes)

@@ -75,9 +75,10 @@ func parseTime(el *etree.Element, attr string) (time.Time, error) {
 // are unprefixed; a prefixed look-alike (x:Name) is ignored.
 func attrValue(el *etree.Element, key string) string { return xmlsec.AttrValue(el, key) }
 
-// readAssertion extracts the fields STS uses from a verified Assertion element.
+// readAssertion extracts the fields STS uses from a verified Assertion
+// element, as strings of their own.
 func readAssertion(a *etree.Element) (*Assertion, error) {
-	out := &Assertion{ID: attrValue(a, "ID"), Issuer: text(childNS(a, nsAssertion, "Issuer")),
+	out := &Assertion{ID: keep(attrValue(a, "ID")), Issuer: keep(text(childNS(a, nsAssertion, "Issuer"))),
 		Attributes: map[string][]string{}}
 	var err error
 	if out.IssueInstant, err = parseTime(a, "IssueInstant"); err != nil {
@@ -85,8 +86,8 @@ func readAssertion(a *etree.Element) (*Assertion, error) {
 	}
 	if subj := childNS(a, nsAssertion, "Subject"); subj != nil {
 		if nid := childNS(subj, nsAssertion, "NameID"); nid != nil {
-			out.NameID = text(nid)
-			out.NameIDFormat = attrValue(nid, "Format")
+			out.NameID = keep(text(nid))
+			out.NameIDFormat = keep(attrValue(nid, "Format"))
 		}
 		for _, sc := range childrenNS(subj, nsAssertion, "SubjectConfirmation") {
 			if attrValue(sc, "Method") != "urn:oasis:names:tc:SAML:2.0:cm:bearer" {
@@ -94,7 +95,7 @@ func readAssertion(a *etree.Element) (*Assertion, error) {
 			}
 			out.HasSubjectConfirmation = true
 			if scd := childNS(sc, nsAssertion, "SubjectConfirmationData"); scd != nil {
-				out.Recipient = strings.TrimSpace(attrValue(scd, "Recipient"))
+				out.Recipient = keep(strings.TrimSpace(attrValue(scd, "Recipient")))
 				if out.SubjectNotOnOrAfter, err = parseTime(scd, "NotOnOrAfter"); err != nil {
 					return nil, err
 				}
@@ -112,7 +113,7 @@ func readAssertion(a *etree.Element) (*Assertion, error) {
 		for _, ar := range childrenNS(c, nsAssertion, "AudienceRestriction") {
 			var auds []string
 			for _, au := range childrenNS(ar, nsAssertion, "Audience") {
-				auds = append(auds, text(au))
+				auds = append(auds, keep(text(au)))
 			}
 			out.AudienceRestrictions = append(out.AudienceRestrictions, auds)
 		}
@@ -128,16 +129,21 @@ func readAssertion(a *etree.Element) (*Assertion, error) {
 	}
 	for _, st := range childrenNS(a, nsAssertion, "AttributeStatement") {
 		for _, at := range childrenNS(st, nsAssertion, "Attribute") {
-			name := attrValue(at, "Name")
+			name := keep(attrValue(at, "Name"))
 			vals := out.Attributes[name]
 			for _, v := range childrenNS(at, nsAssertion, "AttributeValue") {
-				vals = append(vals, rawText(v))
+				vals = append(vals, keep(rawText(v)))
 			}
 			out.Attributes[name] = vals
 		}
 	}
 	return out, nil
 }
+
+// keep copies a string read from a parsed tree: such strings may share
+// memory with the whole document (see xmlsec.Parse), and what STS reads can
+// outlive the request (a session keeps its name, tags and source identity).
+func keep(s string) string { return strings.Clone(s) }
 
 // claimKeys returns the trust-policy condition keys an assertion attribute
 // feeds (IAM UG "Configure SAML assertions", mapping table; UG-CK lists which
