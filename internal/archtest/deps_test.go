@@ -13,16 +13,17 @@ const module = "github.com/samlab-dev/samlab"
 // import (directly or not). idp and sp/* never import each other; only
 // scenarios and cmd know both sides.
 var allowed = map[string][]string{
+	"awssaml":         {},
 	"certs":           {},
 	"certs/certstest": {"certs"},
 	"internal/xmlsec": {},
 	"metadata":        {"certs", "internal/xmlsec"},
-	"idp":             {"metadata", "certs", "internal/xmlsec"},
+	"idp":             {"metadata", "certs", "internal/xmlsec", "awssaml"},
 	"sp/awsapi":       {},
 	"sp/iam":          {"sp/awsapi", "metadata", "certs", "internal/xmlsec"},
-	"sp/sts":          {"sp/iam", "sp/awsapi", "metadata", "certs", "internal/xmlsec"},
-	"sp/signin":       {"sp/sts", "sp/iam", "sp/awsapi", "metadata", "certs", "internal/xmlsec"},
-	"scenarios":       {"idp", "sp/", "metadata", "certs", "internal/"},
+	"sp/sts":          {"sp/iam", "sp/awsapi", "metadata", "certs", "internal/xmlsec", "awssaml"},
+	"sp/signin":       {"sp/sts", "sp/iam", "sp/awsapi", "metadata", "certs", "internal/xmlsec", "awssaml"},
+	"scenarios":       {"idp", "sp/", "metadata", "certs", "internal/", "awssaml"},
 }
 
 func TestDependencyDirection(t *testing.T) {

@@ -7,18 +7,18 @@ import (
 
 	"github.com/beevik/etree"
 
+	"github.com/samlab-dev/samlab/awssaml"
 	"github.com/samlab-dev/samlab/internal/xmlsec"
 )
 
-// AWS attribute names (IAM UG "Configure SAML assertions"). Names are
-// case-sensitive.
+// AWS attribute names (package awssaml).
 const (
-	attrRole              = "https://aws.amazon.com/SAML/Attributes/Role"
-	attrRoleSessionName   = "https://aws.amazon.com/SAML/Attributes/RoleSessionName"
-	attrSessionDuration   = "https://aws.amazon.com/SAML/Attributes/SessionDuration"
-	attrSourceIdentity    = "https://aws.amazon.com/SAML/Attributes/SourceIdentity"
-	attrTransitiveTagKeys = "https://aws.amazon.com/SAML/Attributes/TransitiveTagKeys"
-	attrPrincipalTag      = "https://aws.amazon.com/SAML/Attributes/PrincipalTag:"
+	attrRole              = awssaml.AttrRole
+	attrRoleSessionName   = awssaml.AttrRoleSessionName
+	attrSessionDuration   = awssaml.AttrSessionDuration
+	attrSourceIdentity    = awssaml.AttrSourceIdentity
+	attrTransitiveTagKeys = awssaml.AttrTransitiveTagKeys
+	attrPrincipalTag      = awssaml.AttrPrincipalTagPrefix
 )
 
 // Assertion is what STS reads from a verified SAML assertion.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/beevik/etree"
 
+	"github.com/samlab-dev/samlab/awssaml"
 	"github.com/samlab-dev/samlab/certs"
 	"github.com/samlab-dev/samlab/internal/xmlsec"
 	"github.com/samlab-dev/samlab/metadata"
@@ -110,10 +111,11 @@ func Explain(ctx context.Context, in ExplainInput) (*Explanation, error) {
 	if ex.RoleARN == "" || ex.ProviderARN == "" {
 		return nil, errors.New("no role to try: give the role and provider ARNs, or a response with a Role attribute")
 	}
-	account, providerName, err := splitProviderARN(ex.ProviderARN)
-	if err != nil {
-		return nil, err
+	prov, err := awssaml.SplitARN(ex.ProviderARN)
+	if err != nil || prov.Type != "saml-provider" {
+		return nil, fmt.Errorf("%q is not a SAML provider ARN (arn:aws:iam::ACCOUNT:saml-provider/NAME)", ex.ProviderARN)
 	}
+	account, providerName := prov.Account, prov.Name
 
 	ex.issuerFinding(doc, md)
 	ex.signatureFinding(doc, md.SigningCerts, at, b)
@@ -126,10 +128,9 @@ func Explain(ctx context.Context, in ExplainInput) (*Explanation, error) {
 	if _, err := acct.CreateSAMLProvider(providerName, in.Metadata); err != nil {
 		return nil, fmt.Errorf("registered metadata: %w", err)
 	}
-	roleName := ex.RoleARN[strings.LastIndex(ex.RoleARN, "/")+1:]
-	path := "/"
-	if i, j := strings.Index(ex.RoleARN, ":role/"), strings.LastIndex(ex.RoleARN, "/"); i >= 0 && j > i+5 {
-		path = ex.RoleARN[i+5 : j+1]
+	roleName, path := ex.RoleARN[strings.LastIndex(ex.RoleARN, "/")+1:], "/"
+	if r, err := awssaml.SplitARN(ex.RoleARN); err == nil && r.Type == "role" {
+		roleName, path = r.Name, r.Path
 	}
 	if _, err := acct.CreateRole(iam.CreateRoleInput{Name: roleName, Path: path, MaxSessionDuration: MaxDuration,
 		AssumeRolePolicyDocument: iam.SAMLTrustPolicy(ex.ProviderARN)}); err != nil {
@@ -157,14 +158,6 @@ func Explain(ctx context.Context, in ExplainInput) (*Explanation, error) {
 
 func (ex *Explanation) add(check string, ok bool, format string, args ...any) {
 	ex.Findings = append(ex.Findings, Finding{Check: check, OK: ok, Detail: fmt.Sprintf(format, args...)})
-}
-
-func splitProviderARN(arn string) (account, name string, err error) {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) != 6 || parts[2] != "iam" || !strings.HasPrefix(parts[5], "saml-provider/") {
-		return "", "", fmt.Errorf("%q is not a SAML provider ARN (arn:aws:iam::ACCOUNT:saml-provider/NAME)", arn)
-	}
-	return parts[4], strings.TrimPrefix(parts[5], "saml-provider/"), nil
 }
 
 func (ex *Explanation) issuerFinding(doc *etree.Document, md *metadata.EntityDescriptor) {
@@ -252,7 +245,7 @@ func (ex *Explanation) claimFindings(a *Assertion, at time.Time, b Behavior, rol
 	ex.add("audience", len(a.Audiences()) > 0, "Audience values %q — unverified claim", a.Audiences())
 	ex.add("recipient", a.Recipient != "", "SubjectConfirmationData Recipient %q (becomes the result's Audience and SAML:aud) — unverified claim", a.Recipient)
 	roles := a.Attributes[attrRole]
-	ex.add("role", hasRolePair(roles, roleARN, providerARN), "Role values %q; requested %s via %s — unverified claim", roles, roleARN, providerARN)
+	ex.add("role", awssaml.HasRolePair(roles, roleARN, providerARN), "Role values %q; requested %s via %s — unverified claim", roles, roleARN, providerARN)
 	ex.add("role-session-name", len(a.Attributes[attrRoleSessionName]) == 1, "RoleSessionName values %q — unverified claim", a.Attributes[attrRoleSessionName])
 }
 

@@ -5,21 +5,18 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/beevik/etree"
 
+	"github.com/samlab-dev/samlab/awssaml"
 	"github.com/samlab-dev/samlab/internal/xmlsec"
 	"github.com/samlab-dev/samlab/sp/awsapi"
 	"github.com/samlab-dev/samlab/sp/iam"
 )
 
 // RolePair is one value of the Role attribute: a role and the SAML provider
-// through which it may be assumed.
-type RolePair struct {
-	RoleARN     string
-	ProviderARN string
-}
+// through which it may be assumed (awssaml.RolePair).
+type RolePair = awssaml.RolePair
 
 // Errors of SignIn that are not AWS API errors.
 var (
@@ -97,7 +94,7 @@ func (s *Service) signIn(in SignInInput) (*SignInOutput, error) {
 		}
 		var roles []RolePair
 		for _, v := range a.Attributes[attrRole] {
-			if p, ok := splitRolePair(v); ok && p.ProviderARN == prov.ARN {
+			if p, ok := awssaml.ParseRolePair(v); ok && p.ProviderARN == prov.ARN {
 				roles = append(roles, p)
 			}
 		}
@@ -193,7 +190,7 @@ func unverifiedRolePairs(doc *etree.Document) []RolePair {
 					continue
 				}
 				for _, v := range childrenNS(at, nsAssertion, "AttributeValue") {
-					if p, ok := splitRolePair(text(v)); ok {
+					if p, ok := awssaml.ParseRolePair(text(v)); ok {
 						out = append(out, p)
 					}
 				}
@@ -201,21 +198,4 @@ func unverifiedRolePairs(doc *etree.Document) []RolePair {
 		}
 	}
 	return out
-}
-
-// splitRolePair splits "role-arn,provider-arn" in either order (Okta's AWS
-// app puts the provider first).
-func splitRolePair(v string) (RolePair, bool) {
-	parts := strings.Split(v, ",")
-	if len(parts) != 2 {
-		return RolePair{}, false
-	}
-	a, b := strings.TrimSpace(parts[0]), strings.TrimSpace(parts[1])
-	switch {
-	case strings.Contains(a, ":role/") && strings.Contains(b, ":saml-provider/"):
-		return RolePair{RoleARN: a, ProviderARN: b}, true
-	case strings.Contains(b, ":role/") && strings.Contains(a, ":saml-provider/"):
-		return RolePair{RoleARN: b, ProviderARN: a}, true
-	}
-	return RolePair{}, false
 }

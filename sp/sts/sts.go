@@ -22,6 +22,7 @@ import (
 
 	"github.com/beevik/etree"
 
+	"github.com/samlab-dev/samlab/awssaml"
 	"github.com/samlab-dev/samlab/internal/xmlsec"
 	"github.com/samlab-dev/samlab/sp/awsapi"
 	"github.com/samlab-dev/samlab/sp/iam"
@@ -34,7 +35,7 @@ const (
 	MinDuration        = 900
 	MaxDuration        = 43200
 	DefaultDuration    = 3600
-	maxTags            = 50
+	maxTags            = awssaml.MaxTags
 )
 
 // Config configures a Service.
@@ -141,11 +142,6 @@ type AssumedRoleUser struct {
 
 // Patterns of the checks (STS API reference, IAM UG; shared/spec §2, §4, §6).
 var (
-	providerARNRE = regexp.MustCompile(`^arn:aws[\w-]*:iam::\d{12}:saml-provider/[\w._-]{1,128}$`)
-	roleARNRE     = regexp.MustCompile(`^arn:aws[\w-]*:iam::\d{12}:role/([\x21-\x7E]+/)*[\w+=,.@-]{1,64}$`)
-	sessionNameRE = regexp.MustCompile(`^[a-zA-Z_0-9+=,.@-]{2,64}$`)
-	tagKeyRE      = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$`)
-	tagValueRE    = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$`)
 	regionRE      = `([a-z]{2}(-[a-z]+)+-\d+\.)?`
 	audienceRE    = regexp.MustCompile(`^https://` + regionRE + `signin\.(aws\.amazon\.com|amazonaws\.cn|amazonaws-us-gov\.com)/saml$`)
 	recipientRE   = regexp.MustCompile(`^https://` + regionRE + `signin\.(aws\.amazon\.com|amazonaws\.cn|amazonaws-us-gov\.com)/(static/saml|saml(/acs/[A-Za-z0-9]+)?)$`)
@@ -346,19 +342,19 @@ func (s *Service) assumeVerified(in AssumeRoleWithSAMLInput, prov *iam.SAMLProvi
 	if len(names) == 0 {
 		return nil, invalidToken(msgSessionNameMissing, errors.New("no RoleSessionName attribute value"))
 	}
-	if len(names) != 1 || !sessionNameRE.MatchString(names[0]) {
+	if len(names) != 1 || !awssaml.ValidSessionName(names[0]) {
 		return nil, invalidToken(msgSessionNameBad, fmt.Errorf("RoleSessionName values %q", names))
 	}
 	sessionName := names[0]
 	var sourceIdentity string
 	if v, ok := a.Attributes[attrSourceIdentity]; ok {
-		if len(v) != 1 || !sessionNameRE.MatchString(v[0]) || strings.HasPrefix(strings.ToLower(v[0]), "aws:") {
+		if len(v) != 1 || !awssaml.ValidSourceIdentity(v[0]) {
 			return nil, invalidToken(msgSourceIdentityBad, fmt.Errorf("SourceIdentity values %q", v))
 		}
 		sourceIdentity = v[0]
 	}
 	// Row 17a: the requested (role, provider) pair must be in the Role attribute.
-	if !hasRolePair(a.Attributes[attrRole], in.RoleARN, in.PrincipalARN) {
+	if !awssaml.HasRolePair(a.Attributes[attrRole], in.RoleARN, in.PrincipalARN) {
 		return nil, invalidToken(msgRoleNotInAssertion, fmt.Errorf("the Role values %q do not pair %s with %s",
 			a.Attributes[attrRole], in.RoleARN, in.PrincipalARN))
 	}
@@ -426,10 +422,10 @@ func (s *Service) checkRequest(in AssumeRoleWithSAMLInput) error {
 		return err
 	}
 	// Row 2: ARN syntax, PrincipalArn first (Behavior).
-	if !providerARNRE.MatchString(in.PrincipalARN) {
+	if !awssaml.ValidProviderARN(in.PrincipalARN) {
 		return validationError(msgPrincipalARN, fmt.Errorf("%q is not a SAML provider ARN", in.PrincipalARN))
 	}
-	if !roleARNRE.MatchString(in.RoleARN) {
+	if !awssaml.ValidRoleARN(in.RoleARN) {
 		return validationError(msgRoleARN, fmt.Errorf("%q is not a role ARN", in.RoleARN))
 	}
 	return nil
@@ -534,22 +530,6 @@ func checkAudience(restrictions [][]string) error {
 	return nil
 }
 
-// hasRolePair reports whether some Role value is "role,provider" or
-// "provider,role" (Okta's AWS app puts the provider first). Values are
-// compared byte for byte: a space after the comma does not match.
-func hasRolePair(values []string, role, provider string) bool {
-	for _, v := range values {
-		a, b, ok := strings.Cut(v, ",")
-		if !ok {
-			continue
-		}
-		if (a == role && b == provider) || (a == provider && b == role) {
-			return true
-		}
-	}
-	return false
-}
-
 // requiredActions lists the trust-policy actions a request needs (UG-TAGS,
 // UG-TS): sts:TagSession when it carries session tags or transitive keys,
 // sts:SetSourceIdentity when it carries a SourceIdentity.
@@ -592,11 +572,11 @@ func checkTags(tags map[string]string, transitive []string, attrs map[string][]s
 		if n := len(attrs[attrPrincipalTag+key]); n != 1 {
 			return bad("PrincipalTag:%s has %d values, want 1", key, n)
 		}
-		if !tagKeyRE.MatchString(key) || !tagValueRE.MatchString(val) {
-			return bad("PrincipalTag:%s=%q violates the tag key or value constraints", key, val)
-		}
 		if strings.HasPrefix(strings.ToLower(key), "aws:") {
 			return bad("tag key %q uses the reserved prefix aws:", key)
+		}
+		if !awssaml.ValidTagKey(key) || !awssaml.ValidTagValue(val) {
+			return bad("PrincipalTag:%s=%q violates the tag key or value constraints", key, val)
 		}
 		if other, ok := lower[strings.ToLower(key)]; ok {
 			return bad("tag keys %q and %q differ only in case", other, key)
