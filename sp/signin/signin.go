@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/samlab-dev/samlab/awssaml"
 	"github.com/samlab-dev/samlab/sp/awsapi"
 	"github.com/samlab-dev/samlab/sp/sts"
 )
@@ -248,7 +249,10 @@ type roleOption struct {
 func (s *Server) renderChooser(w http.ResponseWriter, roles []sts.RolePair, samlResponse, relayState string) {
 	byAccount := map[string][]roleOption{}
 	for _, p := range roles {
-		acct, name := splitRoleARN(p.RoleARN)
+		acct, name := p.RoleARN, p.RoleARN
+		if a, err := awssaml.SplitARN(p.RoleARN); err == nil {
+			acct, name = a.Account, a.Name
+		}
 		byAccount[acct] = append(byAccount[acct], roleOption{ARN: p.RoleARN, Name: name})
 	}
 	ids := make([]string, 0, len(byAccount))
@@ -265,16 +269,6 @@ func (s *Server) renderChooser(w http.ResponseWriter, roles []sts.RolePair, saml
 		groups = append(groups, accountGroup{Label: label, Roles: byAccount[id]})
 	}
 	s.render(w, http.StatusOK, chooserTmpl, map[string]any{"Accounts": groups, "SAMLResponse": samlResponse, "RelayState": relayState})
-}
-
-// splitRoleARN returns the account ID and the role name (without path).
-func splitRoleARN(arn string) (account, name string) {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) == 6 {
-		account = parts[4]
-	}
-	name = arn[strings.LastIndex(arn, "/")+1:]
-	return account, name
 }
 
 func (s *Server) renderSTSError(w http.ResponseWriter, r *http.Request, err error) {
