@@ -33,7 +33,7 @@ func validAssertion() *Assertion {
 	return &Assertion{ID: "_a", Issuer: testIssuer, NameID: "alice", HasSubjectConfirmation: true,
 		Recipient: "https://signin.aws.amazon.com/saml", SubjectNotOnOrAfter: exp, NotOnOrAfter: exp,
 		AudienceRestrictions: [][]string{{"https://signin.aws.amazon.com/saml"}},
-		Attributes: map[string][]string{attrRoleSessionName: {"alice"}, attrRole: {testRoleARN + "," + testProviderARN}}}
+		Attributes:           map[string][]string{attrRoleSessionName: {"alice"}, attrRole: {testRoleARN + "," + testProviderARN}}}
 }
 
 func TestStages(t *testing.T) {
