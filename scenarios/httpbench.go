@@ -42,6 +42,10 @@ type HTTPBenchConfig struct {
 	VerifyTime time.Duration
 }
 
+// poolRefresh is how often HTTPBench re-signs its pool: well inside AWS's
+// 5-minute window for redeeming a response.
+const poolRefresh = 2 * time.Minute
+
 // HTTPBenchResult is what HTTPBench measured.
 type HTTPBenchResult struct {
 	Concurrency int `json:"concurrency"`
@@ -111,16 +115,44 @@ func HTTPBench(ctx context.Context, cfg HTTPBenchConfig) (*HTTPBenchResult, erro
 	defer srv.Close()
 	endpoint := "http://" + ln.Addr().String() + "/"
 
-	bodies := make([][]byte, cfg.Pool)
+	// The pool: distinct responses, each re-signed before AWS's 5-minute
+	// redeem window closes, so a long run on a slow machine stays valid.
 	user := lab.Users[DefaultUser]
-	for i := range bodies {
+	sign := func() (*[]byte, error) {
 		resp, err := lab.IDP.AWSResponse(user, idp.ResponseOptions{})
 		if err != nil {
 			return nil, err
 		}
-		bodies[i] = []byte(url.Values{"Action": {"AssumeRoleWithSAML"}, "Version": {"2011-06-15"},
+		b := []byte(url.Values{"Action": {"AssumeRoleWithSAML"}, "Version": {"2011-06-15"},
 			"RoleArn": {lab.RoleARN}, "PrincipalArn": {lab.ProviderARN}, "SAMLAssertion": {resp.Base64()}}.Encode())
+		return &b, nil
 	}
+	bodies := make([]atomic.Pointer[[]byte], cfg.Pool)
+	for i := range bodies {
+		b, err := sign()
+		if err != nil {
+			return nil, err
+		}
+		bodies[i].Store(b)
+	}
+	refreshCtx, stopRefresh := context.WithCancel(ctx)
+	defer stopRefresh()
+	go func() {
+		tick := time.NewTicker(poolRefresh)
+		defer tick.Stop()
+		for {
+			select {
+			case <-refreshCtx.Done():
+				return
+			case <-tick.C:
+				for i := range bodies {
+					if b, err := sign(); err == nil {
+						bodies[i].Store(b)
+					}
+				}
+			}
+		}
+	}()
 
 	res := &HTTPBenchResult{Concurrency: cfg.Concurrency, Requests: cfg.Requests}
 	key := lab.IDP.SigningKey().Key
@@ -150,7 +182,7 @@ func HTTPBench(ctx context.Context, cfg HTTPBenchConfig) (*HTTPBenchResult, erro
 					return
 				}
 				t0 := time.Now()
-				err := post(ctx, client, endpoint, bodies[i%len(bodies)])
+				err := post(ctx, client, endpoint, *bodies[i%len(bodies)].Load())
 				latencies[i] = time.Since(t0)
 				if err != nil {
 					failed.Add(1)
