@@ -58,9 +58,11 @@ test: deps lint
 FUZZTIME ?= 10s
 FUZZMINIMIZETIME ?= 5s
 FUZZ_TARGETS := \
-	./sp/sts:FuzzParseXML \
 	./sp/sts/sessiontoken:FuzzOpen \
 	./sp/sts:FuzzExplain \
+	./internal/xmlsec:FuzzParseXML \
+	./internal/xmlsec:FuzzFastRead \
+	./internal/xmlsec:FuzzCanonicalize \
 	./scenarios:FuzzAssumeRoleWithSAML \
 	./scenarios:FuzzSignatureWrapping \
 	./metadata:FuzzParse \

@@ -23,6 +23,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/samlab-dev/samlab/awssaml"
 	"github.com/samlab-dev/samlab/idp"
 )
 
@@ -244,15 +245,9 @@ func responseRoles(b64 string) ([]idp.Role, error) {
 				continue
 			}
 			for _, v := range a.Values {
-				parts := strings.Split(strings.TrimSpace(v.Value), ",")
-				if len(parts) != 2 {
-					continue
+				if p, ok := awssaml.ParseRolePair(v.Value); ok {
+					roles = append(roles, idp.Role{RoleARN: p.RoleARN, ProviderARN: p.ProviderARN})
 				}
-				role := idp.Role{RoleARN: parts[0], ProviderARN: parts[1]}
-				if strings.Contains(parts[0], ":saml-provider/") {
-					role = idp.Role{RoleARN: parts[1], ProviderARN: parts[0]}
-				}
-				roles = append(roles, role)
 			}
 		}
 	}

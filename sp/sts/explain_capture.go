@@ -13,7 +13,9 @@ import (
 
 	"github.com/beevik/etree"
 
+	"github.com/samlab-dev/samlab/awssaml"
 	"github.com/samlab-dev/samlab/certs"
+	"github.com/samlab-dev/samlab/internal/xmlsec"
 	"github.com/samlab-dev/samlab/metadata"
 	"github.com/samlab-dev/samlab/sp/iam"
 )
@@ -44,7 +46,7 @@ func (ex *Explanation) readClaims(doc *etree.Document, pems []string) *Assertion
 			return nil
 		}
 		work = doc.Copy()
-		if _, err := decryptAssertions(work, keys); err != nil {
+		if _, err := xmlsec.DecryptAssertions(work, keys); err != nil {
 			ex.add("encryption", false, "none of the %d given key(s) decrypts the EncryptedAssertion: %v", len(keys), err)
 			return nil
 		}
@@ -60,7 +62,7 @@ func (ex *Explanation) readClaims(doc *etree.Document, pems []string) *Assertion
 	}
 	if ex.RoleARN == "" || ex.ProviderARN == "" {
 		for _, v := range a.Attributes[attrRole] {
-			if p, ok := splitRolePair(v); ok {
+			if p, ok := awssaml.ParseRolePair(v); ok {
 				ex.RoleARN, ex.ProviderARN = p.RoleARN, p.ProviderARN
 				break
 			}
@@ -185,7 +187,7 @@ func (ex *Explanation) captureFindings(doc *etree.Document, md *metadata.EntityD
 		}
 	}
 	if v, ok := a.Attributes[attrSourceIdentity]; ok {
-		good := len(v) == 1 && sessionNameRE.MatchString(v[0]) && !strings.HasPrefix(strings.ToLower(v[0]), "aws:")
+		good := len(v) == 1 && awssaml.ValidSessionName(v[0]) && !strings.HasPrefix(strings.ToLower(v[0]), "aws:")
 		ex.add("source-identity", good, "SourceIdentity values %q; AWS wants one value matching [a-zA-Z_0-9+=,.@-]{2,64}, not starting with \"aws:\"; the trust policy must allow sts:SetSourceIdentity — unverified claim", v)
 	}
 	ex.trustFinding(a, in, md, b)
@@ -254,7 +256,7 @@ func ClaimedRolePairs(samlResponse string, keys []string) []RolePair {
 	}
 	var out []RolePair
 	for _, v := range a.Attributes[attrRole] {
-		if p, ok := splitRolePair(v); ok {
+		if p, ok := awssaml.ParseRolePair(v); ok {
 			out = append(out, p)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/beevik/etree"
 
 	"github.com/samlab-dev/samlab/certs"
+	"github.com/samlab-dev/samlab/internal/xmlsec"
 	"github.com/samlab-dev/samlab/metadata"
 	"github.com/samlab-dev/samlab/sp/iam"
 )
@@ -173,7 +174,7 @@ func (ex *Explanation) fixesFor(cause string, fc fixContext) []Fix {
 	case "issuer":
 		iss := ""
 		if fc.doc != nil {
-			iss = unverifiedIssuer(fc.doc)
+			iss = xmlsec.UnverifiedIssuer(fc.doc)
 		}
 		return []Fix{
 			{Where: "aws", Title: "Register the IdP's current metadata, whose entityID is the Issuer it now sends",
@@ -284,7 +285,7 @@ func keyInfoCerts(doc *etree.Document) (certsOut []*x509.Certificate, signatures
 		return nil, 0
 	}
 	for _, sig := range doc.FindElements("//Signature") {
-		if sig.NamespaceURI() != nsDSig {
+		if sig.NamespaceURI() != xmlsec.NSDSig {
 			continue
 		}
 		signatures++

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/samlab-dev/samlab/awssaml"
 	"github.com/samlab-dev/samlab/metadata"
 	"github.com/samlab-dev/samlab/sp/iam"
 )
@@ -261,4 +262,13 @@ func (tr *trustResult) denials(providerARN string) []string {
 		out = append(out, strings.Join(acts[r], ", ")+": "+r)
 	}
 	return out
+}
+
+// splitProviderARN splits a SAML provider ARN into its account and name.
+func splitProviderARN(arn string) (account, name string, err error) {
+	a, err := awssaml.SplitARN(arn)
+	if err != nil || a.Type != "saml-provider" {
+		return "", "", fmt.Errorf("%q is not a SAML provider ARN (arn:aws:iam::ACCOUNT:saml-provider/NAME)", arn)
+	}
+	return a.Account, a.Name, nil
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/samlab-dev/samlab/awssaml"
 	"github.com/samlab-dev/samlab/sp/awsapi"
 	"github.com/samlab-dev/samlab/sp/iam"
 	"github.com/samlab-dev/samlab/sp/policy"
@@ -164,7 +165,7 @@ func (w *WebIdentity) assume(ctx context.Context, in AssumeRoleWithWebIdentityIn
 	if err := validateWebIdentityParams(in); err != nil {
 		return nil, err
 	}
-	if !roleARNRE.MatchString(in.RoleARN) {
+	if !awssaml.ValidRoleARN(in.RoleARN) {
 		return nil, validationError(msgRoleARN, fmt.Errorf("%q is not a role ARN", in.RoleARN))
 	}
 	if in.ProviderID == "www.amazon.com" || in.ProviderID == "graph.facebook.com" {
@@ -217,7 +218,7 @@ func (w *WebIdentity) assume(ctx context.Context, in AssumeRoleWithWebIdentityIn
 	var sourceIdentity string
 	if c.SourceIdentity != nil {
 		v := *c.SourceIdentity
-		if !sessionNameRE.MatchString(v) || strings.HasPrefix(strings.ToLower(v), "aws:") {
+		if !awssaml.ValidSessionName(v) || strings.HasPrefix(strings.ToLower(v), "aws:") {
 			return nil, invalidToken(msgSourceIdentityBad, fmt.Errorf("source_identity claim %q", v))
 		}
 		sourceIdentity = v
