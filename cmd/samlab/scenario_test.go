@@ -6,8 +6,8 @@ import (
 	"encoding/xml"
 	"os"
 	"path/filepath"
-	"slices"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
