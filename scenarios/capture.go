@@ -15,7 +15,7 @@ import (
 // ErrNotReproducible is wrapped by FromCapture when the failure class of an
 // explanation has no expression in the scenario format this package reads
 // (a trust-policy condition, a role's MaxSessionDuration, encryption).
-var ErrNotReproducible = errors.New("no version-1 scenario reproduces this failure")
+var ErrNotReproducible = errors.New("no scenario reproduces this failure")
 
 // CaptureInfo names a scenario generated from a capture.
 type CaptureInfo struct {
@@ -40,21 +40,21 @@ type captureYAML struct {
 type captureStep struct {
 	Name        string         `yaml:"name"`
 	Action      string         `yaml:"action"`
-	Role        string         `yaml:"role,omitempty"`
+	RoleARN     string         `yaml:"role_arn,omitempty"`
 	Fault       string         `yaml:"fault,omitempty"`
 	RedeemAfter string         `yaml:"redeem_after,omitempty"`
 	Expect      map[string]any `yaml:"expect,omitempty"`
 }
 
 // FromCapture turns an explanation of a captured response into a scenario
-// file, in the version-1 format, that reproduces the same AWS outcome in a
+// file that reproduces the same AWS outcome in a
 // lab: the same error code, HTTP status and message (up to the request ID
 // some messages carry), caused by the same failure class, then the fix. The
 // returned bytes load with Parse; running them passes when the lab still
 // behaves as the capture did. It returns an error wrapping
 // ErrNotReproducible for failure classes the format cannot express.
 func FromCapture(ex *sts.Explanation, info CaptureInfo) ([]byte, error) {
-	reg := captureStep{Name: "register the IdP's metadata in IAM (the copy IAM held at capture time)", Action: ActionRegisterProvider}
+	reg := captureStep{Name: "register the IdP's metadata in IAM (the copy IAM held at capture time)", Action: ActionCreateProvider}
 	var failing captureStep
 	var before, after []captureStep
 	failing.Action = ActionLogin
@@ -89,7 +89,7 @@ func FromCapture(ex *sts.Explanation, info CaptureInfo) ([]byte, error) {
 	case "unknown-provider":
 		reg = captureStep{}
 		failing.Name, title = "login before the SAML provider exists in IAM", "Captured: the SAML provider does not exist"
-		after = []captureStep{{Name: "the fix: create-saml-provider with the IdP's metadata", Action: ActionRegisterProvider},
+		after = []captureStep{{Name: "the fix: create-saml-provider with the IdP's metadata", Action: ActionCreateProvider},
 			{Name: "login works", Action: ActionLogin}}
 	case "wrong-entity-id":
 		failing.Name, failing.Fault, title = "a response issued under another entityID", string(idp.FaultWrongIssuer), "Captured: the Issuer is not the registered entityID"
@@ -109,7 +109,7 @@ func FromCapture(ex *sts.Explanation, info CaptureInfo) ([]byte, error) {
 		if name == DefaultRoleName {
 			name += "-captured"
 		}
-		failing.Name, failing.Role, title = "ask for a role the assertion does not grant", fmt.Sprintf("arn:aws:iam::%s:role/%s", DefaultAccountID, name),
+		failing.Name, failing.RoleARN, title = "ask for a role the assertion does not grant", fmt.Sprintf("arn:aws:iam::%s:role/%s", DefaultAccountID, name),
 			"Captured: the requested role is not in the assertion"
 		after = []captureStep{{Name: "the granted role works", Action: ActionLogin}}
 	case "missing-role-attribute":
