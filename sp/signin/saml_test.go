@@ -171,7 +171,12 @@ func TestSingleRoleSignsInWithOneVerification(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "arn:aws:sts::123456789012:assumed-role/SAMLAdmin/alice") {
 		t.Fatalf("GET /console = %d:\n%s", resp.StatusCode, body)
 	}
+	// GET /logout only asks; the POST signs out.
 	do(t, c, http.MethodGet, e.srv.URL+"/logout", nil)
+	if resp, _ := do(t, c, http.MethodGet, e.srv.URL+"/console", nil); resp.StatusCode != http.StatusOK {
+		t.Errorf("GET /console after GET /logout = %d, want 200 (still signed in)", resp.StatusCode)
+	}
+	do(t, c, http.MethodPost, e.srv.URL+"/logout", url.Values{})
 	if resp, _ := do(t, c, http.MethodGet, e.srv.URL+"/console", nil); resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("GET /console after logout = %d, want 401", resp.StatusCode)
 	}
