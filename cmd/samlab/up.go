@@ -37,6 +37,8 @@ type serveOptions struct {
 	fixtureKeys bool
 	verbose     bool
 	awsOnly     bool
+	alias       string
+	why         bool
 }
 
 func (o *serveOptions) flags(cmd *cobra.Command) {
@@ -46,6 +48,7 @@ func (o *serveOptions) flags(cmd *cobra.Command) {
 	f.StringVar(&o.events, "events", "", "append a CloudTrail-like JSON line per AWS call to this file (read it with \"samlab events\")")
 	f.BoolVar(&o.fixtureKeys, "fixture-keys", false, "use samlab's built-in test keys for the IdP (faster start; the keys are public)")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "log every failed AWS call with its internal cause")
+	f.StringVar(&o.alias, "account-alias", "", "give the account this alias (aws iam list-account-aliases; the console's role chooser shows \"Account: alias (id)\")")
 }
 
 func newUpCommand() *cobra.Command {
@@ -64,6 +67,7 @@ prints the admin access key for IAM calls; it runs until interrupted.`,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runServe(cmd, o) },
 	}
 	o.flags(cmd)
+	cmd.Flags().BoolVar(&o.why, "why", true, "add a \"why\" panel to console sign-in error pages: the cause behind AWS's words and the fix (as samlab explain reports them); --why=false shows AWS's page alone")
 	return cmd
 }
 
@@ -106,7 +110,7 @@ func runServe(cmd *cobra.Command, o serveOptions) (err error) {
 	}
 	defer ln.Close()
 	base := "http://" + ln.Addr().String()
-	cfg := scenarios.LabConfig{Keys: certs.GeneratedKeys{}, Logger: logger, WallClock: true}
+	cfg := scenarios.LabConfig{Keys: certs.GeneratedKeys{}, Logger: logger, WallClock: true, SignInWhy: o.why}
 	if !o.awsOnly {
 		cfg.IDPBaseURL = base + scenarios.IDPPrefix
 	}
@@ -140,6 +144,11 @@ func runServe(cmd *cobra.Command, o serveOptions) (err error) {
 	} else if admin, err = scenarios.NewAdminKey(nil); err != nil {
 		return err
 	}
+	if o.alias != "" {
+		if err := lab.Account.CreateAccountAlias(o.alias); err != nil {
+			return fmt.Errorf("--account-alias: %w", err)
+		}
+	}
 	var warning string
 	if !o.awsOnly {
 		if warning, err = ensureProvider(lab); err != nil {
@@ -156,6 +165,9 @@ func runServe(cmd *cobra.Command, o serveOptions) (err error) {
 		events = awsapi.NewJSONLines(f)
 	}
 	scfg := scenarios.ServerConfig{Admin: admin, Events: events, Logger: logger}
+	if o.events != "" {
+		scfg.EventLog = func() ([]awsapi.Event, error) { return readEventFile(o.events) }
+	}
 	var h http.Handler
 	if o.awsOnly {
 		h, err = lab.AWSHandler(scfg)
@@ -302,13 +314,18 @@ func printBanner(w io.Writer, lab *scenarios.Lab, admin scenarios.AdminKey, base
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "AWS (IAM + STS)\t%s/\n", base)
 	if !o.awsOnly {
+		fmt.Fprintf(tw, "lab pages (browser)\t%s/\n", base)
 		fmt.Fprintf(tw, "IdP\t%s%s/\n", base, scenarios.IDPPrefix)
 		fmt.Fprintf(tw, "IdP metadata\t%s%s/metadata\n", base, scenarios.IDPPrefix)
 		fmt.Fprintf(tw, "OIDC issuer\t%s%s\n", base, oidcPrefix)
 		fmt.Fprintf(tw, "console sign-in (ACS)\t%s%s\n", base, scenarios.SignInPath)
 		fmt.Fprintf(tw, "console\t%s/console\n", base)
 	}
-	fmt.Fprintf(tw, "account\t%s\n", lab.Account.ID())
+	if alias := lab.Account.AccountAlias(); alias != "" {
+		fmt.Fprintf(tw, "account\t%s (alias %s)\n", lab.Account.ID(), alias)
+	} else {
+		fmt.Fprintf(tw, "account\t%s\n", lab.Account.ID())
+	}
 	if !o.awsOnly {
 		fmt.Fprintf(tw, "SAML provider\t%s\n", lab.ProviderARN)
 		fmt.Fprintf(tw, "role\t%s\n", lab.RoleARN)
@@ -344,4 +361,14 @@ Log in at the IdP as %s (demo password "samlab") and assume the role with the SA
 		fmt.Fprintf(w, "\nwarning: %s\n", warning)
 	}
 	fmt.Fprintln(w, "\nPress Ctrl-C to stop.")
+}
+
+// readEventFile reads the events recorded so far, for the event log page.
+func readEventFile(name string) (events []awsapi.Event, err error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { err = errors.Join(err, f.Close()) }()
+	return awsapi.ReadEvents(f)
 }

@@ -16,15 +16,16 @@ var allowed = map[string][]string{
 	"certs":               {},
 	"certs/certstest":     {"certs"},
 	"metadata":            {"certs"},
-	"idp":                 {"metadata", "certs"},
-	"idp/oidc":            {"idp", "metadata", "certs"},
+	"idp":                 {"metadata", "certs", "internal/webstyle"},
+	"idp/oidc":            {"idp", "metadata", "certs", "internal/webstyle"},
 	"sp/awsapi":           {},
 	"sp/policy":           {},
 	"sp/iam":              {"sp/policy", "sp/awsapi", "metadata", "certs"},
 	"sp/sts":              {"sp/iam", "sp/policy", "sp/awsapi", "sp/sts/sessiontoken", "metadata", "certs"},
 	"sp/sts/sessiontoken": {},
-	"sp/signin":           {"sp/sts", "sp/iam", "sp/policy", "sp/awsapi", "metadata", "certs"},
-	"scenarios":           {"idp", "sp/", "metadata", "certs", "internal/"},
+	"sp/signin":           {"sp/sts", "sp/iam", "sp/policy", "sp/awsapi", "metadata", "certs", "internal/webstyle"},
+	"scenarios":           {"idp", "sp/", "metadata", "certs", "internal/", "scenarios/labweb"},
+	"scenarios/labweb":    {"sp/iam", "sp/policy", "sp/awsapi", "metadata", "certs", "internal/webstyle"},
 }
 
 func TestDependencyDirection(t *testing.T) {

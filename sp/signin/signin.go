@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/samlab-dev/samlab/sp/awsapi"
+	"github.com/samlab-dev/samlab/sp/iam"
 	"github.com/samlab-dev/samlab/sp/sts"
 )
 
@@ -54,6 +55,21 @@ type Config struct {
 	Rand io.Reader
 	// Logger receives one line per sign-in (default: discard).
 	Logger *slog.Logger
+	// Account is the IAM account STS serves (optional). With it the role
+	// chooser shows the account's alias, and the why panel reads the
+	// registered metadata and the role's trust policy.
+	Account *iam.Account
+	// Why adds a "why" panel to sign-in error pages: the cause behind AWS's
+	// words (which certificate signed and which IAM holds, issuer, audience,
+	// times) and the fix, from the same code as `samlab explain`. Default
+	// false: the page is AWS's alone, as a faithful mock shows it.
+	Why bool
+	// IDPMetadata returns the IdP's current metadata (optional); the why
+	// panel then tells a key rotation from a foreign signer.
+	IDPMetadata func() ([]byte, error)
+	// IDPMetadataURL is where the IdP publishes its metadata (optional);
+	// the why panel names it in the fix.
+	IDPMetadataURL string
 }
 
 // Session is a console session.
@@ -65,6 +81,9 @@ type Session struct {
 	SessionName string
 	Expires     time.Time
 	Issuer      string // federation broker, for sessions opened via /federation
+	// SAML describes a session opened by a SAML sign-in; nil for sessions
+	// opened via /federation.
+	SAML *SAMLDetails
 }
 
 // Server is the sign-in endpoint. It implements http.Handler and is safe for
@@ -79,6 +98,7 @@ type Server struct {
 	mu       sync.Mutex
 	sessions map[string]*Session
 	tokens   map[string]signinToken
+	events   awsapi.EventSink
 }
 
 type signinToken struct {
@@ -131,12 +151,12 @@ func (s *Server) handleSAML(w http.ResponseWriter, r *http.Request) {
 	samlResponse := r.PostForm.Get("SAMLResponse")
 	relayState := r.PostForm.Get("RelayState")
 	if samlResponse == "" {
-		s.renderError(w, http.StatusBadRequest, msgInvalidResponse)
+		s.signInFailed(w, r, errInvalidResponse("no SAMLResponse in the form"), "", nil)
 		return
 	}
 	roles, err := s.cfg.STS.SignInRoles(r.Context(), samlResponse)
 	if err != nil {
-		s.renderSTSError(w, r, err)
+		s.signInFailed(w, r, err, samlResponse, nil)
 		return
 	}
 	var chosen *sts.RolePair
@@ -147,29 +167,35 @@ func (s *Server) handleSAML(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		if chosen == nil {
-			s.renderError(w, http.StatusBadRequest, msgInvalidResponse)
+			s.signInFailed(w, r, errInvalidResponse("roleIndex "+idx+" is not a role the response grants"), samlResponse, nil)
 			return
 		}
 	} else if len(roles) == 1 {
 		chosen = &roles[0] // AWS signs straight in when there is one role.
 	}
 	if chosen == nil {
-		s.renderChooser(w, roles, samlResponse, relayState)
+		notice := ""
+		if chooserSubmitted(r.PostForm) {
+			notice = msgChooseRole
+		}
+		s.renderChooser(w, roles, samlResponse, relayState, notice)
 		return
 	}
 	out, err := s.cfg.STS.AssumeRoleWithSAML(r.Context(), sts.AssumeRoleWithSAMLInput{
 		RoleARN: chosen.RoleARN, PrincipalARN: chosen.ProviderARN, SAMLAssertion: samlResponse,
 	})
 	if err != nil {
-		s.renderSTSError(w, r, err)
+		s.signInFailed(w, r, err, samlResponse, chosen)
 		return
 	}
-	sess, err := s.openSession(out.Session, out.Credentials.Expiration, "")
+	reqID := s.requestID()
+	sess, err := s.openSession(out.Session, out.Credentials.Expiration, "", s.samlDetails(reqID, out, samlResponse, chosen))
 	if err != nil {
 		s.renderError(w, http.StatusInternalServerError, "The console session could not be created.")
 		return
 	}
-	s.logger.InfoContext(r.Context(), "console sign-in", "assumed_role_arn", sess.ARN)
+	s.recordSignIn(r, reqID, sess, chosen, nil)
+	s.logger.InfoContext(r.Context(), "console sign-in", "request_id", reqID, "assumed_role_arn", sess.ARN)
 	s.setCookie(w, sess)
 	http.Redirect(w, r, safeDestination(relayState), http.StatusFound)
 }
@@ -179,13 +205,13 @@ func (s *Server) handleSAML(w http.ResponseWriter, r *http.Request) {
 // already applied SessionNotOnOrAfter and a shorter SessionDuration. (AWS lets
 // SessionDuration lengthen console sessions up to 12 h; here they end with
 // the credentials.)
-func (s *Server) openSession(ss *sts.Session, expires time.Time, issuer string) (*Session, error) {
+func (s *Server) openSession(ss *sts.Session, expires time.Time, issuer string, details *SAMLDetails) (*Session, error) {
 	id, err := s.randomID()
 	if err != nil {
 		return nil, err
 	}
 	sess := &Session{ID: id, ARN: ss.ARN, Account: ss.Account, RoleARN: ss.RoleARN, SessionName: ss.SessionName,
-		Expires: expires, Issuer: issuer}
+		Expires: expires, Issuer: issuer, SAML: details}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
@@ -235,7 +261,7 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 	}
 	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true})
-	s.render(w, http.StatusOK, messageTmpl, map[string]any{"Title": "Signed out", "Message": "You have been signed out."})
+	s.render(w, http.StatusOK, messageTmpl, errorPage{Title: "Signed out", Message: "You have been signed out."})
 }
 
 // safeDestination returns where to send the browser after sign-in: the
@@ -254,6 +280,7 @@ func safeDestination(relayState string) string {
 
 type accountGroup struct {
 	Label string
+	Index int // the inner div.saml-account's id, as AWS numbers them
 	Roles []roleOption
 }
 
@@ -261,7 +288,7 @@ type roleOption struct {
 	ARN, Name string
 }
 
-func (s *Server) renderChooser(w http.ResponseWriter, roles []sts.RolePair, samlResponse, relayState string) {
+func (s *Server) renderChooser(w http.ResponseWriter, roles []sts.RolePair, samlResponse, relayState, notice string) {
 	byAccount := map[string][]roleOption{}
 	for _, p := range roles {
 		acct, name := splitRoleARN(p.RoleARN)
@@ -273,14 +300,11 @@ func (s *Server) renderChooser(w http.ResponseWriter, roles []sts.RolePair, saml
 	}
 	sort.Strings(ids)
 	var groups []accountGroup
-	for _, id := range ids {
-		label := "Account: " + id
-		if alias, ok := s.cfg.AccountAliases[id]; ok && alias != "" {
-			label = fmt.Sprintf("Account: %s (%s)", alias, id)
-		}
-		groups = append(groups, accountGroup{Label: label, Roles: byAccount[id]})
+	for i, id := range ids {
+		groups = append(groups, accountGroup{Label: s.accountLabel(id), Index: i, Roles: byAccount[id]})
 	}
-	s.render(w, http.StatusOK, chooserTmpl, map[string]any{"Accounts": groups, "SAMLResponse": samlResponse, "RelayState": relayState})
+	s.render(w, http.StatusOK, chooserTmpl, map[string]any{"Accounts": groups, "SAMLResponse": samlResponse,
+		"RelayState": relayState, "Notice": notice, "ChooserField": chooserField})
 }
 
 // splitRoleARN returns the account ID and the role name (without path).
@@ -293,23 +317,8 @@ func splitRoleARN(arn string) (account, name string) {
 	return account, name
 }
 
-func (s *Server) renderSTSError(w http.ResponseWriter, r *http.Request, err error) {
-	var ae *awsapi.Error
-	if !errors.As(err, &ae) {
-		s.logger.ErrorContext(r.Context(), "sign-in failed", "error", err)
-		s.renderError(w, http.StatusInternalServerError, "Sign-in failed; see the samlab log.")
-		return
-	}
-	s.logger.InfoContext(r.Context(), "sign-in rejected", "error", err)
-	if errors.Is(ae, sts.ErrNoRoles) {
-		s.renderError(w, ae.Status, msgInvalidResponse)
-		return
-	}
-	s.renderError(w, ae.Status, fmt.Sprintf(stsErrorFormat, ae.Message, ae.Status, ae.Code, s.requestID()))
-}
-
 func (s *Server) renderError(w http.ResponseWriter, status int, msg string) {
-	s.render(w, status, messageTmpl, map[string]any{"Title": "Sign-in error", "Message": msg, "Error": true})
+	s.render(w, status, messageTmpl, errorPage{Title: "Sign-in error", Message: msg, Error: true})
 }
 
 func (s *Server) render(w http.ResponseWriter, status int, t *template.Template, data any) {
@@ -416,7 +425,7 @@ func (s *Server) federationLogin(w http.ResponseWriter, r *http.Request) {
 	if expires.Sub(now) <= 0 {
 		expires = now.Add(defaultConsoleSession)
 	}
-	sess, err := s.openSession(t.session, expires, r.Form.Get("Issuer"))
+	sess, err := s.openSession(t.session, expires, r.Form.Get("Issuer"), nil)
 	if err != nil {
 		s.renderError(w, http.StatusInternalServerError, "The console session could not be created.")
 		return
