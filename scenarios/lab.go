@@ -156,7 +156,7 @@ func NewLab(cfg LabConfig) (*Lab, error) {
 	if err != nil {
 		return nil, err
 	}
-	mdURL := ""
+	mdURL := IDPPrefix + "/metadata" // on the lab server's own host
 	if cfg.IDPBaseURL != "" {
 		mdURL = strings.TrimSuffix(cfg.IDPBaseURL, "/") + "/metadata"
 	}

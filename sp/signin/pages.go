@@ -1,7 +1,6 @@
 package signin
 
 import (
-	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -189,10 +188,13 @@ type whyPanel struct {
 	RoleARN     string
 	ProviderARN string
 	At          string
-	Failing     []sts.Finding
-	Passing     []sts.Finding
-	Fixes       []sts.Fix
-	NotJudged   []string
+	// Facts are the checks a trainee reads first, failed or not: which
+	// certificate signed against which IAM holds, issuer, audience, times.
+	Facts     []sts.Finding
+	Failing   []sts.Finding
+	Passing   []sts.Finding
+	Fixes     []sts.Fix
+	NotJudged []string
 	// Unavailable says why there is no explanation.
 	Unavailable string
 	// MetadataURL is where the IdP publishes its current metadata.
@@ -219,7 +221,7 @@ func (s *Server) signInFailed(w http.ResponseWriter, r *http.Request, err error,
 	}
 	page := errorPage{Title: "Sign-in error", Message: msg, Error: true, RequestID: reqID}
 	if s.cfg.Why {
-		page.Why = s.explain(r.Context(), reqID, samlResponse, pair)
+		page.Why = s.explain(r, reqID, samlResponse, pair)
 	}
 	s.render(w, status, messageTmpl, page)
 }
@@ -236,8 +238,12 @@ func errInvalidResponse(cause string) error {
 // explain runs the same replay as `samlab explain --state`: the posted
 // response against the provider's registered metadata, the role's trust
 // policy and MaxSessionDuration, as IAM holds them now.
-func (s *Server) explain(ctx context.Context, reqID, samlResponse string, pair *sts.RolePair) *whyPanel {
+func (s *Server) explain(r *http.Request, reqID, samlResponse string, pair *sts.RolePair) *whyPanel {
+	ctx := r.Context()
 	p := &whyPanel{RequestID: reqID, MetadataURL: s.cfg.IDPMetadataURL}
+	if strings.HasPrefix(p.MetadataURL, "/") {
+		p.MetadataURL = "http://" + r.Host + p.MetadataURL
+	}
 	if s.cfg.Account == nil {
 		p.Unavailable = "the sign-in endpoint was started without access to the IAM account"
 		return p
@@ -288,15 +294,28 @@ func (s *Server) explain(ctx context.Context, reqID, samlResponse string, pair *
 	}
 	p.Code, p.Message, p.Cause, p.Diagnosis = ex.Code, ex.Message, ex.Cause, ex.Diagnosis
 	p.RoleARN, p.ProviderARN, p.At, p.Fixes, p.NotJudged = ex.RoleARN, ex.ProviderARN, ex.At, ex.Fixes, ex.NotJudged
+	rank := map[string]int{}
+	for i, c := range factChecks {
+		rank[c] = i + 1
+	}
 	for _, f := range ex.Findings {
+		if rank[f.Check] > 0 {
+			p.Facts = append(p.Facts, f)
+			continue
+		}
 		if f.OK || f.NotJudged {
 			p.Passing = append(p.Passing, f)
 		} else {
 			p.Failing = append(p.Failing, f)
 		}
 	}
+	sort.SliceStable(p.Facts, func(i, j int) bool { return rank[p.Facts[i].Check] < rank[p.Facts[j].Check] })
 	return p
 }
+
+// factChecks are the explain checks the why panel always shows, in order.
+var factChecks = []string{"signed-with", "registered-certs", "signature", "issuer", "audience", "recipient",
+	"not-before", "not-on-or-after", "issue-instant"}
 
 // chooserSubmitted reports whether the form is the role chooser's own
 // submit (it carries the chooser's marker field).

@@ -69,7 +69,9 @@ var messageTmpl = template.Must(template.New("message").Parse(pageHead + `<h1>{{
 <tr><th>Role</th><td><code>{{.RoleARN}}</code></td></tr>
 <tr><th>SAML provider</th><td><code>{{.ProviderARN}}</code></td></tr>
 </table>
-{{if .Failing}}<h2>What failed</h2>
+{{if .Facts}}<h2>Certificates, issuer, audience, times</h2>
+<ul class="findings" id="why-facts">{{range .Facts}}<li>{{if .NotJudged}}<span class="muted">n/a {{.Check}}</span>{{else if .OK}}<span class="ok">✓ {{.Check}}</span>{{else}}<span class="bad">✗ {{.Check}}</span>{{end}} — {{.Detail}}</li>{{end}}</ul>{{end}}
+{{if .Failing}}<h2>What else failed</h2>
 <ul class="findings" id="why-failing">{{range .Failing}}<li><span class="bad">✗ {{.Check}}</span> — {{.Detail}}</li>{{end}}</ul>{{end}}
 {{if .Fixes}}<h2>The fix</h2>
 {{if $.Why.MetadataURL}}<p>The IdP publishes its current metadata at <a href="{{$.Why.MetadataURL}}">{{$.Why.MetadataURL}}</a>: <code>curl -so idp-metadata.xml {{$.Why.MetadataURL}}</code></p>{{end}}
