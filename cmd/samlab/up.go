@@ -211,7 +211,12 @@ func serveUntilDone(ctx context.Context, ln net.Listener, h http.Handler, logger
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return err
+		// Still busy after the grace period, or holding connections that
+		// never sent a request (browsers open spare ones ahead of time, and
+		// Shutdown waits 5 seconds for those too): close them.
+		if cerr := srv.Close(); cerr != nil || !errors.Is(err, context.DeadlineExceeded) {
+			return errors.Join(err, cerr)
+		}
 	}
 	if err := <-done; !errors.Is(err, http.ErrServerClosed) {
 		return err

@@ -16,12 +16,13 @@ h1{font-size:1.5em;margin:.2em 0 .6em}h2{font-size:1.15em;margin:1em 0 .4em}
 a{color:var(--accent)}
 code,pre{font:13px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:#f4f4f4;border-radius:4px}
 code{padding:0 .25em;overflow-wrap:anywhere}pre{padding:.6em .8em;overflow:auto;white-space:pre-wrap;word-break:break-all;max-height:28em}
-table{border-collapse:collapse;width:100%}th,td{text-align:left;vertical-align:top;padding:.35em .5em;border-bottom:1px solid var(--line)}th{width:14em;color:var(--muted);font-weight:600}
+table{border-collapse:collapse;width:100%}table.list th{width:auto}th,td{text-align:left;vertical-align:top;padding:.35em .5em;border-bottom:1px solid var(--line)}th{width:14em;color:var(--muted);font-weight:600}
 label{display:block;margin-top:.8em}
 input[type=text],input[type=password]{width:100%;padding:.5em;border:1px solid var(--line);border-radius:4px;font:inherit}
 button,input[type=submit]{background:var(--accent);color:#fff;border:0;border-radius:16px;padding:.5em 1.3em;font:inherit;font-weight:600;cursor:pointer;margin-top:1em}
 .error,#error_message{color:var(--bad);border:1px solid var(--bad);background:#fff7f7;border-radius:6px;padding:.8em 1em}
 .ok{color:var(--ok)}.bad{color:var(--bad)}.muted{color:var(--muted)}
+main.card{max-width:40em;margin:1.5em auto}fieldset{border:0;padding:0;margin:0}
 .saml-account{margin:.6em 0}fieldset>.saml-account{border:1px solid var(--line);border-radius:6px;padding:.6em 1em}
 .saml-account-name{font-weight:700}.saml-role{margin:.35em 0}.saml-role label{display:inline;margin-left:.3em}
 details.why{border:1px solid var(--warn);background:#fffbeb;border-radius:6px;padding:.6em 1em;margin-top:1em}

@@ -77,7 +77,7 @@ var eventsTmpl = template.Must(template.New("events").Parse(head + `<h1>Event lo
 {{if not .On}}<p id="events-off">The event log is off. Start samlab with <code>--events FILE</code> to record every AWS call and browser sign-in (read it with <code>samlab events FILE</code>).</p>
 {{else}}{{if .Error}}<p class="error">The event log could not be read completely: {{.Error}}</p>{{end}}
 <p class="muted">{{.Total}} event(s), the newest {{.Shown}} first.</p>
-<table id="events">
+<table id="events" class="list">
 <tr><th>Time</th><th>Event</th><th>Caller</th><th>Outcome</th><th>Request ID</th></tr>
 {{range .Events}}<tr class="event"><td>{{.EventTime.UTC.Format "15:04:05"}}</td><td>{{.EventSource}}<br><b>{{.EventName}}</b></td>
 <td>{{if .UserIdentity.ARN}}<code>{{.UserIdentity.ARN}}</code>{{else if .UserIdentity.AccessKeyID}}<code>{{.UserIdentity.AccessKeyID}}</code>{{else}}<span class="muted">anonymous</span>{{end}}<br><span class="muted">{{.SourceIPAddress}}</span></td>

@@ -74,7 +74,7 @@ var messageTmpl = template.Must(template.New("message").Parse(pageHead + `<h1>{{
 {{if .Failing}}<h2>What else failed</h2>
 <ul class="findings" id="why-failing">{{range .Failing}}<li><span class="bad">✗ {{.Check}}</span> — {{.Detail}}</li>{{end}}</ul>{{end}}
 {{if .Fixes}}<h2>The fix</h2>
-{{if $.Why.MetadataURL}}<p>The IdP publishes its current metadata at <a href="{{$.Why.MetadataURL}}">{{$.Why.MetadataURL}}</a>: <code>curl -so idp-metadata.xml {{$.Why.MetadataURL}}</code></p>{{end}}
+<p>The commands read two files: what IAM holds, <code>aws iam get-saml-provider --saml-provider-arn {{.ProviderARN}} --query SAMLMetadataDocument --output text &gt; registered.xml</code>{{if .MetadataURL}}, and the IdP's current metadata, <code>curl -so idp-metadata.xml {{.MetadataURL}}</code>{{end}}.</p>
 <ol id="why-fixes">{{range .Fixes}}<li><b>[{{.Where}}] {{.Title}}</b><br><span class="muted">{{.Why}}</span>
 {{if .Commands}}<pre>{{range .Commands}}$ {{.}}
 {{end}}</pre>{{end}}{{if .IDPSetting}}<p>IdP setting: <code>{{.IDPSetting}}</code></p>{{end}}</li>{{end}}</ol>{{end}}
