@@ -6,7 +6,7 @@ BIN     := bin/samlab
 PKGS    := ./...
 export GOFLAGS := -buildvcs=false
 
-.PHONY: all build run test deps tools vet fmt-check lint fuzz bench clean
+.PHONY: all build run test deps tools vet fmt-check lint fuzz bench screenshots clean
 
 all: build
 
@@ -86,6 +86,11 @@ fuzz:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+# screenshots regenerates docs/screenshots with the browser end-to-end test
+# (needs chromium).
+screenshots:
+	SAMLAB_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run '^TestBrowserEndToEnd$$' ./cmd/samlab/
 
 clean:
 	rm -rf bin
