@@ -69,6 +69,7 @@ FUZZ_TARGETS := \
 	./sp/iam:FuzzValidateInput \
 	./sp/iam:FuzzParsePermissionsPolicy \
 	./idp:FuzzLoadUsers \
+	./scenarios/labweb:FuzzIsBrowserPageRequest \
 	./idp:FuzzAuthnRequest \
 	./idp:FuzzRedirectSignature \
 	./idp/oidc:FuzzAuthorizationRequest \
