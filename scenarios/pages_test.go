@@ -575,3 +575,29 @@ func textOf(n *html.Node) string {
 	walk(n)
 	return strings.TrimSpace(sb.String())
 }
+
+// TestIndexLabTask: the index shows the task a lab puts in the slot, and
+// never a "no lab" notice beside it.
+func TestIndexLabTask(t *testing.T) {
+	t.Parallel()
+	task := &labweb.Task{ID: "cert-rotation", Title: "The IdP rotated its key", Text: "Make alice's sign-in work again."}
+	l := newPagesLab(t, true, func(c *scenarios.ServerConfig) { c.Task = func() *labweb.Task { return task } })
+	_, body := fetch(t, l.srv.Client(), http.MethodGet, l.srv.URL+"/", browserHeader(), nil)
+	doc, err := html.Parse(strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	slot := findNode(doc, func(n *html.Node) bool { return attr(n, "id") == "task" })
+	if slot == nil {
+		t.Fatalf("index has no task slot:\n%s", body)
+	}
+	got := textOf(slot)
+	for _, want := range []string{task.ID, task.Title, task.Text} {
+		if !strings.Contains(got, want) {
+			t.Errorf("task slot %q lacks %q", got, want)
+		}
+	}
+	if strings.Contains(got, "No lab running") {
+		t.Errorf("task slot says no lab runs: %q", got)
+	}
+}
