@@ -10,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	iamsdk "github.com/aws/aws-sdk-go-v2/service/iam"
+	stssdk "github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
@@ -187,8 +190,17 @@ func TestBrowserEndToEnd(t *testing.T) {
 		t.Errorf("IAM page provider = %q", got)
 	}
 	b.screenshot("iam")
+	// AWS calls beside the sign-in, one of them refused, for the event log.
+	stsc := stssdk.NewFromConfig(l.config(), func(o *stssdk.Options) { o.BaseEndpoint = aws.String(l.endpoint) })
+	if _, err := stsc.GetCallerIdentity(t.Context(), &stssdk.GetCallerIdentityInput{}); err != nil {
+		t.Fatalf("GetCallerIdentity: %v", err)
+	}
+	iamc := iamsdk.NewFromConfig(l.config(), func(o *iamsdk.Options) { o.BaseEndpoint = aws.String(l.endpoint) })
+	if _, err := iamc.GetRole(t.Context(), &iamsdk.GetRoleInput{RoleName: aws.String("NoSuchRole")}); err == nil {
+		t.Fatal("GetRole for a missing role succeeded")
+	}
 	b.do("open the event log", chromedp.Navigate(l.endpoint+"/samlab/events"), chromedp.WaitVisible(chromedp.CSS("tr.event")))
-	if got := b.text("#events"); !strings.Contains(got, "ConsoleLogin") {
+	if got := b.text("#events"); !strings.Contains(got, "ConsoleLogin") || !strings.Contains(got, "GetCallerIdentity") || !strings.Contains(got, "NoSuchEntity") {
 		t.Errorf("event log page lacks the console sign-in: %q", got)
 	}
 	b.screenshot("events")

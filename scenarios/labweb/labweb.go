@@ -157,6 +157,9 @@ func (p *Pages) serveIndex(w http.ResponseWriter, r *http.Request) {
 		task = p.cfg.Task()
 	}
 	base := "http://" + r.Host
+	if r.TLS != nil {
+		base = "https://" + r.Host
+	}
 	p.render(w, r, indexTmpl, map[string]any{
 		"Account": p.cfg.Account.ID(), "Alias": p.cfg.Account.AccountAlias(), "Links": p.cfg.Links, "Task": task,
 		"Base": base, "Providers": len(p.cfg.Account.SAMLProviders()), "Roles": len(p.cfg.Account.Roles()),

@@ -242,7 +242,11 @@ func (s *Server) explain(r *http.Request, reqID, samlResponse string, pair *sts.
 	ctx := r.Context()
 	p := &whyPanel{RequestID: reqID, MetadataURL: s.cfg.IDPMetadataURL}
 	if strings.HasPrefix(p.MetadataURL, "/") {
-		p.MetadataURL = "http://" + r.Host + p.MetadataURL
+		scheme := "http://"
+		if r.TLS != nil {
+			scheme = "https://"
+		}
+		p.MetadataURL = scheme + r.Host + p.MetadataURL
 	}
 	if s.cfg.Account == nil {
 		p.Unavailable = "the sign-in endpoint was started without access to the IAM account"
