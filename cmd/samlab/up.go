@@ -59,8 +59,11 @@ func newUpCommand() *cobra.Command {
 		Long: `Start a demo lab in one process: an IdP with the user alice, and a mock AWS
 account 123456789012 with the SAML provider "samlab" (already registered with
 the IdP's metadata) and the role SAMLAdmin. The AWS APIs answer at the root
-URL, so the aws CLI and AWS SDKs work with an endpoint override. The command
-prints the admin access key for IAM calls; it runs until interrupted.`,
+URL, so the aws CLI and AWS SDKs work with an endpoint override; a browser
+at the same URL gets the lab's index (IdP, IAM state, event log). A failed
+console sign-in shows AWS's error and a "why" panel with the cause and the
+fix (--why=false for AWS's page alone). The command prints the admin access
+key for IAM calls; it runs until interrupted.`,
 		Example: `  samlab up
   samlab up --listen 127.0.0.1:9000 --state ./lab --events ./lab/events.jsonl`,
 		Args: cobra.NoArgs,
