@@ -6,7 +6,7 @@ BIN     := bin/samlab
 PKGS    := ./...
 export GOFLAGS := -buildvcs=false
 
-.PHONY: all build run test deps tools vet fmt-check lint fuzz bench clean ci-suite
+.PHONY: all build run test deps tools vet fmt-check lint fuzz bench screenshots clean ci-suite
 
 all: build
 
@@ -73,6 +73,7 @@ FUZZ_TARGETS := \
 	./sp/iam:FuzzValidateInput \
 	./sp/iam:FuzzParsePermissionsPolicy \
 	./idp:FuzzLoadUsers \
+	./scenarios/labweb:FuzzIsBrowserPageRequest \
 	./idp:FuzzAuthnRequest \
 	./idp:FuzzRedirectSignature \
 	./idp:FuzzParseLoginForm \
@@ -101,6 +102,11 @@ ci-suite:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+# screenshots regenerates docs/screenshots with the browser end-to-end test
+# (needs chromium).
+screenshots:
+	SAMLAB_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run '^TestBrowserEndToEnd$$' ./cmd/samlab/
 
 clean:
 	rm -rf bin

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the external tools samlab's tests drive, when they are missing:
-# Debian's aws CLI v2 (awscli), xmlsec1 and python3-onelogin-saml2. Runs
+# Debian's aws CLI v2 (awscli), xmlsec1, python3-onelogin-saml2 and chromium
+# (the browser end-to-end test drives it headless). Runs
 # apt-get only as root; otherwise it says what is missing and carries on (the
 # tests that need a tool then skip outside CI and fail in CI).
 set -euo pipefail
@@ -8,6 +9,7 @@ need=()
 [ -x /usr/bin/aws ] || need+=(awscli)
 command -v xmlsec1 >/dev/null 2>&1 || need+=(xmlsec1)
 python3 -c 'import onelogin.saml2' >/dev/null 2>&1 || /usr/bin/python3 -c 'import onelogin.saml2' >/dev/null 2>&1 || need+=(python3-onelogin-saml2)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "installing: ${need[*]}"

@@ -5,14 +5,16 @@ import (
 	"html/template"
 	"net/http"
 	"strconv"
+
+	"github.com/samlab-dev/samlab/internal/webstyle"
 )
 
 const pageHead = `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{{block "title" .}}samlab IdP{{end}}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<style>body{font-family:system-ui,sans-serif;max-width:40em;margin:3em auto;padding:0 1em}
-.error{color:#a00}label{display:block;margin-top:1em}input[type=text],input[type=password]{width:100%}</style>
-</head><body>`
+<link rel="icon" href="data:,">
+<style>` + webstyle.CSS + `</style>
+</head><body><header class="bar">samlab identity provider</header><main class="card">`
 
 var (
 	loginPage = template.Must(template.New("login").Parse(pageHead + `

@@ -63,6 +63,9 @@ type LabConfig struct {
 	// the lab). A keyring from sessiontoken.Open makes credentials survive
 	// restarts, and labs sharing one accept each other's credentials.
 	SessionKeys *sessiontoken.Keyring
+	// SignInWhy adds the "why" panel to the console sign-in's error pages
+	// (see signin.Config.Why). Default false: AWS's page alone.
+	SignInWhy bool
 }
 
 // Clock is the clock shared by both sides of a lab. A frozen clock stands
@@ -169,8 +172,13 @@ func NewLab(cfg LabConfig) (*Lab, error) {
 	if err != nil {
 		return nil, err
 	}
+	mdURL := IDPPrefix + "/metadata" // on the lab server's own host
+	if cfg.IDPBaseURL != "" {
+		mdURL = strings.TrimSuffix(cfg.IDPBaseURL, "/") + "/metadata"
+	}
 	console, err := signin.New(signin.Config{STS: svc, Now: clock.Now, Rand: cfg.Rand,
-		Logger: cfg.Logger.With("component", "signin")})
+		Logger: cfg.Logger.With("component", "signin"), Account: acct, Why: cfg.SignInWhy,
+		IDPMetadata: server.Metadata, IDPMetadataURL: mdURL})
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/samlab-dev/samlab/scenarios/labweb"
 	"github.com/samlab-dev/samlab/sp/awsapi"
 )
 
@@ -69,6 +70,12 @@ type ServerConfig struct {
 	MaxBodyBytes int64
 	// Logger receives failed calls (default: discard).
 	Logger *slog.Logger
+	// EventLog reads back the recorded events for the event log page
+	// (default: none; the page then says the log is off).
+	EventLog func() ([]awsapi.Event, error)
+	// Task returns the lab task for the index page (default: "no lab
+	// running").
+	Task func() *labweb.Task
 }
 
 // Handler returns the lab's HTTP server: IAM and STS over the AWS Query
@@ -87,10 +94,19 @@ func (l *Lab) Handler(cfg ServerConfig) (http.Handler, error) {
 	mux := http.NewServeMux()
 	// Everything outside the prefixes is the AWS API (POST or GET query on
 	// any path, as AWS accepts); the router answers other methods with an
-	// AWS error envelope.
-	mux.Handle("/", aws)
+	// AWS error envelope. A browser asking for "/" gets the lab's index
+	// instead.
+	pages := labweb.New(labweb.Config{Account: l.Account, Events: cfg.EventLog, Task: cfg.Task, Now: l.Clock.Now,
+		Logger: cfg.Logger, Links: []labweb.Link{
+			{Title: "Identity provider", URL: IDPPrefix + "/", Note: "log in as alice or bob (password samlab) and open AWS"},
+			{Title: "IdP metadata", URL: IDPPrefix + "/metadata", Note: "what IAM's SAML provider must hold"},
+			{Title: "AWS console", URL: "/console", Note: "the console session after a sign-in"},
+		}})
+	mux.Handle("/", pages.Index(aws))
+	pages.Register(mux)
 	mux.Handle(IDPPrefix+"/", http.StripPrefix(IDPPrefix, l.IDP))
 	if l.SignIn != nil {
+		l.SignIn.SetEvents(cfg.Events)
 		for _, p := range signInRoutes {
 			mux.Handle(p, l.SignIn)
 		}

@@ -39,6 +39,8 @@ type serveOptions struct {
 	awsOnly     bool
 	https       bool
 	httpOIDC    bool // IAM accepts http:// OIDC issuers on loopback
+	alias       string
+	why         bool
 }
 
 func (o *serveOptions) flags(cmd *cobra.Command) {
@@ -51,6 +53,7 @@ func (o *serveOptions) flags(cmd *cobra.Command) {
 	f.BoolVar(&o.https, "https", false, "also answer HTTPS for sts.amazonaws.com, sts.REGION.amazonaws.com, iam.amazonaws.com and signin.aws.amazon.com, "+
 		"as a loopback-only HTTPS_PROXY that tunnels to nothing but itself, with a local CA (kept in --state)")
 	f.BoolVar(&o.httpOIDC, "insecure-http-issuers", false, "let IAM register http:// OIDC providers on loopback, such as this server's /idp/oidc (AWS requires https://)")
+	f.StringVar(&o.alias, "account-alias", "", "give the account this alias (aws iam list-account-aliases; the console's role chooser shows \"Account: alias (id)\")")
 }
 
 func newUpCommand() *cobra.Command {
@@ -61,14 +64,18 @@ func newUpCommand() *cobra.Command {
 		Long: `Start a demo lab in one process: an IdP with the user alice, and a mock AWS
 account 123456789012 with the SAML provider "samlab" (already registered with
 the IdP's metadata) and the role SAMLAdmin. The AWS APIs answer at the root
-URL, so the aws CLI and AWS SDKs work with an endpoint override. The command
-prints the admin access key for IAM calls; it runs until interrupted.`,
+URL, so the aws CLI and AWS SDKs work with an endpoint override; a browser
+at the same URL gets the lab's index (IdP, IAM state, event log). A failed
+console sign-in shows AWS's error and a "why" panel with the cause and the
+fix (--why=false for AWS's page alone). The command prints the admin access
+key for IAM calls; it runs until interrupted.`,
 		Example: `  samlab up
   samlab up --listen 127.0.0.1:9000 --state ./lab --events ./lab/events.jsonl`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runServe(cmd, o) },
 	}
 	o.flags(cmd)
+	cmd.Flags().BoolVar(&o.why, "why", true, "add a \"why\" panel to console sign-in error pages: the cause behind AWS's words and the fix (as samlab explain reports them); --why=false shows AWS's page alone")
 	return cmd
 }
 
@@ -111,7 +118,7 @@ func runServe(cmd *cobra.Command, o serveOptions) (err error) {
 	}
 	defer ln.Close()
 	base := "http://" + ln.Addr().String()
-	cfg := scenarios.LabConfig{Keys: certs.GeneratedKeys{}, Logger: logger, WallClock: true, InsecureHTTPIssuers: o.httpOIDC}
+	cfg := scenarios.LabConfig{Keys: certs.GeneratedKeys{}, Logger: logger, WallClock: true, InsecureHTTPIssuers: o.httpOIDC, SignInWhy: o.why}
 	if !o.awsOnly {
 		cfg.IDPBaseURL = base + scenarios.IDPPrefix
 	}
@@ -145,6 +152,11 @@ func runServe(cmd *cobra.Command, o serveOptions) (err error) {
 	} else if admin, err = scenarios.NewAdminKey(nil); err != nil {
 		return err
 	}
+	if o.alias != "" {
+		if err := lab.Account.CreateAccountAlias(o.alias); err != nil {
+			return fmt.Errorf("--account-alias: %w", err)
+		}
+	}
 	var warning string
 	if !o.awsOnly {
 		if warning, err = ensureProvider(lab); err != nil {
@@ -161,6 +173,9 @@ func runServe(cmd *cobra.Command, o serveOptions) (err error) {
 		events = awsapi.NewJSONLines(f)
 	}
 	scfg := scenarios.ServerConfig{Admin: admin, Events: events, Logger: logger}
+	if o.events != "" {
+		scfg.EventLog = func() ([]awsapi.Event, error) { return readEventFile(o.events) }
+	}
 	var h http.Handler
 	if o.awsOnly {
 		h, err = lab.AWSHandler(scfg)
@@ -220,7 +235,12 @@ func serveUntilDone(ctx context.Context, ln net.Listener, h http.Handler, logger
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return err
+		// Still busy after the grace period, or holding connections that
+		// never sent a request (browsers open spare ones ahead of time, and
+		// Shutdown waits 5 seconds for those too): close them.
+		if cerr := srv.Close(); cerr != nil || !errors.Is(err, context.DeadlineExceeded) {
+			return errors.Join(err, cerr)
+		}
 	}
 	if err := <-done; !errors.Is(err, http.ErrServerClosed) {
 		return err
@@ -323,13 +343,18 @@ func printBanner(w io.Writer, lab *scenarios.Lab, admin scenarios.AdminKey, base
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "AWS (IAM + STS)\t%s/\n", base)
 	if !o.awsOnly {
+		fmt.Fprintf(tw, "lab pages (browser)\t%s/\n", base)
 		fmt.Fprintf(tw, "IdP\t%s%s/\n", base, scenarios.IDPPrefix)
 		fmt.Fprintf(tw, "IdP metadata\t%s%s/metadata\n", base, scenarios.IDPPrefix)
 		fmt.Fprintf(tw, "OIDC issuer\t%s%s\n", base, oidcPrefix)
 		fmt.Fprintf(tw, "console sign-in (ACS)\t%s%s\n", base, scenarios.SignInPath)
 		fmt.Fprintf(tw, "console\t%s/console\n", base)
 	}
-	fmt.Fprintf(tw, "account\t%s\n", lab.Account.ID())
+	if alias := lab.Account.AccountAlias(); alias != "" {
+		fmt.Fprintf(tw, "account\t%s (alias %s)\n", lab.Account.ID(), alias)
+	} else {
+		fmt.Fprintf(tw, "account\t%s\n", lab.Account.ID())
+	}
 	if !o.awsOnly {
 		fmt.Fprintf(tw, "SAML provider\t%s\n", lab.ProviderARN)
 		fmt.Fprintf(tw, "role\t%s\n", lab.RoleARN)
@@ -364,4 +389,14 @@ Log in at the IdP as %s (demo password "samlab") and assume the role with the SA
 	if warning != "" {
 		fmt.Fprintf(w, "\nwarning: %s\n", warning)
 	}
+}
+
+// readEventFile reads the events recorded so far, for the event log page.
+func readEventFile(name string) (events []awsapi.Event, err error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { err = errors.Join(err, f.Close()) }()
+	return awsapi.ReadEvents(f)
 }

@@ -18,16 +18,17 @@ var allowed = map[string][]string{
 	"certs/certstest":     {"certs"},
 	"internal/xmlsec":     {},
 	"metadata":            {"certs", "internal/xmlsec"},
-	"idp":                 {"metadata", "certs", "internal/xmlsec", "awssaml"},
-	"idp/oidc":            {"idp", "metadata", "certs", "internal/xmlsec", "awssaml"},
+	"idp":                 {"metadata", "certs", "internal/xmlsec", "awssaml", "internal/webstyle"},
+	"idp/oidc":            {"idp", "metadata", "certs", "internal/xmlsec", "awssaml", "internal/webstyle"},
 	"sp/awsapi":           {},
 	"sp/policy":           {},
 	"sp/iam":              {"sp/policy", "sp/awsapi", "metadata", "certs", "internal/xmlsec"},
 	"sp/sts":              {"sp/sts/webidentity", "sp/iam", "sp/policy", "sp/awsapi", "sp/sts/sessiontoken", "metadata", "certs", "internal/xmlsec", "awssaml"},
 	"sp/sts/sessiontoken": {},
 	"sp/sts/webidentity":  {},
-	"sp/signin":           {"sp/sts", "sp/iam", "sp/policy", "sp/awsapi", "metadata", "certs", "internal/xmlsec", "awssaml"},
-	"scenarios":           {"idp", "sp/", "metadata", "certs", "internal/", "awssaml"},
+	"sp/signin":           {"sp/sts", "sp/iam", "sp/policy", "sp/awsapi", "metadata", "certs", "internal/xmlsec", "awssaml", "internal/webstyle"},
+	"scenarios":           {"idp", "sp/", "metadata", "certs", "internal/", "awssaml", "scenarios/labweb"},
+	"scenarios/labweb":    {"sp/iam", "sp/policy", "sp/awsapi", "metadata", "certs", "internal/xmlsec", "internal/webstyle"},
 }
 
 func TestDependencyDirection(t *testing.T) {

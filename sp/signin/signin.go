@@ -20,6 +20,7 @@ import (
 
 	"github.com/samlab-dev/samlab/awssaml"
 	"github.com/samlab-dev/samlab/sp/awsapi"
+	"github.com/samlab-dev/samlab/sp/iam"
 	"github.com/samlab-dev/samlab/sp/sts"
 )
 
@@ -55,6 +56,21 @@ type Config struct {
 	Rand io.Reader
 	// Logger receives one line per sign-in (default: discard).
 	Logger *slog.Logger
+	// Account is the IAM account STS serves (optional). With it the role
+	// chooser shows the account's alias, and the why panel reads the
+	// registered metadata and the role's trust policy.
+	Account *iam.Account
+	// Why adds a "why" panel to sign-in error pages: the cause behind AWS's
+	// words (which certificate signed and which IAM holds, issuer, audience,
+	// times) and the fix, from the same code as `samlab explain`. Default
+	// false: the page is AWS's alone, as a faithful mock shows it.
+	Why bool
+	// IDPMetadata returns the IdP's current metadata (optional); the why
+	// panel then tells a key rotation from a foreign signer.
+	IDPMetadata func() ([]byte, error)
+	// IDPMetadataURL is where the IdP publishes its metadata (optional);
+	// the why panel names it in the fix.
+	IDPMetadataURL string
 }
 
 // Session is a console session.
@@ -66,6 +82,9 @@ type Session struct {
 	SessionName string
 	Expires     time.Time
 	Issuer      string // federation broker, for sessions opened via /federation
+	// SAML describes a session opened by a SAML sign-in; nil for sessions
+	// opened via /federation.
+	SAML *SAMLDetails
 }
 
 // Server is the sign-in endpoint. It implements http.Handler and is safe for
@@ -80,6 +99,7 @@ type Server struct {
 	mu       sync.Mutex
 	sessions map[string]*Session
 	tokens   map[string]signinToken
+	events   awsapi.EventSink
 }
 
 type signinToken struct {
@@ -135,30 +155,41 @@ func (s *Server) handleSAML(w http.ResponseWriter, r *http.Request) {
 	samlResponse := r.PostForm.Get("SAMLResponse")
 	relayState := r.PostForm.Get("RelayState")
 	if samlResponse == "" {
-		s.renderError(w, http.StatusBadRequest, msgInvalidResponse)
+		s.signInFailed(w, r, errInvalidResponse("no SAMLResponse in the form"), "", nil)
 		return
 	}
 	// One call verifies the response once and, with one role (or the one
 	// picked on the chooser), runs the rest of AssumeRoleWithSAML on it.
-	res, err := s.cfg.STS.SignIn(r.Context(), sts.SignInInput{SAMLResponse: samlResponse, RoleARN: r.PostForm.Get("roleIndex")})
+	idx := r.PostForm.Get("roleIndex")
+	res, err := s.cfg.STS.SignIn(r.Context(), sts.SignInInput{SAMLResponse: samlResponse, RoleARN: idx})
 	switch {
 	case errors.Is(err, sts.ErrRoleNotOffered):
-		s.renderError(w, http.StatusBadRequest, msgInvalidResponse)
+		s.signInFailed(w, r, errInvalidResponse("roleIndex "+idx+" is not a role the response grants"), samlResponse, nil)
 		return
 	case err != nil:
-		s.renderSTSError(w, r, err)
+		var pair *sts.RolePair
+		if res != nil {
+			pair = res.Chosen
+		}
+		s.signInFailed(w, r, err, samlResponse, pair)
 		return
 	case res.Assumed == nil:
-		s.renderChooser(w, res.Roles, samlResponse, relayState)
+		notice := ""
+		if chooserSubmitted(r.PostForm) {
+			notice = msgChooseRole
+		}
+		s.renderChooser(w, res.Roles, samlResponse, relayState, notice)
 		return
 	}
-	out := res.Assumed
-	sess, err := s.openSession(out.Session, out.Credentials.Expiration, "")
+	out, chosen := res.Assumed, res.Chosen
+	reqID := s.requestID()
+	sess, err := s.openSession(out.Session, out.Credentials.Expiration, "", s.samlDetails(reqID, out, samlResponse, chosen))
 	if err != nil {
 		s.renderError(w, http.StatusInternalServerError, "The console session could not be created.")
 		return
 	}
-	s.logger.InfoContext(r.Context(), "console sign-in", "assumed_role_arn", sess.ARN)
+	s.recordSignIn(r, reqID, sess, chosen, nil)
+	s.logger.InfoContext(r.Context(), "console sign-in", "request_id", reqID, "assumed_role_arn", sess.ARN)
 	s.setCookie(w, sess)
 	http.Redirect(w, r, safeDestination(relayState), http.StatusFound)
 }
@@ -168,13 +199,13 @@ func (s *Server) handleSAML(w http.ResponseWriter, r *http.Request) {
 // already applied SessionNotOnOrAfter and a shorter SessionDuration. (AWS lets
 // SessionDuration lengthen console sessions up to 12 h; here they end with
 // the credentials.)
-func (s *Server) openSession(ss *sts.Session, expires time.Time, issuer string) (*Session, error) {
+func (s *Server) openSession(ss *sts.Session, expires time.Time, issuer string, details *SAMLDetails) (*Session, error) {
 	id, err := s.randomID()
 	if err != nil {
 		return nil, err
 	}
 	sess := &Session{ID: id, ARN: ss.ARN, Account: ss.Account, RoleARN: ss.RoleARN, SessionName: ss.SessionName,
-		Expires: expires, Issuer: issuer}
+		Expires: expires, Issuer: issuer, SAML: details}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
@@ -229,7 +260,7 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 	}
 	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true})
-	s.render(w, http.StatusOK, messageTmpl, map[string]any{"Title": "Signed out", "Message": "You have been signed out."})
+	s.render(w, http.StatusOK, messageTmpl, errorPage{Title: "Signed out", Message: "You have been signed out."})
 }
 
 // safeDestination returns where to send the browser after sign-in: the
@@ -248,6 +279,7 @@ func safeDestination(relayState string) string {
 
 type accountGroup struct {
 	Label string
+	Index int // the inner div.saml-account's id, as AWS numbers them
 	Roles []roleOption
 }
 
@@ -255,7 +287,7 @@ type roleOption struct {
 	ARN, Name string
 }
 
-func (s *Server) renderChooser(w http.ResponseWriter, roles []sts.RolePair, samlResponse, relayState string) {
+func (s *Server) renderChooser(w http.ResponseWriter, roles []sts.RolePair, samlResponse, relayState, notice string) {
 	byAccount := map[string][]roleOption{}
 	for _, p := range roles {
 		acct, name := p.RoleARN, p.RoleARN
@@ -270,33 +302,25 @@ func (s *Server) renderChooser(w http.ResponseWriter, roles []sts.RolePair, saml
 	}
 	sort.Strings(ids)
 	var groups []accountGroup
-	for _, id := range ids {
-		label := "Account: " + id
-		if alias, ok := s.cfg.AccountAliases[id]; ok && alias != "" {
-			label = fmt.Sprintf("Account: %s (%s)", alias, id)
-		}
-		groups = append(groups, accountGroup{Label: label, Roles: byAccount[id]})
+	for i, id := range ids {
+		groups = append(groups, accountGroup{Label: s.accountLabel(id), Index: i, Roles: byAccount[id]})
 	}
-	s.render(w, http.StatusOK, chooserTmpl, map[string]any{"Accounts": groups, "SAMLResponse": samlResponse, "RelayState": relayState})
+	s.render(w, http.StatusOK, chooserTmpl, map[string]any{"Accounts": groups, "SAMLResponse": samlResponse,
+		"RelayState": relayState, "Notice": notice, "ChooserField": chooserField})
 }
 
-func (s *Server) renderSTSError(w http.ResponseWriter, r *http.Request, err error) {
-	var ae *awsapi.Error
-	if !errors.As(err, &ae) {
-		s.logger.ErrorContext(r.Context(), "sign-in failed", "error", err)
-		s.renderError(w, http.StatusInternalServerError, "Sign-in failed; see the samlab log.")
-		return
+// splitRoleARN returns the account ID and the role name (without path).
+func splitRoleARN(arn string) (account, name string) {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) == 6 {
+		account = parts[4]
 	}
-	s.logger.InfoContext(r.Context(), "sign-in rejected", "error", err)
-	if errors.Is(ae, sts.ErrNoRoles) {
-		s.renderError(w, ae.Status, msgInvalidResponse)
-		return
-	}
-	s.renderError(w, ae.Status, fmt.Sprintf(stsErrorFormat, ae.Message, ae.Status, ae.Code, s.requestID()))
+	name = arn[strings.LastIndex(arn, "/")+1:]
+	return account, name
 }
 
 func (s *Server) renderError(w http.ResponseWriter, status int, msg string) {
-	s.render(w, status, messageTmpl, map[string]any{"Title": "Sign-in error", "Message": msg, "Error": true})
+	s.render(w, status, messageTmpl, errorPage{Title: "Sign-in error", Message: msg, Error: true})
 }
 
 func (s *Server) render(w http.ResponseWriter, status int, t *template.Template, data any) {
@@ -404,7 +428,7 @@ func (s *Server) federationLogin(w http.ResponseWriter, r *http.Request) {
 	if expires.Sub(now) <= 0 {
 		expires = now.Add(defaultConsoleSession)
 	}
-	sess, err := s.openSession(t.session, expires, r.Form.Get("Issuer"))
+	sess, err := s.openSession(t.session, expires, r.Form.Get("Issuer"), nil)
 	if err != nil {
 		s.renderError(w, http.StatusInternalServerError, "The console session could not be created.")
 		return

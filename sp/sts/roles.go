@@ -44,6 +44,10 @@ type SignInOutput struct {
 	Roles []RolePair
 	// Assumed is set when a role was assumed.
 	Assumed *AssumeRoleWithSAMLOutput
+	// Chosen is the role pair AssumeRoleWithSAML ran with (the one role, or
+	// the one picked on the chooser). It is also set, beside the error, when
+	// a verified response failed a later check for that pair.
+	Chosen *RolePair
 }
 
 // SignIn is what the console sign-in endpoint does with a posted
@@ -52,12 +56,13 @@ type SignInOutput struct {
 // returns the verified assertion's roles for the role chooser or, when there
 // is one role or one was chosen, runs the rest of AssumeRoleWithSAML on the
 // same verified assertion. Errors are *awsapi.Error values, as
-// AssumeRoleWithSAML returns, or wrap ErrRoleNotOffered.
+// AssumeRoleWithSAML returns, or wrap ErrRoleNotOffered; with an error, the
+// output is nil or carries only Chosen.
 func (s *Service) SignIn(ctx context.Context, in SignInInput) (*SignInOutput, error) {
 	out, err := s.signIn(in)
 	if err != nil {
 		s.logger.InfoContext(ctx, "console sign-in rejected", "role_arn", in.RoleARN, "error", err)
-		return nil, err
+		return out, err
 	}
 	if out.Assumed != nil {
 		s.logger.InfoContext(ctx, "AssumeRoleWithSAML", "role_arn", out.Assumed.Session.RoleARN,
@@ -121,13 +126,13 @@ func (s *Service) signIn(in SignInInput) (*SignInOutput, error) {
 		assumeIn := AssumeRoleWithSAMLInput{RoleARN: chosen.RoleARN, PrincipalARN: chosen.ProviderARN,
 			SAMLAssertion: in.SAMLResponse, RequestID: requestID}
 		if err := s.checkRequest(assumeIn); err != nil {
-			return nil, err
+			return &SignInOutput{Chosen: chosen}, err
 		}
 		assumed, err := s.assumeVerified(assumeIn, prov, verified, now)
 		if err != nil {
-			return nil, err
+			return &SignInOutput{Chosen: chosen}, err
 		}
-		return &SignInOutput{Assumed: assumed}, nil
+		return &SignInOutput{Assumed: assumed, Chosen: chosen}, nil
 	}
 	return nil, lastErr
 }
