@@ -26,6 +26,7 @@ var allowed = map[string][]string{
 	"sp/signin":           {"sp/sts", "sp/iam", "sp/policy", "sp/awsapi", "metadata", "certs"},
 	"scenarios":           {"idp", "sp/", "metadata", "certs", "internal/"},
 	"sp/sts/webidentity":  {},
+	"sp/cognito":          {"sp/sts", "sp/awsapi", "sp/iam", "sp/policy", "metadata", "certs"},
 }
 
 func TestDependencyDirection(t *testing.T) {
