@@ -147,7 +147,7 @@ func (rt *Router) runJSON(w http.ResponseWriter, r *http.Request, req *Request, 
 	op, ok := rt.jsonOps[jsonKey{prefix, name}]
 	if !ok {
 		return nil, &Error{Code: CodeUnknownOperation, Status: http.StatusBadRequest,
-			Err: fmt.Errorf("no operation for X-Amz-Target %q", r.Header.Get("X-Amz-Target"))}
+			Message: fmt.Sprintf("The operation %q (X-Amz-Target) is not supported", r.Header.Get("X-Amz-Target"))}
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, rt.maxBody))
 	if err != nil {

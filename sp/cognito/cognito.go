@@ -62,7 +62,8 @@ type Config struct {
 	Now func() time.Time
 	// Rand is the randomness of IDs (default crypto/rand).
 	Rand io.Reader
-	// Logger receives refusals (default: discard).
+	// Logger receives a line per issued set of credentials (default:
+	// discard); refusals are logged by the router that serves the service.
 	Logger *slog.Logger
 }
 
@@ -682,5 +683,7 @@ func (s *Service) CredentialsForIdentity(ctx context.Context, identityID string,
 		}
 		return nil, apiError(CodeInternalError, err, "An internal error occurred.")
 	}
+	s.logger.InfoContext(ctx, "GetCredentialsForIdentity", "identity_id", identityID, "pool_id", r.pool.ID,
+		"role_arn", role, "amr", strings.Join(r.amr, ","), "credentials", out.Credentials)
 	return out, nil
 }
