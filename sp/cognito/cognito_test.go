@@ -259,3 +259,43 @@ func FuzzOperations(f *testing.F) {
 		}
 	})
 }
+
+// TestConcurrentUse exercises the service from many goroutines (run with
+// -race): guests, tokens, roles and listings at once.
+func TestConcurrentUse(t *testing.T) {
+	t.Parallel()
+	s := newService(t)
+	p, err := s.CreatePool(cognito.Pool{Name: "busy", AllowUnauthenticated: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 40)
+	for i := range 40 {
+		go func() {
+			var err error
+			switch i % 4 {
+			case 0:
+				var id string
+				if id, err = s.GetID(t.Context(), p.ID, nil); err == nil {
+					_, err = s.OpenIDToken(t.Context(), id, nil)
+				}
+			case 1:
+				_, _, err = s.ListPools(60, "")
+			case 2:
+				err = s.SetRoles(p.ID, map[string]string{"unauthenticated": "arn:aws:iam::123456789012:role/Guest"}, false)
+			case 3:
+				_, err = s.CreatePool(cognito.Pool{Name: fmt.Sprintf("pool %d", i)})
+			}
+			errs <- err
+		}()
+	}
+	for range 40 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	ps, _, err := s.ListPools(60, "")
+	if err != nil || len(ps) != 11 {
+		t.Errorf("ListPools = %d pools, %v; want 11", len(ps), err)
+	}
+}
