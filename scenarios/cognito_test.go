@@ -280,6 +280,38 @@ func TestCognitoUnauthenticated(t *testing.T) {
 	if !errors.As(err, &na) {
 		t.Errorf("GetId without logins: %T is not the SDK's NotAuthorizedException", err)
 	}
+	// The fix: UpdateIdentityPool allows guests (roles are kept), and the
+	// members pool then issues guest identities; their role is missing, so
+	// credentials are refused until an unauthenticated role is set.
+	desc, err := l.adminCI.DescribeIdentityPool(ctx, &cisdk.DescribeIdentityPoolInput{IdentityPoolId: aws.String(l.pool)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	upd, err := l.adminCI.UpdateIdentityPool(ctx, &cisdk.UpdateIdentityPoolInput{IdentityPoolId: desc.IdentityPoolId,
+		IdentityPoolName: desc.IdentityPoolName, AllowUnauthenticatedIdentities: true, OpenIdConnectProviderARNs: desc.OpenIdConnectProviderARNs})
+	if err != nil || !upd.AllowUnauthenticatedIdentities || aws.ToString(upd.IdentityPoolName) != "members" {
+		t.Fatalf("UpdateIdentityPool = %+v, %v", upd, err)
+	}
+	member, err := l.anonCI.GetId(ctx, &cisdk.GetIdInput{IdentityPoolId: aws.String(l.pool)})
+	if err != nil {
+		t.Fatalf("GetId after allowing guests: %v", err)
+	}
+	_, err = l.anonCI.GetCredentialsForIdentity(ctx, &cisdk.GetCredentialsForIdentityInput{IdentityId: member.IdentityId})
+	apiErr(t, "guest of a pool without an unauthenticated role", err, "InvalidIdentityPoolConfigurationException", "")
+	if roles, err := l.adminCI.GetIdentityPoolRoles(ctx, &cisdk.GetIdentityPoolRolesInput{IdentityPoolId: aws.String(l.pool)}); err != nil ||
+		roles.Roles["authenticated"] != l.authRole {
+		t.Errorf("roles after UpdateIdentityPool = %v, %v", roles, err)
+	}
+	// DescribeIdentity and ListIdentities show the guest pool's identity,
+	// now linked to its login.
+	di, err := l.adminCI.DescribeIdentity(ctx, &cisdk.DescribeIdentityInput{IdentityId: id.IdentityId})
+	if err != nil || len(di.Logins) != 1 || di.Logins[0] != l.login || di.CreationDate == nil || di.LastModifiedDate == nil {
+		t.Errorf("DescribeIdentity = %+v, %v", di, err)
+	}
+	li, err := l.adminCI.ListIdentities(ctx, &cisdk.ListIdentitiesInput{IdentityPoolId: aws.String(l.guestPool), MaxResults: aws.Int32(10)})
+	if err != nil || len(li.Identities) != 1 || aws.ToString(li.Identities[0].IdentityId) != aws.ToString(id.IdentityId) {
+		t.Errorf("ListIdentities = %+v, %v", li, err)
+	}
 	// A pool without an unauthenticated role, even if it allows guests.
 	bare := l.createPool(t, "bare", true, nil)
 	gid, err := l.anonCI.GetId(ctx, &cisdk.GetIdInput{IdentityPoolId: aws.String(bare)})

@@ -256,16 +256,8 @@ func checkIdentityID(id string) error {
 
 // CreatePool creates an identity pool from p (ID ignored) and returns it.
 func (s *Service) CreatePool(p Pool) (*Pool, error) {
-	if p.Name == "" {
-		return nil, apiError(CodeValidation, nil, "1 validation error detected: Value null at 'identityPoolName' failed to satisfy constraint: Member must not be null")
-	}
-	if err := constraint("identityPoolName", p.Name, 1, 128, poolNameRE, poolNamePattern); err != nil {
+	if err := checkPoolSettings(p); err != nil {
 		return nil, err
-	}
-	for _, arn := range p.OIDCProviderARNs {
-		if !strings.HasPrefix(arn, "arn:") || !strings.Contains(arn, ":oidc-provider/") {
-			return nil, apiError(CodeInvalidParameter, nil, msgBadProviderARN, arn)
-		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -280,6 +272,117 @@ func (s *Service) CreatePool(p Pool) (*Pool, error) {
 		return nil, apiError(CodeInternalError, err, "An internal error occurred.")
 	}
 	return c.clone(), nil
+}
+
+// UpdatePool replaces the settings of the pool p.ID with p's (roles and
+// identities are kept), as UpdateIdentityPool does, and returns the pool.
+func (s *Service) UpdatePool(p Pool) (*Pool, error) {
+	if err := checkPoolID(p.ID); err != nil {
+		return nil, err
+	}
+	if err := checkPoolSettings(p); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old, err := s.poolLocked(p.ID)
+	if err != nil {
+		return nil, err
+	}
+	c := p.clone()
+	c.Roles, c.created = old.Roles, old.created
+	s.pools[c.ID] = c
+	if err := s.savePool(c); err != nil {
+		s.pools[c.ID] = old
+		return nil, apiError(CodeInternalError, err, "An internal error occurred.")
+	}
+	return c.clone(), nil
+}
+
+// checkMaxResults enforces the model's QueryLimit (1–60).
+func checkMaxResults(max int) error {
+	switch {
+	case max < 1:
+		return apiError(CodeValidation, nil, "1 validation error detected: Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value greater than or equal to 1", max)
+	case max > 60:
+		return apiError(CodeValidation, nil, "1 validation error detected: Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 60", max)
+	}
+	return nil
+}
+
+func checkPoolSettings(p Pool) error {
+	if p.Name == "" {
+		return apiError(CodeValidation, nil, "1 validation error detected: Value null at 'identityPoolName' failed to satisfy constraint: Member must not be null")
+	}
+	if err := constraint("identityPoolName", p.Name, 1, 128, poolNameRE, poolNamePattern); err != nil {
+		return err
+	}
+	for _, arn := range p.OIDCProviderARNs {
+		if !strings.HasPrefix(arn, "arn:") || !strings.Contains(arn, ":oidc-provider/") {
+			return apiError(CodeInvalidParameter, nil, msgBadProviderARN, arn)
+		}
+	}
+	return nil
+}
+
+// Identity returns the identity id.
+func (s *Service) Identity(id string) (*Identity, error) {
+	if err := checkIdentityID(id); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i, ok := s.identities[id]
+	if !ok {
+		return nil, apiError(CodeResourceNotFound, nil, msgIdentityNotFound, id)
+	}
+	c := *i
+	c.Logins = maps.Clone(i.Logins)
+	return &c, nil
+}
+
+// Identities returns up to max identities of the pool, oldest first, after
+// the page token next, and the next page's token ("" at the end).
+func (s *Service) Identities(poolID string, max int, next string) ([]*Identity, string, error) {
+	if err := checkMaxResults(max); err != nil {
+		return nil, "", err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, err := s.poolLocked(poolID); err != nil {
+		return nil, "", err
+	}
+	var all []*Identity
+	for _, i := range s.identities {
+		if i.PoolID == poolID {
+			all = append(all, i)
+		}
+	}
+	sort.Slice(all, func(a, b int) bool {
+		if !all[a].Created.Equal(all[b].Created) {
+			return all[a].Created.Before(all[b].Created)
+		}
+		return all[a].ID < all[b].ID
+	})
+	start := 0
+	if next != "" {
+		start = slices.IndexFunc(all, func(i *Identity) bool { return i.ID == next })
+		if start < 0 {
+			return nil, "", apiError(CodeInvalidParameter, nil, "Invalid pagination token.")
+		}
+	}
+	end := min(start+max, len(all))
+	out := make([]*Identity, 0, end-start)
+	for _, i := range all[start:end] {
+		c := *i
+		c.Logins = maps.Clone(i.Logins)
+		out = append(out, &c)
+	}
+	token := ""
+	if end < len(all) {
+		token = all[end].ID
+	}
+	return out, token, nil
 }
 
 func (s *Service) poolLocked(id string) (*Pool, error) {
@@ -308,12 +411,8 @@ func (s *Service) DescribePool(id string) (*Pool, error) {
 // next ("" for the first page), and the token of the next page ("" at the
 // end).
 func (s *Service) ListPools(max int, next string) ([]*Pool, string, error) {
-	if max < 1 || max > 60 {
-		rel := "greater than or equal to 1"
-		if max > 60 {
-			rel = "less than or equal to 60"
-		}
-		return nil, "", apiError(CodeValidation, nil, "1 validation error detected: Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value %s", max, rel)
+	if err := checkMaxResults(max); err != nil {
+		return nil, "", err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

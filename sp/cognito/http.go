@@ -2,6 +2,8 @@ package cognito
 
 import (
 	"context"
+	"maps"
+	"slices"
 
 	"github.com/samlab-dev/samlab/sp/awsapi"
 )
@@ -24,6 +26,9 @@ func (s *Service) Operations() []awsapi.JSONOperation {
 		op("DescribeIdentityPool", awsapi.AuthSigV4, s.handleDescribe),
 		op("ListIdentityPools", awsapi.AuthSigV4, s.handleList),
 		op("DeleteIdentityPool", awsapi.AuthSigV4, s.handleDelete),
+		op("UpdateIdentityPool", awsapi.AuthSigV4, s.handleUpdate),
+		op("DescribeIdentity", awsapi.AuthSigV4, s.handleDescribeIdentity),
+		op("ListIdentities", awsapi.AuthSigV4, s.handleListIdentities),
 		op("SetIdentityPoolRoles", awsapi.AuthSigV4, s.handleSetRoles),
 		op("GetIdentityPoolRoles", awsapi.AuthSigV4, s.handleGetRoles),
 		op("GetId", awsapi.AuthNone, s.handleGetID),
@@ -60,15 +65,88 @@ func (s *Service) handleCreate(_ context.Context, r *awsapi.Request, body []byte
 		return nil, err
 	}
 	r.Note("identityPoolName", in.IdentityPoolName)
-	p, err := s.CreatePool(Pool{Name: in.IdentityPoolName, AllowUnauthenticated: in.AllowUnauthenticatedIdentities,
-		AllowClassicFlow: in.AllowClassicFlow, SupportedLoginProviders: in.SupportedLoginProviders,
-		DeveloperProviderName: in.DeveloperProviderName, OIDCProviderARNs: in.OpenIDConnectProviderARNs,
-		CognitoIdentityProviders: in.CognitoIdentityProviders, SAMLProviderARNs: in.SAMLProviderARNs, Tags: in.IdentityPoolTags})
+	p, err := s.CreatePool(fromJSON(in))
 	if err != nil {
 		return nil, err
 	}
 	r.Note("identityPoolId", p.ID)
 	return toJSON(p), nil
+}
+
+func fromJSON(in poolJSON) Pool {
+	return Pool{ID: in.IdentityPoolID, Name: in.IdentityPoolName, AllowUnauthenticated: in.AllowUnauthenticatedIdentities,
+		AllowClassicFlow: in.AllowClassicFlow, SupportedLoginProviders: in.SupportedLoginProviders,
+		DeveloperProviderName: in.DeveloperProviderName, OIDCProviderARNs: in.OpenIDConnectProviderARNs,
+		CognitoIdentityProviders: in.CognitoIdentityProviders, SAMLProviderARNs: in.SAMLProviderARNs, Tags: in.IdentityPoolTags}
+}
+
+func (s *Service) handleUpdate(_ context.Context, r *awsapi.Request, body []byte) (any, error) {
+	var in poolJSON
+	if err := awsapi.DecodeJSON(body, &in); err != nil {
+		return nil, err
+	}
+	r.Note("identityPoolId", in.IdentityPoolID)
+	p, err := s.UpdatePool(fromJSON(in))
+	if err != nil {
+		return nil, err
+	}
+	return toJSON(p), nil
+}
+
+// identityJSON is IdentityDescription: Logins are the provider names.
+type identityJSON struct {
+	IdentityID       string   `json:"IdentityId"`
+	Logins           []string `json:"Logins,omitempty"`
+	CreationDate     int64    `json:"CreationDate"`
+	LastModifiedDate int64    `json:"LastModifiedDate"`
+}
+
+func describeIdentity(i *Identity) identityJSON {
+	names := slices.Sorted(maps.Keys(i.Logins))
+	return identityJSON{IdentityID: i.ID, Logins: names, CreationDate: i.Created.Unix(), LastModifiedDate: i.Modified.Unix()}
+}
+
+func (s *Service) handleDescribeIdentity(_ context.Context, r *awsapi.Request, body []byte) (any, error) {
+	var in struct {
+		IdentityID string `json:"IdentityId"`
+	}
+	if err := awsapi.DecodeJSON(body, &in); err != nil {
+		return nil, err
+	}
+	r.Note("identityId", in.IdentityID)
+	i, err := s.Identity(in.IdentityID)
+	if err != nil {
+		return nil, err
+	}
+	return describeIdentity(i), nil
+}
+
+func (s *Service) handleListIdentities(_ context.Context, r *awsapi.Request, body []byte) (any, error) {
+	var in struct {
+		IdentityPoolID string `json:"IdentityPoolId"`
+		MaxResults     *int   `json:"MaxResults"`
+		NextToken      string `json:"NextToken"`
+	}
+	if err := awsapi.DecodeJSON(body, &in); err != nil {
+		return nil, err
+	}
+	r.Note("identityPoolId", in.IdentityPoolID)
+	if in.MaxResults == nil {
+		return nil, apiError(CodeValidation, nil, "1 validation error detected: Value null at 'maxResults' failed to satisfy constraint: Member must not be null")
+	}
+	ids, next, err := s.Identities(in.IdentityPoolID, *in.MaxResults, in.NextToken)
+	if err != nil {
+		return nil, err
+	}
+	out := struct {
+		IdentityPoolID string         `json:"IdentityPoolId"`
+		Identities     []identityJSON `json:"Identities"`
+		NextToken      string         `json:"NextToken,omitempty"`
+	}{IdentityPoolID: in.IdentityPoolID, Identities: []identityJSON{}, NextToken: next}
+	for _, i := range ids {
+		out.Identities = append(out.Identities, describeIdentity(i))
+	}
+	return out, nil
 }
 
 type poolIDInput struct {
