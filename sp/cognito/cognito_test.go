@@ -113,6 +113,10 @@ func TestPools(t *testing.T) {
 			return err
 		}(), cognito.CodeInvalidParameter},
 		{"unknown pool", s.DeletePool("us-east-1:0000"), cognito.CodeResourceNotFound},
+		{"update unknown pool", func() error { _, err := s.UpdatePool(cognito.Pool{ID: "us-east-1:0000", Name: "x"}); return err }(), cognito.CodeResourceNotFound},
+		{"update without name", func() error { _, err := s.UpdatePool(cognito.Pool{ID: ids[0]}); return err }(), cognito.CodeValidation},
+		{"identities MaxResults 0", func() error { _, _, err := s.Identities(ids[0], 0, ""); return err }(), cognito.CodeValidation},
+		{"unknown identity", func() error { _, err := s.Identity("us-east-1:0000"); return err }(), cognito.CodeResourceNotFound},
 		{"malformed pool ID", s.DeletePool("pool"), cognito.CodeValidation},
 		{"role key", s.SetRoles(ids[0], map[string]string{"admin": "arn:aws:iam::123456789012:role/R"}, false), cognito.CodeValidation},
 		{"role not an ARN", s.SetRoles(ids[0], map[string]string{"authenticated": "not-a-role-arn-at-all"}, false), cognito.CodeInvalidParameter},
@@ -164,6 +168,9 @@ func TestBoltStore(t *testing.T) {
 	if err := s.DeletePool(a.ID); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := s.UpdatePool(cognito.Pool{ID: c.ID, Name: "c renamed", AllowUnauthenticated: true}); err != nil {
+		t.Fatal(err)
+	}
 	if err := st.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +189,7 @@ func TestBoltStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	ps, _, err := s2.ListPools(60, "")
-	if err != nil || len(ps) != 2 || ps[0].ID != b.ID || ps[1].ID != c.ID {
+	if err != nil || len(ps) != 2 || ps[0].ID != b.ID || ps[1].ID != c.ID || ps[1].Name != "c renamed" || !ps[1].AllowUnauthenticated {
 		t.Fatalf("pools after reopen = %v, %v", ps, err)
 	}
 	if roles, err := s2.Roles(b.ID); err != nil || roles["unauthenticated"] != "arn:aws:iam::123456789012:role/Guest" {
