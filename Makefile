@@ -83,7 +83,9 @@ FUZZ_TARGETS := \
 	./sp/policy:FuzzParse \
 	./internal/capture:FuzzResponses \
 	./internal/capture:FuzzProviderMetadata \
-	./sp/sts/webidentity:FuzzParse
+	./sp/sts/webidentity:FuzzParse \
+	./sp/awsapi:FuzzDecodeJSON \
+	./sp/cognito:FuzzOperations
 
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \

@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"context"
+	"crypto/rsa"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/samlab-dev/samlab/certs"
 	"github.com/samlab-dev/samlab/idp"
+	"github.com/samlab-dev/samlab/sp/cognito"
 	"github.com/samlab-dev/samlab/sp/iam"
 	"github.com/samlab-dev/samlab/sp/signin"
 	"github.com/samlab-dev/samlab/sp/sts"
@@ -54,6 +56,9 @@ type LabConfig struct {
 	// InsecureHTTPIssuers lets IAM register http:// OIDC issuers on loopback
 	// (iam.Account.SetInsecureHTTPIssuers; AWS requires https://).
 	InsecureHTTPIssuers bool
+	// CognitoKey signs the Cognito identity pools' OpenID tokens (default: a
+	// fresh RSA-2048 key).
+	CognitoKey *rsa.PrivateKey
 	// Logger receives both sides' logs (default: discard).
 	Logger *slog.Logger
 	// Rand is the randomness for IDs and credentials (default crypto/rand).
@@ -115,6 +120,8 @@ type Lab struct {
 	STS     *sts.Service
 	// WebIdentity is STS's AssumeRoleWithWebIdentity, with its JWKS cache.
 	WebIdentity *sts.WebIdentity
+	// Cognito is the account's Cognito identity pools (JSON protocol).
+	Cognito *cognito.Service
 	// SignIn is the console sign-in endpoint (an http.Handler).
 	SignIn *signin.Server
 
@@ -185,6 +192,10 @@ func NewLab(cfg LabConfig) (*Lab, error) {
 	acct.SetInsecureHTTPIssuers(cfg.InsecureHTTPIssuers)
 	l := &Lab{Clock: clock, IDP: server, Account: acct, STS: svc, WebIdentity: svc.NewWebIdentity(cfg.WebIdentity), SignIn: console,
 		ProviderName: cfg.ProviderName, ProviderARN: acct.ProviderARN(cfg.ProviderName), state: newLabState(cfg, idpCfg)}
+	if l.Cognito, err = cognito.New(cognito.Config{WebIdentity: l.WebIdentity, AccountID: cfg.AccountID, Partition: acct.Partition(),
+		Key: cfg.CognitoKey, Now: clock.Now, Rand: cfg.Rand, Logger: cfg.Logger.With("component", "cognito")}); err != nil {
+		return nil, fmt.Errorf("lab: cognito: %w", err)
+	}
 	role, err := acct.CreateRole(iam.CreateRoleInput{Name: DefaultRoleName, AssumeRolePolicyDocument: iam.SAMLTrustPolicy(l.ProviderARN)})
 	if err != nil {
 		return nil, fmt.Errorf("lab: create role: %w", err)

@@ -20,6 +20,7 @@ import (
 	"github.com/samlab-dev/samlab/certs/certstest"
 	"github.com/samlab-dev/samlab/scenarios"
 	"github.com/samlab-dev/samlab/sp/awsapi"
+	"github.com/samlab-dev/samlab/sp/cognito"
 	"github.com/samlab-dev/samlab/sp/iam"
 	"github.com/samlab-dev/samlab/sp/sts/sessiontoken"
 )
@@ -46,7 +47,7 @@ type serveOptions struct {
 func (o *serveOptions) flags(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVar(&o.listen, "listen", DefaultListen, "address to listen on")
-	f.StringVar(&o.state, "state", "", "keep SAML providers, roles, the admin key and the session-token keys in this directory, so issued credentials survive restarts (crash-safe; default: memory only)")
+	f.StringVar(&o.state, "state", "", "keep SAML providers, roles, the admin key, the session-token keys and Cognito identity pools in this directory, so issued credentials survive restarts (crash-safe; default: memory only)")
 	f.StringVar(&o.events, "events", "", "append a CloudTrail-like JSON line per AWS call to this file (read it with \"samlab events\")")
 	f.BoolVar(&o.fixtureKeys, "fixture-keys", false, "use samlab's built-in test keys for the IdP (faster start; the keys are public)")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "log every failed AWS call with its internal cause")
@@ -126,11 +127,16 @@ func runServe(cmd *cobra.Command, o serveOptions) (err error) {
 		cfg.Keys = certstest.New()
 	}
 	var store *iam.BoltStore
+	var cstore *cognito.BoltStore
 	if o.state != "" {
 		if store, err = openState(o.state); err != nil {
 			return err
 		}
 		defer func() { err = errors.Join(err, store.Close()) }()
+		if cstore, cfg.CognitoKey, err = openCognitoState(o.state); err != nil {
+			return err
+		}
+		defer func() { err = errors.Join(err, cstore.Close()) }()
 		// The session-token keys live in the state too, so temporary
 		// credentials outlive the process.
 		if cfg.SessionKeys, err = sessiontoken.Open(store, scenarios.DefaultAccountID, nil, time.Now()); err != nil {
@@ -144,6 +150,9 @@ func runServe(cmd *cobra.Command, o serveOptions) (err error) {
 	var admin scenarios.AdminKey
 	if store != nil {
 		if err := lab.Account.AttachStore(store); err != nil {
+			return err
+		}
+		if err := lab.Cognito.Attach(cstore); err != nil {
 			return err
 		}
 		if admin, err = persistentAdminKey(store); err != nil {

@@ -29,6 +29,7 @@ var allowed = map[string][]string{
 	"sp/signin":           {"sp/sts", "sp/iam", "sp/policy", "sp/awsapi", "metadata", "certs", "internal/xmlsec", "awssaml", "internal/webstyle"},
 	"scenarios":           {"idp", "sp/", "metadata", "certs", "internal/", "awssaml", "scenarios/labweb"},
 	"scenarios/labweb":    {"sp/iam", "sp/policy", "sp/awsapi", "metadata", "certs", "internal/xmlsec", "internal/webstyle"},
+	"sp/cognito":          {"sp/sts", "sp/sts/sessiontoken", "sp/sts/webidentity", "sp/awsapi", "sp/iam", "sp/policy", "metadata", "certs", "internal/xmlsec", "awssaml"},
 }
 
 func TestDependencyDirection(t *testing.T) {

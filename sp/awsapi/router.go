@@ -53,6 +53,9 @@ type RouterConfig struct {
 	// Operations are the actions served. Two services may share one address:
 	// requests are dispatched on (Version, Action). Required.
 	Operations []Operation
+	// JSONOperations are JSON 1.1 protocol operations served on the same
+	// address: a request with X-Amz-Target goes to them (json.go).
+	JSONOperations []JSONOperation
 	// Credentials looks up access keys for SigV4 verification. Required when
 	// any operation uses AuthSigV4.
 	Credentials CredentialSource
@@ -76,6 +79,7 @@ type RouterConfig struct {
 // use.
 type Router struct {
 	ops      map[opKey]Operation
+	jsonOps  map[jsonKey]JSONOperation
 	services []Service
 	verifier *verifier
 	now      func() time.Time
@@ -93,6 +97,14 @@ func NewRouter(cfg RouterConfig) (*Router, error) {
 		events: cfg.Events, logger: cfg.Logger}
 	var errs []error
 	signed := false
+	rt.jsonOps = map[jsonKey]JSONOperation{}
+	for _, op := range cfg.JSONOperations {
+		if op.Handle == nil {
+			errs = append(errs, fmt.Errorf("awsapi: operation %s has no handler", op.Name))
+		}
+		signed = signed || op.Auth == AuthSigV4
+		rt.jsonOps[jsonKey{op.Service.TargetPrefix, op.Name}] = op
+	}
 	for _, op := range cfg.Operations {
 		k := opKey{op.Service.Version, op.Action}
 		if _, dup := rt.ops[k]; dup {
@@ -107,7 +119,7 @@ func NewRouter(cfg RouterConfig) (*Router, error) {
 			rt.services = append(rt.services, op.Service)
 		}
 	}
-	if len(rt.ops) == 0 {
+	if len(rt.ops) == 0 && len(rt.jsonOps) == 0 {
 		errs = append(errs, errors.New("awsapi: no operations"))
 	}
 	if signed && cfg.Credentials == nil {
@@ -146,6 +158,10 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	now := rt.now().UTC()
 	req := &Request{RequestID: rt.newRequestID(), Time: now, SourceIP: sourceIP(r)}
 	w.Header().Set("Date", now.Format(http.TimeFormat))
+	if r.Header.Get("X-Amz-Target") != "" && len(rt.jsonOps) > 0 || len(rt.services) == 0 {
+		rt.serveJSON(w, r, req)
+		return
+	}
 	svc := rt.services[0]
 	result, op, err := rt.serve(w, r, req, &svc)
 	ev := Event{EventVersion: "1.08", EventTime: now, EventSource: svc.Name + ".amazonaws.com",

@@ -26,6 +26,7 @@ type WebIdentity struct {
 	svc      *Service
 	behavior WebIdentityBehavior
 	keys     *webidentity.Keys
+	builtin  builtins
 }
 
 // NewWebIdentity returns the web identity front of s. A nil behavior means
@@ -172,49 +173,12 @@ func (w *WebIdentity) assume(ctx context.Context, in AssumeRoleWithWebIdentityIn
 		return nil, &awsapi.Error{Code: codeIDPCommunicationError, Status: http.StatusBadRequest,
 			Message: fmt.Sprintf(msgWIOAuthProvider, in.ProviderID), Err: errors.New("OAuth 2.0 providers are not emulated")}
 	}
-	// 2. Form.
-	tok, err := webidentity.Parse(strings.TrimSpace(in.WebIdentityToken))
-	switch {
-	case errors.Is(err, webidentity.ErrAlgorithm):
-		return nil, invalidToken(msgWIAlgorithm, err)
-	case err != nil:
-		return nil, invalidToken(msgWIMalformed, err)
-	}
-	c := tok.Claims
-	// 3. Issuer and provider.
-	if c.Issuer == "" {
-		return nil, invalidToken(fmt.Sprintf(msgWIMissingClaim, "iss"), errors.New("token has no iss claim"))
-	}
-	prov, ok := s.acct.OIDCProviderForIssuer(c.Issuer)
-	if !ok {
-		return nil, invalidToken(fmt.Sprintf(msgWINoProvider, c.Issuer), fmt.Errorf("no IAM OIDC provider has the URL %q", c.Issuer))
-	}
-	// 4. Audience.
-	if len(c.Audience) == 0 {
-		return nil, invalidToken(fmt.Sprintf(msgWIMissingClaim, "aud"), errors.New("token has no aud claim"))
-	}
-	audience := ""
-	for _, a := range c.Audience {
-		if slices.Contains(prov.ClientIDs, a) {
-			audience = a
-			break
-		}
-	}
-	if audience == "" {
-		return nil, invalidToken(msgWIAudience, fmt.Errorf("aud %q names none of the client IDs %q of %s", []string(c.Audience), prov.ClientIDs, prov.ARN))
-	}
-	// 5. Times.
-	if err := w.checkTimes(c, now); err != nil {
+	// 2.–7. Form, issuer, audience, times, signature, subject.
+	v, err := w.VerifyToken(ctx, in.WebIdentityToken)
+	if err != nil {
 		return nil, err
 	}
-	// 6. Signature.
-	if err := w.verifySignature(ctx, tok, prov); err != nil {
-		return nil, err
-	}
-	// 7. Subject.
-	if c.Subject == "" {
-		return nil, invalidToken(fmt.Sprintf(msgWIMissingClaim, "sub"), errors.New("token has no sub claim"))
-	}
+	tok, prov, audience, c := v.Token, v.Provider, v.Audience, v.Token.Claims
 	var sourceIdentity string
 	if c.SourceIdentity != nil {
 		v := *c.SourceIdentity
@@ -304,6 +268,9 @@ func (w *WebIdentity) checkTimes(c webidentity.Claims, now time.Time) error {
 // when Behavior.RefetchOnUnknownKey is set.
 func (w *WebIdentity) verifySignature(ctx context.Context, tok *webidentity.Token, prov *iam.OIDCProvider) error {
 	issuer := tok.Claims.Issuer
+	if b, ok := w.builtinFor(issuer); ok {
+		return verifyBuiltin(tok, b)
+	}
 	keys, fetched, err := w.keys.Get(ctx, issuer, prov.Thumbprints, false)
 	if err != nil {
 		return keyError(err)
