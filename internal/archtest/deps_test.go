@@ -18,6 +18,8 @@ var allowed = map[string][]string{
 	"metadata":            {"certs"},
 	"idp":                 {"metadata", "certs"},
 	"idp/oidc":            {"idp", "metadata", "certs"},
+	"idp/idpclient":       {"idp", "metadata", "certs"},
+	"internal/awsconfig":  {},
 	"sp/awsapi":           {},
 	"sp/policy":           {},
 	"sp/iam":              {"sp/policy", "sp/awsapi", "metadata", "certs"},
