@@ -249,3 +249,24 @@ func setKey(section []line, key, text string) []line {
 	}
 	return append(out[:lastSetting:lastSetting], append([]line{{text}}, out[lastSetting:]...)...)
 }
+
+// CommandLine joins a program and its arguments into a credential_process
+// value. The aws CLI splits that value like a POSIX shell (Python's shlex)
+// and the AWS SDK for Go runs it with sh -c, so each word is quoted for a
+// POSIX shell when it needs it.
+func CommandLine(args ...string) string {
+	words := make([]string, len(args))
+	for i, a := range args {
+		words[i] = shellWord(a)
+	}
+	return strings.Join(words, " ")
+}
+
+// shellWord quotes s for a POSIX shell unless it is made only of characters
+// no shell treats specially.
+func shellWord(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:,=@+%") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
