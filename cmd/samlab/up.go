@@ -18,6 +18,7 @@ import (
 
 	"github.com/samlab-dev/samlab/certs"
 	"github.com/samlab-dev/samlab/certs/certstest"
+	"github.com/samlab-dev/samlab/idp"
 	"github.com/samlab-dev/samlab/scenarios"
 	"github.com/samlab-dev/samlab/sp/awsapi"
 	"github.com/samlab-dev/samlab/sp/iam"
@@ -38,6 +39,7 @@ type serveOptions struct {
 	verbose     bool
 	awsOnly     bool
 	https       bool
+	idpFault    string
 }
 
 func (o *serveOptions) flags(cmd *cobra.Command) {
@@ -67,6 +69,7 @@ prints the admin access key for IAM calls; it runs until interrupted.`,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runServe(cmd, o) },
 	}
 	o.flags(cmd)
+	cmd.Flags().StringVar(&o.idpFault, "idp-fault", "", "make the IdP inject this fault (see \"samlab idp faults\") into every response it issues for AWS, so the lab starts broken")
 	return cmd
 }
 
@@ -131,6 +134,9 @@ func runServe(cmd *cobra.Command, o serveOptions) (err error) {
 	lab, err := scenarios.NewLab(cfg)
 	if err != nil {
 		return err
+	}
+	if err := lab.IDP.SetFault(idp.Fault(o.idpFault)); err != nil {
+		return fmt.Errorf("--idp-fault: %w", err)
 	}
 	var admin scenarios.AdminKey
 	if store != nil {
