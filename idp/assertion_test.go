@@ -190,6 +190,13 @@ func TestAssertionPage(t *testing.T) {
 	idpURL := ts.URL + "/idp"
 	c := browser(t, ts)
 
+	// The IdP's home page links to it.
+	submitLogin(t, c, idpURL+"/login", "alice", "samlab")
+	if _, body := do(t, c, http.MethodGet, idpURL+"/", nil); !strings.Contains(string(body), `<a id="assertion" href="./assertion">`) {
+		t.Errorf("home page has no link to the assertion page:\n%s", body)
+	}
+	logout(t, c, idpURL)
+
 	// Not logged in: the login form, which comes back to the page.
 	resp, body := getAssertion(t, c, idpURL, "?role="+readOnlyRole)
 	if !strings.HasSuffix(resp.Request.URL.Path, "/idp/login") {

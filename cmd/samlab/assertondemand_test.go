@@ -6,11 +6,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
+	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -125,6 +129,59 @@ func TestIDPAssertEndpoint(t *testing.T) {
 	if _, _, err := runIn(t, "", "idp", "assert", "--endpoint", "ftp://x", "--user", "alice"); err == nil ||
 		!strings.Contains(err.Error(), `--endpoint "ftp://x" is not an http(s) URL`) {
 		t.Errorf("--endpoint ftp://x = %v", err)
+	}
+}
+
+// TestAssertionPageOnUp reads the IdP's assertion page from `samlab up`
+// after a login through the form: the SAMLResponse, the decoded response
+// and the command for this server, selectable without JavaScript.
+func TestAssertionPageOnUp(t *testing.T) {
+	t.Parallel()
+	up := startUp(t)
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hc := &http.Client{Jar: jar}
+	ic, err := idpclient.New(up.endpoint+"/idp", hc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ic.Login(t.Context(), "alice", "samlab"); err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, up.endpoint+"/idp/assertion", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	page := string(body)
+	if err != nil || resp.StatusCode != http.StatusOK || resp.Header.Get("Cache-Control") != "no-store" ||
+		resp.Header.Get("X-Frame-Options") != "DENY" {
+		t.Fatalf("GET /idp/assertion = %d %v %v:\n%s", resp.StatusCode, resp.Header, err, page)
+	}
+	m := regexp.MustCompile(`(?s)<textarea id="samlresponse" readonly[^>]*>(.*?)</textarea>`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no read-only SAMLResponse text area:\n%s", page)
+	}
+	b64 := html.UnescapeString(m[1])
+	if arn, err := redeem(t, up.endpoint, labAdmin, b64); err != nil || arn != "arn:aws:sts::123456789012:assumed-role/SAMLAdmin/alice" {
+		t.Errorf("the page's SAMLResponse at STS = %q, %v", arn, err)
+	}
+	for _, want := range []string{
+		`<pre id="command">aws sts assume-role-with-saml --endpoint-url ` + up.endpoint + ` --role-arn ` + labAdmin +
+			` --principal-arn ` + labProvider + ` --saml-assertion file://samlresponse.b64</pre>`,
+		`<pre id="decoded">`, `&lt;saml:Issuer`, `https://aws.amazon.com/SAML/Attributes/RoleSessionName`,
+		`data-copy="samlresponse" hidden>Copy</button>`, `data-copy="command" hidden>Copy</button>`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("assertion page lacks %q", want)
+		}
 	}
 }
 

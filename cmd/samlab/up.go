@@ -363,7 +363,10 @@ Try it:
 Log in at the IdP as %s (demo password "samlab") and assume the role with the SAML response:
   eval "$(SAMLAB_PASSWORD=samlab samlab login --idp-url %s%s --endpoint-url %s --username %s)"
   aws --endpoint-url %s sts get-caller-identity
-`, scenarios.DefaultUser, base, scenarios.IDPPrefix, base, scenarios.DefaultUser, base)
+Or take the signed SAMLResponse yourself (in a browser: %s%s/assertion):
+  SAMLAB_PASSWORD=samlab samlab idp assert --endpoint %s --user %s --output json
+`, scenarios.DefaultUser, base, scenarios.IDPPrefix, base, scenarios.DefaultUser, base,
+			base, scenarios.IDPPrefix, base, scenarios.DefaultUser)
 	}
 	if warning != "" {
 		fmt.Fprintf(w, "\nwarning: %s\n", warning)
