@@ -34,7 +34,7 @@ type Assertion struct {
 	RoleARN      string `json:"RoleArn"`
 	PrincipalARN string `json:"PrincipalArn"`
 	// Roles are all the roles the response carries.
-	Roles []Role `json:"Roles"`
+	Roles []AssertionRole `json:"Roles"`
 	// ResponseID is the Response's ID attribute, as the IdP's log names it.
 	ResponseID string `json:"ResponseId"`
 	// EndpointURL is the STS endpoint of the mock AWS beside the IdP (where
@@ -45,6 +45,13 @@ type Assertion struct {
 	// Command is a ready-to-paste aws CLI command that redeems the response
 	// saved as AssertionFile.
 	Command string `json:"Command"`
+}
+
+// AssertionRole is a role of an Assertion, named as AssumeRoleWithSAML's
+// parameters are.
+type AssertionRole struct {
+	RoleARN      string `json:"RoleArn"`
+	PrincipalARN string `json:"PrincipalArn"`
 }
 
 // AssumeRoleCommand returns the aws CLI command that redeems the SAMLResponse
@@ -184,9 +191,13 @@ func (s *Server) assertionFor(r *http.Request, u User, role string) (*Assertion,
 	if err != nil {
 		return nil, "", fmt.Errorf("build a response for AWS: %w", err)
 	}
-	roles := u.Roles
+	sent := u.Roles
 	if opts.Roles != nil {
-		roles = opts.Roles
+		sent = opts.Roles
+	}
+	roles := make([]AssertionRole, len(sent))
+	for i, r := range sent {
+		roles[i] = AssertionRole{RoleARN: r.RoleARN, PrincipalARN: r.ProviderARN}
 	}
 	endpoint := s.stsEndpoint(r)
 	a := &Assertion{SAMLResponse: resp.Base64(), RoleARN: chosen.RoleARN, PrincipalARN: chosen.ProviderARN,

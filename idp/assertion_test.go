@@ -83,10 +83,11 @@ func TestAssertionEndpointJSON(t *testing.T) {
 	}
 	wantCmd := "aws sts assume-role-with-saml --endpoint-url " + ts.URL + " --role-arn " + adminRole +
 		" --principal-arn " + demoProvider + " --saml-assertion file://" + AssertionFile
-	if a.RoleARN != adminRole || a.PrincipalARN != demoProvider || len(a.Roles) != 2 || a.EndpointURL != ts.URL ||
+	wantAll := []AssertionRole{{adminRole, demoProvider}, {readOnlyRole, demoProvider}}
+	if a.RoleARN != adminRole || a.PrincipalARN != demoProvider || !slices.Equal(a.Roles, wantAll) || a.EndpointURL != ts.URL ||
 		a.ResponseID != r.ID || a.Command != wantCmd || a.Fault != FaultNone {
-		t.Errorf("format=json = %+v\nwant role %s, provider %s, 2 roles, endpoint %s, id %s, command %q", a, adminRole,
-			demoProvider, ts.URL, r.ID, wantCmd)
+		t.Errorf("format=json = %+v\nwant role %s, provider %s, roles %v, endpoint %s, id %s, command %q", a, adminRole,
+			demoProvider, wantAll, ts.URL, r.ID, wantCmd)
 	}
 
 	// role= sends that role only.
@@ -97,7 +98,7 @@ func TestAssertionEndpointJSON(t *testing.T) {
 	}
 	r, _ = decodeAssertion(t, one.SAMLResponse)
 	if got := attrValues(r.Assertion, AttrRole); one.RoleARN != readOnlyRole || !slices.Equal(got, wantRoles[1:]) ||
-		!strings.Contains(one.Command, "--role-arn "+readOnlyRole+" ") {
+		!strings.Contains(one.Command, "--role-arn "+readOnlyRole+" ") || !slices.Equal(one.Roles, wantAll[1:]) {
 		t.Errorf("role=%s: RoleArn %s, Role attribute %q, command %q", readOnlyRole, one.RoleARN, got, one.Command)
 	}
 
