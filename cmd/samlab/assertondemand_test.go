@@ -404,11 +404,15 @@ func TestLoginCredentialProcessNeverPrompts(t *testing.T) {
 		{[]string{"--username", "alice"}, "no password: give --password-file FILE or set $SAMLAB_PASSWORD"},
 		{[]string{}, "--username is required"},
 		{[]string{"--username", "bob", "--password-stdin"}, "the user has 2 roles: choose one with --role"},
-		{[]string{"--write-profile", "a b", "--username", "bob"}, `profile name "a b" contains white space`},
+		{[]string{"--write-profile", "a b", "--username", "bob"}, "--write-profile prints no credentials"},
 	} {
 		if _, _, err := runIn(t, "samlab\n", append(base, tt.args...)...); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("login %v = %v, want %q", tt.args, err, tt.want)
 		}
+	}
+	if _, _, err := runIn(t, "", "login", "--write-profile", "a b", "--username", "bob"); err == nil ||
+		!strings.Contains(err.Error(), `profile name "a b" contains white space`) {
+		t.Errorf("--write-profile 'a b' = %v", err)
 	}
 	// With everything given, it prints the credential_process document.
 	out, _, err := runIn(t, "samlab\n", append(base, "--username", "alice", "--password-stdin")...)

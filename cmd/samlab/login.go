@@ -90,6 +90,9 @@ func runLogin(cmd *cobra.Command, o loginOptions) error {
 	if o.configFile != "" && o.writeProfile == "" {
 		return errors.New("--config names the file for --write-profile; give --write-profile NAME too")
 	}
+	if o.writeProfile != "" && cmd.Flags().Changed("format") {
+		return errors.New("--write-profile prints no credentials (the profile's credential_process does): drop --format")
+	}
 	// credential_process and a written profile run without a terminal: they
 	// must never wait for a prompt.
 	unattended := o.format == "credential-process" || o.writeProfile != ""
