@@ -126,6 +126,9 @@ func TestIDPAssertEndpoint(t *testing.T) {
 			t.Errorf("idp assert %v = %v, want %q", tt.args, err, tt.want)
 		}
 	}
+	if _, _, err := runIn(t, "", "up", "--fixture-keys", "--listen", "127.0.0.1:0", "--idp-fault", "melt"); err == nil || !strings.Contains(err.Error(), `--idp-fault: unknown fault "melt"`) {
+		t.Errorf("up --idp-fault melt = %v", err)
+	}
 	if _, _, err := runIn(t, "", "idp", "assert", "--endpoint", "ftp://x", "--user", "alice"); err == nil ||
 		!strings.Contains(err.Error(), `--endpoint "ftp://x" is not an http(s) URL`) {
 		t.Errorf("--endpoint ftp://x = %v", err)
