@@ -3,7 +3,9 @@ package awsconfig
 import (
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -153,4 +155,25 @@ func FuzzSetProfile(f *testing.F) {
 			t.Fatalf("line %q outside the profile was lost:\n%q\n%q", kept[j], data, out)
 		}
 	})
+}
+
+// TestCommandLine: a POSIX shell splits the joined line back into the same
+// words (the Go SDK runs credential_process with sh -c; the aws CLI splits it
+// with shlex, which follows the same quoting rules).
+func TestCommandLine(t *testing.T) {
+	t.Parallel()
+	args := []string{"/opt/my tools/samlab", "login", "--password-file", "/home/o'neil/pw", "--role",
+		"arn:aws:iam::123456789012:role/a+b=c,d@e", "$HOME", "a;b", "`x`", "*", ""}
+	line := CommandLine(args...)
+	if want := "'/opt/my tools/samlab' login --password-file '/home/o'\\''neil/pw' --role arn:aws:iam::123456789012:role/a+b=c,d@e " +
+		`'$HOME' 'a;b' '` + "`x`" + `' '*' ''`; line != want {
+		t.Errorf("CommandLine = %s\nwant %s", line, want)
+	}
+	out, err := exec.CommandContext(t.Context(), "/bin/sh", "-c", `set -- `+line+`; for a in "$@"; do printf '%s\n' "$a"; done`).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n"); !slices.Equal(got, args) {
+		t.Errorf("sh splits %s into %q, want %q", line, got, args)
+	}
 }
