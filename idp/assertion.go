@@ -295,12 +295,12 @@ through <code id="provider">{{.A.PrincipalARN}}</code>. It is valid for a few mi
 {{if .A.Fault}}<p class="error" id="fault">The IdP injects the fault <code>{{.A.Fault}}</code> into its responses.</p>{{end}}
 <h2><label for="samlresponse">SAMLResponse</label></h2>
 <p>Save it as <code>{{.File}}</code>. <button type="button" class="copy" data-copy="samlresponse" hidden>Copy</button></p>
-<textarea id="samlresponse" readonly rows="6" cols="80" spellcheck="false">{{.A.SAMLResponse}}</textarea>
+<textarea id="samlresponse" readonly rows="6" cols="80" spellcheck="false" style="width:100%;word-break:break-all">{{.A.SAMLResponse}}</textarea>
 <h2>Command</h2>
 <p><button type="button" class="copy" data-copy="command" hidden>Copy</button></p>
-<pre id="command">{{.A.Command}}</pre>
+<pre id="command" style="white-space:pre-wrap;word-break:break-all">{{.A.Command}}</pre>
 <h2>Decoded response</h2>
-<pre id="decoded">{{.XML}}</pre>
+<pre id="decoded" style="overflow-x:auto">{{.XML}}</pre>
 <p><a href="{{.JSONURL}}">As JSON</a> · <a href="{{.Base}}">Back to the IdP</a></p>
 <script>
 for (const b of document.querySelectorAll("button.copy")) {

@@ -180,6 +180,11 @@ func TestAssertionEndpointFault(t *testing.T) {
 	}
 }
 
+func wantCmdFor(endpoint string) string {
+	return "aws sts assume-role-with-saml --endpoint-url " + endpoint + " --role-arn " + readOnlyRole +
+		" --principal-arn " + demoProvider + " --saml-assertion file://" + AssertionFile
+}
+
 var textareaRE = regexp.MustCompile(`(?s)<textarea id="samlresponse"[^>]*>(.*?)</textarea>`)
 
 // TestAssertionPage: the page sends a visitor to the login form and back,
@@ -217,6 +222,9 @@ func TestAssertionPage(t *testing.T) {
 	if got := resp.Header.Get("Cache-Control"); got != "no-store" {
 		t.Errorf("Cache-Control = %q", got)
 	}
+	if !regexp.MustCompile(`<pre id="command"[^>]*>` + regexp.QuoteMeta(wantCmdFor(ts.URL)) + `</pre>`).MatchString(page) {
+		t.Errorf("page lacks the command %q", wantCmdFor(ts.URL))
+	}
 	m := textareaRE.FindStringSubmatch(page)
 	if m == nil {
 		t.Fatalf("no SAMLResponse textarea:\n%s", page)
@@ -228,13 +236,10 @@ func TestAssertionPage(t *testing.T) {
 	if got := attrValues(r.Assertion, AttrRole); !slices.Equal(got, []string{readOnlyRole + "," + demoProvider}) {
 		t.Errorf("the page kept role=%s from before the login? Role = %q", readOnlyRole, got)
 	}
-	wantCmd := "aws sts assume-role-with-saml --endpoint-url " + ts.URL + " --role-arn " + readOnlyRole +
-		" --principal-arn " + demoProvider + " --saml-assertion file://" + AssertionFile
 	for _, want := range []string{
-		`<pre id="command">` + wantCmd + `</pre>`,
 		`<strong id="user">bob</strong>`,
 		// The decoded response, escaped, with the assertion's ID in it.
-		`<pre id="decoded">`, `&lt;saml:Assertion`, `ID=&#34;` + r.Assertion.ID + `&#34;`,
+		`<pre id="decoded"`, `&lt;saml:Assertion`, `ID=&#34;` + r.Assertion.ID + `&#34;`,
 		// The copy buttons are hidden until the inline script shows them.
 		`<button type="button" class="copy" data-copy="samlresponse" hidden>`,
 		`<button type="button" class="copy" data-copy="command" hidden>`,

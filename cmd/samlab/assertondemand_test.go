@@ -173,13 +173,16 @@ func TestAssertionPageOnUp(t *testing.T) {
 		t.Fatalf("no read-only SAMLResponse text area:\n%s", page)
 	}
 	b64 := html.UnescapeString(m[1])
+	wantCmd := "aws sts assume-role-with-saml --endpoint-url " + up.endpoint + " --role-arn " + labAdmin +
+		" --principal-arn " + labProvider + " --saml-assertion file://samlresponse.b64"
+	if !regexp.MustCompile(`<pre id="command"[^>]*>` + regexp.QuoteMeta(wantCmd) + `</pre>`).MatchString(page) {
+		t.Errorf("assertion page lacks the command %q", wantCmd)
+	}
 	if arn, err := redeem(t, up.endpoint, labAdmin, b64); err != nil || arn != "arn:aws:sts::123456789012:assumed-role/SAMLAdmin/alice" {
 		t.Errorf("the page's SAMLResponse at STS = %q, %v", arn, err)
 	}
 	for _, want := range []string{
-		`<pre id="command">aws sts assume-role-with-saml --endpoint-url ` + up.endpoint + ` --role-arn ` + labAdmin +
-			` --principal-arn ` + labProvider + ` --saml-assertion file://samlresponse.b64</pre>`,
-		`<pre id="decoded">`, `&lt;saml:Issuer`, `https://aws.amazon.com/SAML/Attributes/RoleSessionName`,
+		`<pre id="decoded"`, `&lt;saml:Issuer`, `https://aws.amazon.com/SAML/Attributes/RoleSessionName`,
 		`data-copy="samlresponse" hidden>Copy</button>`, `data-copy="command" hidden>Copy</button>`,
 	} {
 		if !strings.Contains(page, want) {
