@@ -77,6 +77,8 @@ FUZZ_TARGETS := \
 	./idp:FuzzAuthnRequest \
 	./idp:FuzzRedirectSignature \
 	./idp:FuzzParseLoginForm \
+	./idp/idpclient:FuzzRoles \
+	./internal/awsconfig:FuzzSetProfile \
 	./certs:FuzzLoadCA \
 	./idp/oidc:FuzzAuthorizationRequest \
 	./idp/oidc:FuzzTokenRequest \

@@ -38,7 +38,8 @@ var (
 <h2>Applications</h2>
 <ul>
 {{if .User.Roles}}<li><a id="aws" href="{{.Base}}sso/aws">AWS</a> (posts to <code>{{.AWSSignInURL}}</code>)<ul>
-{{range .User.Roles}}<li><code>{{.RoleARN}}</code></li>{{end}}</ul></li>{{end}}
+{{range .User.Roles}}<li><code>{{.RoleARN}}</code></li>{{end}}</ul>
+<a id="assertion" href="{{.Base}}assertion">SAML assertion for the aws CLI</a> (<code>aws sts assume-role-with-saml</code>)</li>{{end}}
 {{range .SPs}}<li><a href="{{$.Base}}sso/init?sp={{.}}">{{.}}</a></li>{{end}}
 </ul>
 <form method="post" action="{{.Base}}logout"><input type="hidden" name="csrf_token" value="{{.CSRF}}"><button type="submit">Sign out</button></form>

@@ -39,6 +39,7 @@ func (s *Server) routes() *http.ServeMux {
 	mux.HandleFunc("GET /logout", s.handleLogoutConfirm)
 	mux.HandleFunc("POST /logout", s.handleLogout)
 	mux.HandleFunc("GET /sso/aws", s.handleAWSInitiated)
+	mux.HandleFunc("GET /assertion", s.handleAssertion)
 	mux.HandleFunc("GET /sso/init", s.handleSPInitiatedByIDP)
 	mux.HandleFunc("GET /sso", s.handleSSORedirect)
 	mux.HandleFunc("POST /sso", s.handleSSOPost)
@@ -267,7 +268,7 @@ func (s *Server) handleAWSInitiated(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusForbidden, fmt.Sprintf("User %q is not mapped to any AWS role.", u.Name), nil)
 		return
 	}
-	resp, err := s.AWSResponse(u, ResponseOptions{})
+	resp, err := s.FaultyResponse(u, ResponseOptions{}, s.Fault())
 	if err != nil {
 		s.renderError(w, r, http.StatusUnprocessableEntity, "The IdP could not build a response for AWS.", err)
 		return

@@ -79,6 +79,10 @@ type Config struct {
 	Signing SigningOptions `yaml:"signing"`
 	// SessionLifetime is how long a login session lasts (default 8 hours).
 	SessionLifetime time.Duration `yaml:"session_lifetime"`
+	// Fault is injected into every response the IdP issues over HTTP for AWS
+	// (IdP-initiated SSO, GET /assertion), so a served lab can start broken
+	// (default FaultNone; see Server.SetFault).
+	Fault Fault `yaml:"fault"`
 
 	// Users are the accounts that can log in (default: none; DemoUsers is
 	// the built-in demo directory).
@@ -123,6 +127,9 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("aws_signin_url %q is neither an http(s) URL nor a relative path", c.AWSSignInURL))
 		}
 	}
+	if _, err := ParseFault(string(c.Fault)); err != nil {
+		errs = append(errs, fmt.Errorf("fault: %w", err))
+	}
 	if c.KeyBits != 0 && c.KeyBits < certs.MinBits {
 		errs = append(errs, fmt.Errorf("key_bits %d is below %d", c.KeyBits, certs.MinBits))
 	}
@@ -149,9 +156,10 @@ type Server struct {
 	awsACS string
 	mux    *http.ServeMux
 
-	mu   sync.RWMutex // guards ring and sps
-	ring *Keyring
-	sps  map[string]*ServiceProvider
+	mu    sync.RWMutex // guards ring, sps and fault
+	ring  *Keyring
+	sps   map[string]*ServiceProvider
+	fault Fault
 
 	sessions sessionStore
 }
@@ -164,7 +172,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
 	s := &Server{cfg: cfg, now: cfg.Now, rand: cfg.Rand, keys: cfg.Keys, logger: cfg.Logger,
-		awsACS: cfg.AWSSignInURL, sps: map[string]*ServiceProvider{}}
+		awsACS: cfg.AWSSignInURL, sps: map[string]*ServiceProvider{}, fault: cfg.Fault}
 	if s.now == nil {
 		s.now = time.Now
 	}

@@ -159,6 +159,8 @@ func TestConfigValidate(t *testing.T) {
 		{"base URL without host", Config{EntityID: "e", BaseURL: "http://"}, false},
 		{"tiny key", Config{EntityID: "e", KeyBits: 512}, false},
 		{"unknown signature method", Config{EntityID: "e", Signing: SigningOptions{SignatureMethod: "rsa-md5"}}, false},
+		{"a fault", Config{EntityID: "e", Fault: FaultTamper}, true},
+		{"unknown fault", Config{EntityID: "e", Fault: "melt"}, false},
 	}
 	for _, tt := range tests {
 		if err := tt.cfg.Validate(); (err == nil) != tt.wantOK {

@@ -205,23 +205,28 @@ func (s *signInLab) signIn(t *testing.T, rec *harRecorder) (status int) {
 		}
 		return resp, body
 	}
-	// The login form carries a CSRF token: open it first, as a browser does.
-	resp, err := c.Get(s.url + scenarios.IDPPrefix + "/login?return=sso/aws")
+	// The login form as served: its action, the way back and its
+	// anti-forgery token.
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, s.url+scenarios.IDPPrefix+"/login?return=sso%2Faws", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	form, err := io.ReadAll(resp.Body)
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if err != nil {
 		t.Fatal(err)
 	}
-	loginAction, login, err := idp.ParseLoginForm(form)
+	loginAction, login, err := idp.ParseLoginForm(page)
 	if err != nil {
-		t.Fatalf("the IdP's login page has no login form: %v\n%s", err, form)
+		t.Fatalf("the IdP's login page: %v\n%s", err, page)
 	}
 	login.Set("username", "alice")
 	login.Set("password", "samlab")
-	_, page := post(loginAction, login)
+	_, page = post(loginAction, login)
 	action, fields, err := idp.ParsePostForm(page)
 	if err != nil {
 		t.Fatalf("the IdP did not answer with the auto-post form: %v\n%s", err, page)

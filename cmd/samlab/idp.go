@@ -393,6 +393,7 @@ type assertOptions struct {
 	cipher                                      string
 	lifetime, sessionLifetime                   time.Duration
 	asXML                                       bool
+	remote                                      remoteAssertOptions
 }
 
 func newIDPAssertCommand() *cobra.Command {
@@ -403,14 +404,26 @@ func newIDPAssertCommand() *cobra.Command {
 		Long: `Build and sign a SAML Response for AWS for one user, and print it base64-encoded:
 the form of the SAMLResponse field and of AssumeRoleWithSAML's SAMLAssertion.
 Without --keys the response is signed with a key that exists only for this
-command; give the key directory whose metadata the SAML provider holds.`,
+command; give the key directory whose metadata the SAML provider holds.
+
+With --endpoint, the response comes from a running IdP instead (samlab up, a
+lab, or samlab idp serve), signed with its key and carrying the faults it
+injects: the command logs in through the IdP's login form as --user (password
+from --password-file, --password-stdin, $SAMLAB_PASSWORD or a prompt) and asks
+its GET /assertion endpoint. --output json adds the role and provider ARNs and
+a ready-to-paste aws sts assume-role-with-saml command.`,
 		Example: `  samlab idp assert --user alice --keys ./idp-keys
   aws sts assume-role-with-saml --endpoint-url http://127.0.0.1:8765 \
     --role-arn arn:aws:iam::123456789012:role/SAMLAdmin \
     --principal-arn arn:aws:iam::123456789012:saml-provider/samlab \
     --saml-assertion "$(samlab idp assert --user alice --keys ./idp-keys)"
   samlab idp assert --user alice --keys ./idp-keys --fault tamper
-  samlab idp assert --user bob --users ./users.yaml --sign both --signature-method rsa-sha1 --xml`,
+  samlab idp assert --user bob --users ./users.yaml --sign both --signature-method rsa-sha1 --xml
+
+  # from a running samlab up
+  samlab idp assert --endpoint http://127.0.0.1:8765 --user alice > samlresponse.b64
+  samlab idp assert --endpoint http://127.0.0.1:8765 --user bob --role arn:aws:iam::123456789012:role/SAMLReadOnly \
+    --output json --saml-file samlresponse.b64`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runAssert(cmd, o) },
 	}
@@ -431,6 +444,7 @@ command; give the key directory whose metadata the SAML provider holds.`,
 	f.StringVar(&o.encryptCert, "encrypt-cert", "", "encrypt the assertion for this certificate (PEM file)")
 	f.StringVar(&o.cipher, "cipher", idp.CipherAES128GCM, "block cipher with --encrypt-cert: "+strings.Join(idp.Ciphers(), ", "))
 	f.BoolVar(&o.asXML, "xml", false, "print the XML instead of base64")
+	o.remote.flags(cmd)
 	_ = cmd.MarkFlagRequired("user")
 	return cmd
 }
@@ -454,6 +468,12 @@ func nameIDFormat(s string) (string, error) {
 }
 
 func runAssert(cmd *cobra.Command, o assertOptions) error {
+	if o.remote.endpoint != "" {
+		return runRemoteAssert(cmd, o)
+	}
+	if err := o.remote.onlyWithEndpoint(cmd); err != nil {
+		return err
+	}
 	users, err := o.loadUsers()
 	if err != nil {
 		return err

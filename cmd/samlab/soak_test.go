@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/cookiejar"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -22,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	stssdk "github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/samlab-dev/samlab/idp/idpclient"
 	"github.com/samlab-dev/samlab/scenarios"
 )
 
@@ -135,9 +135,14 @@ func TestSoakSessionMemory(t *testing.T) {
 		assertionMu.Lock()
 		defer assertionMu.Unlock()
 		if assertion == "" || time.Since(fetchedAt) > time.Minute {
-			jar, _ := cookiejar.New(nil)
-			c := &http.Client{Jar: jar, Transport: transport, Timeout: time.Minute}
-			a, err := idpLogin(ctx, c, endpoint+scenarios.IDPPrefix, scenarios.DefaultUser, "samlab")
+			ic, err := idpclient.New(endpoint+scenarios.IDPPrefix, &http.Client{Transport: transport, Timeout: time.Minute})
+			if err == nil {
+				err = ic.Login(ctx, scenarios.DefaultUser, "samlab")
+			}
+			var a string
+			if err == nil {
+				a, err = ic.AWSResponse(ctx)
+			}
 			if err != nil {
 				t.Errorf("IdP login: %v", err)
 				return ""

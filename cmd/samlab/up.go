@@ -18,6 +18,7 @@ import (
 
 	"github.com/samlab-dev/samlab/certs"
 	"github.com/samlab-dev/samlab/certs/certstest"
+	"github.com/samlab-dev/samlab/idp"
 	"github.com/samlab-dev/samlab/scenarios"
 	"github.com/samlab-dev/samlab/sp/awsapi"
 	"github.com/samlab-dev/samlab/sp/cognito"
@@ -42,6 +43,7 @@ type serveOptions struct {
 	httpOIDC    bool // IAM accepts http:// OIDC issuers on loopback
 	alias       string
 	why         bool
+	idpFault    string
 }
 
 func (o *serveOptions) flags(cmd *cobra.Command) {
@@ -77,6 +79,7 @@ key for IAM calls; it runs until interrupted.`,
 	}
 	o.flags(cmd)
 	cmd.Flags().BoolVar(&o.why, "why", true, "add a \"why\" panel to console sign-in error pages: the cause behind AWS's words and the fix (as samlab explain reports them); --why=false shows AWS's page alone")
+	cmd.Flags().StringVar(&o.idpFault, "idp-fault", "", "make the IdP inject this fault (see \"samlab idp faults\") into every response it issues for AWS, so the lab starts broken")
 	return cmd
 }
 
@@ -146,6 +149,9 @@ func runServe(cmd *cobra.Command, o serveOptions) (err error) {
 	lab, err := scenarios.NewLab(cfg)
 	if err != nil {
 		return err
+	}
+	if err := lab.IDP.SetFault(idp.Fault(o.idpFault)); err != nil {
+		return fmt.Errorf("--idp-fault: %w", err)
 	}
 	var admin scenarios.AdminKey
 	if store != nil {
@@ -393,7 +399,10 @@ Try it:
 Log in at the IdP as %s (demo password "samlab") and assume the role with the SAML response:
   eval "$(SAMLAB_PASSWORD=samlab samlab login --idp-url %s%s --endpoint-url %s --username %s)"
   aws --endpoint-url %s sts get-caller-identity
-`, scenarios.DefaultUser, base, scenarios.IDPPrefix, base, scenarios.DefaultUser, base)
+Or take the signed SAMLResponse yourself (in a browser: %s%s/assertion):
+  SAMLAB_PASSWORD=samlab samlab idp assert --endpoint %s --user %s --output json
+`, scenarios.DefaultUser, base, scenarios.IDPPrefix, base, scenarios.DefaultUser, base,
+			base, scenarios.IDPPrefix, base, scenarios.DefaultUser)
 	}
 	if warning != "" {
 		fmt.Fprintf(w, "\nwarning: %s\n", warning)

@@ -20,6 +20,8 @@ var allowed = map[string][]string{
 	"metadata":            {"certs", "internal/xmlsec"},
 	"idp":                 {"metadata", "certs", "internal/xmlsec", "awssaml", "internal/webstyle"},
 	"idp/oidc":            {"idp", "metadata", "certs", "internal/xmlsec", "awssaml", "internal/webstyle"},
+	"idp/idpclient":       {"idp", "metadata", "certs", "internal/xmlsec", "awssaml", "internal/webstyle"},
+	"internal/awsconfig":  {},
 	"sp/awsapi":           {},
 	"sp/policy":           {},
 	"sp/iam":              {"sp/policy", "sp/awsapi", "metadata", "certs", "internal/xmlsec"},
