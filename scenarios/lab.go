@@ -12,6 +12,7 @@ import (
 	"github.com/samlab-dev/samlab/certs"
 	"github.com/samlab-dev/samlab/idp"
 	"github.com/samlab-dev/samlab/sp/iam"
+	"github.com/samlab-dev/samlab/sp/policy"
 	"github.com/samlab-dev/samlab/sp/signin"
 	"github.com/samlab-dev/samlab/sp/sts"
 	"github.com/samlab-dev/samlab/sp/sts/sessiontoken"
@@ -56,6 +57,13 @@ type LabConfig struct {
 	// the lab). A keyring from sessiontoken.Open makes credentials survive
 	// restarts, and labs sharing one accept each other's credentials.
 	SessionKeys *sessiontoken.Keyring
+	// MFA verifies the MFA codes of AssumeRole and GetSessionToken (default:
+	// none, so every SerialNumber is refused).
+	MFA sts.MFA
+	// UserPolicies gives IAM users' identity-based policies to STS (default:
+	// the admin user AdminUserName has AdministratorAccess, other users
+	// nothing).
+	UserPolicies sts.UserPolicies
 }
 
 // Clock is the clock shared by both sides of a lab. A frozen clock stands
@@ -103,6 +111,9 @@ type Lab struct {
 	IDP     *idp.Server
 	Account *iam.Account
 	STS     *sts.Service
+	// Federation is STS's AssumeRole, GetSessionToken, GetFederationToken
+	// and GetAccessKeyInfo.
+	Federation *sts.Federation
 	// SignIn is the console sign-in endpoint (an http.Handler).
 	SignIn *signin.Server
 
@@ -158,8 +169,11 @@ func NewLab(cfg LabConfig) (*Lab, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.UserPolicies == nil {
+		cfg.UserPolicies = adminPolicies
+	}
 	l := &Lab{Clock: clock, IDP: server, Account: acct, STS: svc, SignIn: console, ProviderName: cfg.ProviderName,
-		ProviderARN: acct.ProviderARN(cfg.ProviderName)}
+		ProviderARN: acct.ProviderARN(cfg.ProviderName), Federation: svc.NewFederation(sts.FederationConfig{MFA: cfg.MFA, Users: cfg.UserPolicies})}
 	role, err := acct.CreateRole(iam.CreateRoleInput{Name: DefaultRoleName, AssumeRolePolicyDocument: iam.SAMLTrustPolicy(l.ProviderARN)})
 	if err != nil {
 		return nil, fmt.Errorf("lab: create role: %w", err)
@@ -241,3 +255,20 @@ func (l *Lab) Login(ctx context.Context, in LoginInput) (*sts.AssumeRoleWithSAML
 		RoleARN: in.RoleARN, PrincipalARN: l.ProviderARN, SAMLAssertion: resp.Base64(),
 	})
 }
+
+// administratorAccess is the AWS managed policy AdministratorAccess.
+const administratorAccess = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`
+
+// adminPolicies gives the lab's admin user AdministratorAccess and other IAM
+// users no identity-based policy.
+var adminPolicies = sts.UserPoliciesFunc(func(userARN string) ([]*policy.Policy, *policy.Policy, error) {
+	if !strings.HasSuffix(userARN, ":user/"+AdminUserName) {
+		return nil, nil, nil
+	}
+	p, err := policy.Parse(administratorAccess, policy.KindIdentity)
+	if err != nil {
+		return nil, nil, err
+	}
+	p.Name = "arn:aws:iam::aws:policy/AdministratorAccess"
+	return []*policy.Policy{p}, nil, nil
+})

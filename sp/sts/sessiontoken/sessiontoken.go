@@ -58,11 +58,29 @@ type Claims struct {
 	// Chained marks a session obtained with another session's credentials
 	// (role chaining).
 	Chained bool `json:"c,omitempty"`
+	// Kind is "" for a role session, KindFederatedUser for a
+	// GetFederationToken session and KindUser for a GetSessionToken
+	// session. For the last two RoleARN and RoleID are empty, UserARN names
+	// the IAM user (or account root) that asked for the session and UserID
+	// is its unique ID; SessionName is the federated user's name.
+	Kind    string `json:"k,omitempty"`
+	UserARN string `json:"u,omitempty"`
+	UserID  string `json:"d,omitempty"`
+	// Policy and PolicyARNs are the session policies passed when the
+	// session was issued (AssumeRole*, GetFederationToken).
+	Policy     string   `json:"p,omitempty"`
+	PolicyARNs []string `json:"q,omitempty"`
 	// IssuedAt is aws:TokenIssueTime; Expires is when the credentials stop
 	// working. Both are kept to the second, as AWS reports them.
 	IssuedAt time.Time `json:"-"`
 	Expires  time.Time `json:"-"`
 }
+
+// Kinds of session (Claims.Kind).
+const (
+	KindFederatedUser = "federated-user"
+	KindUser          = "user"
+)
 
 // claimsWire is Claims as sealed: times as Unix seconds, and transitive tag
 // keys as indices into the sorted tag keys when they all are tag keys (as STS
