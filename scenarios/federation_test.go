@@ -6,9 +6,11 @@ import (
 	"crypto/hmac"
 	"crypto/sha1" //nolint:gosec // RFC 6238's default TOTP hash, as AWS virtual MFA devices use
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -424,5 +426,85 @@ func TestSDKRevokeOlderSessions(t *testing.T) {
 	fresh := assume("new")
 	if _, err := l.sts(fresh).AssumeRole(ctx, &stssdk.AssumeRoleInput{RoleArn: aws.String(dst), RoleSessionName: aws.String("hop")}); err != nil {
 		t.Errorf("chained AssumeRole by a session issued after revocation: %v", err)
+	}
+}
+
+// signinToken asks the federation endpoint for a sign-in token for c, as a
+// custom identity broker does, and returns the HTTP status and body.
+func (l *fedLab) signinToken(t *testing.T, c aws.Credentials, sessionDuration string) (int, string) {
+	t.Helper()
+	session, _ := json.Marshal(map[string]string{"sessionId": c.AccessKeyID, "sessionKey": c.SecretAccessKey, "sessionToken": c.SessionToken})
+	q := url.Values{"Action": {"getSigninToken"}, "Session": {string(session)}}
+	if sessionDuration != "" {
+		q.Set("SessionDuration", sessionDuration)
+	}
+	resp, body := get(t, l.srv.Client(), l.srv.URL+"/federation?"+q.Encode())
+	return resp.StatusCode, body
+}
+
+// TestBrokerSignIn is a custom identity broker: credentials from
+// GetFederationToken and AssumeRole are exchanged at the federation endpoint
+// for a sign-in token, which opens a console session; SessionDuration is
+// refused for federated users and above one hour for chained role sessions.
+func TestBrokerSignIn(t *testing.T) {
+	t.Parallel()
+	l := newFedLab(t, nil)
+	ctx := t.Context()
+	src := l.createRole(t, "BrokerRole", trustDoc(adminARN, `"sts:AssumeRole"`, ""), 43200)
+	next := l.createRole(t, "NextRole", trustDoc(src, `"sts:AssumeRole"`, ""), 43200)
+	admin := l.sts(l.adminKey())
+	gft, err := admin.GetFederationToken(ctx, &stssdk.GetFederationTokenInput{Name: aws.String("carol"),
+		Policy: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`)})
+	if err != nil {
+		t.Fatalf("GetFederationToken: %v", err)
+	}
+	fed := credsOf(gft.Credentials)
+	status, body := l.signinToken(t, fed, "")
+	var tok struct{ SigninToken string }
+	if status != http.StatusOK || json.Unmarshal([]byte(body), &tok) != nil || tok.SigninToken == "" {
+		t.Fatalf("getSigninToken for a federated user = %d %s", status, body)
+	}
+	c := consoleClient(t)
+	resp, _ := get(t, c, l.srv.URL+"/federation?"+url.Values{"Action": {"login"}, "Issuer": {"https://broker.example"},
+		"Destination": {"/console"}, "SigninToken": {tok.SigninToken}}.Encode())
+	if resp.StatusCode != http.StatusFound {
+		t.Fatalf("login = %d", resp.StatusCode)
+	}
+	_, page := get(t, c, l.srv.URL+"/console")
+	for _, want := range []string{"arn:aws:sts::" + acct + ":federated-user/carol", `id="federated-user">carol<`, `id="federated-by">` + adminARN + "<"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("console page lacks %q:\n%s", want, page)
+		}
+	}
+	const invalid = "Invalid Credentials Parameter. The request sent by the client was syntactically incorrect.\n"
+	if status, body := l.signinToken(t, fed, "3600"); status != http.StatusBadRequest || body != invalid {
+		t.Errorf("getSigninToken with SessionDuration for a federated user = %d %q, want 400 %q", status, body, invalid)
+	}
+
+	out, err := admin.AssumeRole(ctx, &stssdk.AssumeRoleInput{RoleArn: aws.String(src), RoleSessionName: aws.String("broker")})
+	if err != nil {
+		t.Fatalf("AssumeRole: %v", err)
+	}
+	role := credsOf(out.Credentials)
+	if status, body := l.signinToken(t, role, "43200"); status != http.StatusOK {
+		t.Errorf("getSigninToken for an AssumeRole session with 12h = %d %s", status, body)
+	}
+	cout, err := l.sts(role).AssumeRole(ctx, &stssdk.AssumeRoleInput{RoleArn: aws.String(next), RoleSessionName: aws.String("hop")})
+	if err != nil {
+		t.Fatalf("chained AssumeRole: %v", err)
+	}
+	chained := credsOf(cout.Credentials)
+	if status, body := l.signinToken(t, chained, "3601"); status != http.StatusBadRequest || body != invalid {
+		t.Errorf("getSigninToken for a chained session over 1h = %d %q, want 400 %q", status, body, invalid)
+	}
+	if status, body := l.signinToken(t, chained, "3600"); status != http.StatusOK {
+		t.Errorf("getSigninToken for a chained session with 1h = %d %s", status, body)
+	}
+	gst, err := admin.GetSessionToken(ctx, &stssdk.GetSessionTokenInput{})
+	if err != nil {
+		t.Fatalf("GetSessionToken: %v", err)
+	}
+	if status, _ := l.signinToken(t, credsOf(gst.Credentials), ""); status != http.StatusForbidden {
+		t.Errorf("getSigninToken for GetSessionToken credentials = %d, want 403", status)
 	}
 }

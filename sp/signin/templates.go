@@ -44,8 +44,10 @@ var consoleTmpl = template.Must(template.New("console").Parse(pageHead + `<h2>Co
 <p id="identity">Signed in as <code>{{.S.ARN}}</code></p>
 <table>
 <tr><th align="left">Account</th><td id="account">{{.S.Account}}</td></tr>
-<tr><th align="left">Role</th><td id="role">{{.S.RoleARN}}</td></tr>
-<tr><th align="left">Session name</th><td id="session-name">{{.S.SessionName}}</td></tr>
+{{if .S.Federated}}<tr><th align="left">Federated user</th><td id="federated-user">{{.S.SessionName}}</td></tr>
+<tr><th align="left">Federated by</th><td id="federated-by">{{.S.FederatedBy}}</td></tr>
+{{else}}<tr><th align="left">Role</th><td id="role">{{.S.RoleARN}}</td></tr>
+<tr><th align="left">Session name</th><td id="session-name">{{.S.SessionName}}</td></tr>{{end}}
 <tr><th align="left">Session ends</th><td id="expires">{{.S.Expires.UTC.Format "2006-01-02T15:04:05Z"}} (in {{.Remaining}})</td></tr>
 {{if .S.Issuer}}<tr><th align="left">Federation broker</th><td>{{.S.Issuer}}</td></tr>{{end}}
 </table>
