@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/samlab-dev/samlab/sp/sts"
 )
 
 // cliCreds is the credential triple awsCLIRunner takes.
@@ -94,6 +96,17 @@ func TestAWSCLIFederation(t *testing.T) {
 	cli.mustJSON(admin, &info, "sts", "get-access-key-info", "--access-key-id", gft.Credentials.AccessKeyId)
 	if info.Account != acct {
 		t.Errorf("get-access-key-info = %q, want %s", info.Account, acct)
+	}
+
+	enc, err := l.lab.Federation.EncodeAuthorizationMessage(&sts.Caller{ARN: adminARN, UserID: "AIDAEXAMPLE", Account: acct},
+		"ec2:RunInstances", "*", false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dec struct{ DecodedMessage string }
+	cli.mustJSON(admin, &dec, "sts", "decode-authorization-message", "--encoded-message", enc)
+	if !strings.Contains(dec.DecodedMessage, `"action":"ec2:RunInstances"`) {
+		t.Errorf("decode-authorization-message = %q", dec.DecodedMessage)
 	}
 
 	// The console's "Revoke active sessions": sessions issued before now

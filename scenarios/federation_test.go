@@ -508,3 +508,40 @@ func TestBrokerSignIn(t *testing.T) {
 		t.Errorf("getSigninToken for GetSessionToken credentials = %d, want 403", status)
 	}
 }
+
+// TestSDKDecodeAuthorizationMessage decodes an encoded authorization failure
+// with the SDK; altered messages and another account's are refused.
+func TestSDKDecodeAuthorizationMessage(t *testing.T) {
+	t.Parallel()
+	l := newFedLab(t, nil)
+	caller := &sts.Caller{ARN: "arn:aws:iam::" + acct + ":user/bob", UserID: "AIDAEXAMPLEBOB", Account: acct}
+	enc, err := l.lab.Federation.EncodeAuthorizationMessage(caller, "ec2:RunInstances", "arn:aws:ec2:us-east-1:"+acct+":instance/*", true,
+		map[string][]string{"ec2:InstanceType": {"t2.micro"}, "aws:Region": {"us-east-1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := l.sts(l.adminKey())
+	out, err := admin.DecodeAuthorizationMessage(t.Context(), &stssdk.DecodeAuthorizationMessageInput{EncodedMessage: aws.String(enc)})
+	if err != nil {
+		t.Fatalf("DecodeAuthorizationMessage: %v", err)
+	}
+	want := `{"allowed":false,"explicitDeny":true,"matchedStatements":{"items":[]},"failures":{"items":[]},` +
+		`"context":{"principal":{"id":"AIDAEXAMPLEBOB","arn":"arn:aws:iam::` + acct + `:user/bob"},"action":"ec2:RunInstances",` +
+		`"resource":"arn:aws:ec2:us-east-1:` + acct + `:instance/*","conditions":{"items":[` +
+		`{"key":"aws:Region","values":{"items":[{"value":"us-east-1"}]}},{"key":"ec2:InstanceType","values":{"items":[{"value":"t2.micro"}]}}]}}}`
+	if got := aws.ToString(out.DecodedMessage); got != want {
+		t.Errorf("DecodedMessage =\n%s\nwant\n%s", got, want)
+	}
+	other := newFedLab(t, nil)
+	foreign, err := other.lab.Federation.EncodeAuthorizationMessage(caller, "ec2:RunInstances", "*", false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	altered := []byte(enc)
+	altered[len(altered)/2] ^= 1
+	for name, msg := range map[string]string{"altered": string(altered), "another account's": foreign, "not a message": "hello"} {
+		_, err := admin.DecodeAuthorizationMessage(t.Context(), &stssdk.DecodeAuthorizationMessageInput{EncodedMessage: aws.String(msg)})
+		wantAPIError(t, name, err, "InvalidAuthorizationMessageException", 400,
+			"The encoded authorization message is invalid or was not issued by this account.")
+	}
+}

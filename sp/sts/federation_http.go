@@ -17,6 +17,7 @@ func (f *Federation) Operations() []awsapi.Operation {
 		op("GetSessionToken", f.handleGetSessionToken),
 		op("GetFederationToken", f.handleGetFederationToken),
 		op("GetAccessKeyInfo", f.handleGetAccessKeyInfo),
+		op("DecodeAuthorizationMessage", f.handleDecodeAuthorizationMessage),
 	}
 }
 

@@ -1,5 +1,7 @@
 package sts
 
+import "github.com/samlab-dev/samlab/sp/awsapi"
+
 // AWS's messages for AssumeRole, GetSessionToken, GetFederationToken,
 // GetAccessKeyInfo and DecodeAuthorizationMessage, in one place. Each says
 // where it was seen; "unverified" marks wording chosen here because no AWS
@@ -50,4 +52,12 @@ const (
 	// already carries (the IAM guide: it "cannot be changed").
 	msgSourceIdentityPrefix  = `SourceIdentity must not begin with "aws:"`                                      // unverified
 	msgSourceIdentityChanged = "SourceIdentity cannot be changed once it is set for a session (role chaining)." // unverified
+
+	// Unverified: DecodeAuthorizationMessage with a message this account
+	// did not encode. The code is the service model's.
+	msgInvalidAuthorizationMessage = "The encoded authorization message is invalid or was not issued by this account." // unverified
 )
+
+// codeInvalidAuthorizationMessage is the service model's error for a bad
+// encoded message (400).
+const codeInvalidAuthorizationMessage awsapi.Code = "InvalidAuthorizationMessageException"
