@@ -65,6 +65,8 @@ FUZZ_TARGETS := \
 	./scenarios:FuzzParse \
 	./sp/awsapi:FuzzQueryDecode \
 	./sp/awsapi:FuzzRouter \
+	./sp/awsapi:FuzzAccountOfAccessKeyID \
+	./sp/sts:FuzzAssumeRoleParams \
 	./sp/iam:FuzzValidateInput \
 	./sp/iam:FuzzParsePermissionsPolicy \
 	./idp:FuzzLoadUsers \

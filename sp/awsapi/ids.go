@@ -79,7 +79,8 @@ func NewAccessKeyIDFor(r io.Reader, prefix, accountID string) (string, error) {
 
 // AccountOfAccessKeyID returns the account number an access key ID carries
 // (see NewAccessKeyIDFor), as AWS's GetAccessKeyInfo reads it; false when the
-// ID is not four characters and 16 of base32.
+// ID is not four characters and 16 of base32, or when its bits hold a number
+// of more than 12 digits (40 bits can), which is no account.
 func AccountOfAccessKeyID(id string) (string, bool) {
 	if len(id) != 20 {
 		return "", false
@@ -91,5 +92,8 @@ func AccountOfAccessKeyID(id string) (string, bool) {
 	var head [8]byte
 	copy(head[2:], b[:6])
 	z := binary.BigEndian.Uint64(head[:]) & accountMask >> 7
+	if z >= 1_000_000_000_000 {
+		return "", false
+	}
 	return fmt.Sprintf("%012d", z), true
 }

@@ -1,0 +1,138 @@
+package sts
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/samlab-dev/samlab/sp/awsapi"
+)
+
+func TestMergeSessionTags(t *testing.T) {
+	t.Parallel()
+	caller := &Session{Tags: map[string]string{"team": "red", "cost": "42"}, TransitiveTagKeys: []string{"team"}}
+	tag := func(k, v string) awsapi.Tag { return awsapi.Tag{Key: k, Value: v} }
+	tests := []struct {
+		name       string
+		caller     *Session
+		tags       []awsapi.Tag
+		transitive []string
+		want       map[string]string
+		wantKeys   []string
+		wantMsg    string
+	}{
+		{name: "no tags", want: nil},
+		{name: "own tags", tags: []awsapi.Tag{tag("a", "1")}, transitive: []string{"a"}, want: map[string]string{"a": "1"}, wantKeys: []string{"a"}},
+		{name: "inherited transitive only", caller: caller, want: map[string]string{"team": "red"}, wantKeys: []string{"team"}},
+		{name: "inherited plus own", caller: caller, tags: []awsapi.Tag{tag("cost", "7")}, want: map[string]string{"team": "red", "cost": "7"}, wantKeys: []string{"team"}},
+		{name: "override of inherited, other case", caller: caller, tags: []awsapi.Tag{tag("TEAM", "blue")}, wantMsg: msgTransitiveOverride},
+		{name: "duplicate keys", tags: []awsapi.Tag{tag("a", "1"), tag("A", "2")}, wantMsg: msgDuplicateTags},
+		{name: "aws: prefix", tags: []awsapi.Tag{tag("AWS:x", "1")}, wantMsg: msgTagReservedPrefix},
+		{name: "transitive key not a tag", tags: []awsapi.Tag{tag("a", "1")}, transitive: []string{"b"}, wantMsg: msgTransitiveNotTag},
+		{name: "51 with inherited", caller: caller, tags: manyTags(50), wantMsg: msgTooManyTags},
+		{name: "50 own", tags: manyTags(50), want: tagMap(manyTags(50))},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, keys, err := mergeSessionTags(tc.caller, tc.tags, tc.transitive)
+			if tc.wantMsg != "" {
+				var ae *awsapi.Error
+				if !errors.As(err, &ae) || ae.Code != awsapi.CodeValidation || ae.Status != http.StatusBadRequest || ae.Message != tc.wantMsg {
+					t.Fatalf("mergeSessionTags = %v, want ValidationError %q", err, tc.wantMsg)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("mergeSessionTags: %v", err)
+			}
+			if len(got) != len(tc.want) || strings.Join(keys, ",") != strings.Join(tc.wantKeys, ",") {
+				t.Fatalf("mergeSessionTags = %v %v, want %v %v", got, keys, tc.want, tc.wantKeys)
+			}
+			for k, v := range tc.want {
+				if got[k] != v {
+					t.Errorf("tag %s = %q, want %q", k, got[k], v)
+				}
+			}
+		})
+	}
+}
+
+func manyTags(n int) []awsapi.Tag {
+	out := make([]awsapi.Tag, n)
+	for i := range out {
+		out[i] = awsapi.Tag{Key: "k" + strings.Repeat("x", i), Value: "v"}
+	}
+	return out
+}
+
+func tagMap(tags []awsapi.Tag) map[string]string {
+	m := map[string]string{}
+	for _, t := range tags {
+		m[t.Key] = t.Value
+	}
+	return m
+}
+
+func TestValidateAssumeRole(t *testing.T) {
+	t.Parallel()
+	s := func(v string) *string { return &v }
+	n := func(v int) *int { return &v }
+	role := s("arn:aws:iam::123456789012:role/R")
+	tests := []struct {
+		name string
+		in   AssumeRoleInput
+		want string // "" for valid
+	}{
+		{"valid", AssumeRoleInput{RoleARN: role, RoleSessionName: s("ok")}, ""},
+		{"all missing", AssumeRoleInput{}, "2 validation errors detected: Value null at 'roleArn' failed to satisfy constraint: Member must not be null; " +
+			"Value null at 'roleSessionName' failed to satisfy constraint: Member must not be null"},
+		{"duration", AssumeRoleInput{RoleARN: role, RoleSessionName: s("ok"), DurationSeconds: n(899)},
+			"1 validation error detected: Value '899' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900"},
+		{"token code", AssumeRoleInput{RoleARN: role, RoleSessionName: s("ok"), SerialNumber: s("arn:aws:iam::123456789012:mfa/x"), TokenCode: s("12a45")},
+			"2 validation errors detected: Value '12a45' at 'tokenCode' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\d]*; " +
+				"Value '12a45' at 'tokenCode' failed to satisfy constraint: Member must have length greater than or equal to 6"},
+		{"tag value", AssumeRoleInput{RoleARN: role, RoleSessionName: s("ok"), Tags: []awsapi.Tag{{Key: "k", Value: "a;b"}}},
+			"1 validation error detected: Value 'a;b' at 'tags.1.member.value' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*"},
+		{"external id", AssumeRoleInput{RoleARN: role, RoleSessionName: s("ok"), ExternalID: s("has space")},
+			"1 validation error detected: Value 'has space' at 'externalId' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@:\\/-]*"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := validateAssumeRole(tc.in)
+			if tc.want == "" {
+				if err != nil {
+					t.Fatalf("validateAssumeRole: %v", err)
+				}
+				return
+			}
+			var ae *awsapi.Error
+			if !errors.As(err, &ae) || ae.Code != awsapi.CodeValidation || ae.Message != tc.want {
+				t.Fatalf("validateAssumeRole = %v\nwant ValidationError %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// FuzzAssumeRoleParams checks that any parameters give no panic, and either
+// pass or fail with a 400 ValidationError naming what is wrong.
+func FuzzAssumeRoleParams(f *testing.F) {
+	f.Add("arn:aws:iam::123456789012:role/R", "sess", "ext-1", "arn:aws:iam::123456789012:mfa/d", "123456", "alice", "team", "red", 3600)
+	f.Add("", "", "", "", "", "", "", "", 0)
+	f.Add("arn", "a b", "x", "s", "12", "aws:x", "aws:k", "v;v", 50000)
+	f.Fuzz(func(t *testing.T, role, name, ext, serial, code, source, tagKey, tagValue string, dur int) {
+		in := AssumeRoleInput{RoleARN: &role, RoleSessionName: &name, ExternalID: &ext, SerialNumber: &serial, TokenCode: &code,
+			SourceIdentity: &source, DurationSeconds: &dur, Tags: []awsapi.Tag{{Key: tagKey, Value: tagValue}}, TransitiveTagKeys: []string{tagKey}}
+		err := validateAssumeRole(in)
+		if err == nil {
+			_, _, err = mergeSessionTags(nil, in.Tags, in.TransitiveTagKeys)
+		}
+		if err == nil {
+			return
+		}
+		var ae *awsapi.Error
+		if !errors.As(err, &ae) || ae.Code != awsapi.CodeValidation || ae.Status != http.StatusBadRequest || ae.Message == "" {
+			t.Fatalf("error %v, want a ValidationError", err)
+		}
+	})
+}
