@@ -326,6 +326,14 @@ func TestSDKSessionAndFederationTokens(t *testing.T) {
 		t.Errorf("AssumeRole with MFA session credentials: %v", err)
 	}
 
+	// IAM refuses GetSessionToken credentials without MFA.
+	_, err = l.iamClient(credentials.StaticCredentialsProvider{Value: user}).ListRoles(ctx, &iamsdk.ListRolesInput{})
+	wantAPIError(t, "IAM with GetSessionToken credentials without MFA", err, "InvalidClientTokenId", 403,
+		"The security token included in the request is invalid.")
+	if _, err := l.iamClient(credentials.StaticCredentialsProvider{Value: credsOf(mgst.Credentials)}).ListRoles(ctx, &iamsdk.ListRolesInput{}); err != nil {
+		t.Errorf("IAM with MFA GetSessionToken credentials: %v", err)
+	}
+
 	// GetFederationToken.
 	gft, err := admin.GetFederationToken(ctx, &stssdk.GetFederationTokenInput{Name: aws.String("bob"), DurationSeconds: aws.Int32(900),
 		Policy: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`)})
@@ -342,6 +350,9 @@ func TestSDKSessionAndFederationTokens(t *testing.T) {
 	if arn, code, _, msg := l.whoAmI(t, fed); arn != fedARN {
 		t.Errorf("GetCallerIdentity of the federated user = %q %s %s", arn, code, msg)
 	}
+	_, err = l.iamClient(credentials.StaticCredentialsProvider{Value: fed}).ListRoles(ctx, &iamsdk.ListRolesInput{})
+	wantAPIError(t, "IAM with federated user credentials", err, "InvalidClientTokenId", 403,
+		"The security token included in the request is invalid.")
 	_, err = l.sts(user).GetFederationToken(ctx, &stssdk.GetFederationTokenInput{Name: aws.String("bob")})
 	wantAPIError(t, "GetFederationToken with session credentials", err, "AccessDenied", 403, "Cannot call GetFederationToken with session credentials")
 	_, err = l.sts(fed).AssumeRole(ctx, &stssdk.AssumeRoleInput{RoleArn: aws.String(mfaRole), RoleSessionName: aws.String("xx")})
@@ -420,12 +431,18 @@ func TestSDKRevokeOlderSessions(t *testing.T) {
 	_, err = l.sts(old).GetAccessKeyInfo(ctx, &stssdk.GetAccessKeyInfoInput{AccessKeyId: aws.String(old.AccessKeyID)})
 	wantAPIError(t, "revoked session, GetAccessKeyInfo", err, "AccessDenied", 403,
 		"User: arn:aws:sts::"+acct+":assumed-role/Source/old is not authorized to perform: sts:GetAccessKeyInfo with an explicit deny in an identity-based policy")
+	_, err = l.iamClient(credentials.StaticCredentialsProvider{Value: old}).ListRoles(ctx, &iamsdk.ListRolesInput{})
+	wantAPIError(t, "revoked session, IAM ListRoles", err, "AccessDenied", 403,
+		"User: arn:aws:sts::"+acct+":assumed-role/Source/old is not authorized to perform: iam:ListRoles with an explicit deny in an identity-based policy")
 	if arn, code, _, msg := l.whoAmI(t, old); arn != "arn:aws:sts::"+acct+":assumed-role/Source/old" {
 		t.Errorf("GetCallerIdentity of a revoked session = %q %s %s; AWS never denies it", arn, code, msg)
 	}
 	fresh := assume("new")
 	if _, err := l.sts(fresh).AssumeRole(ctx, &stssdk.AssumeRoleInput{RoleArn: aws.String(dst), RoleSessionName: aws.String("hop")}); err != nil {
 		t.Errorf("chained AssumeRole by a session issued after revocation: %v", err)
+	}
+	if _, err := l.iamClient(credentials.StaticCredentialsProvider{Value: fresh}).ListRoles(ctx, &iamsdk.ListRolesInput{}); err != nil {
+		t.Errorf("IAM ListRoles by a session issued after revocation: %v", err)
 	}
 }
 
