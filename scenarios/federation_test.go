@@ -357,6 +357,11 @@ func TestSDKSessionAndFederationTokens(t *testing.T) {
 	wantAPIError(t, "GetFederationToken with session credentials", err, "AccessDenied", 403, "Cannot call GetFederationToken with session credentials")
 	_, err = l.sts(fed).AssumeRole(ctx, &stssdk.AssumeRoleInput{RoleArn: aws.String(mfaRole), RoleSessionName: aws.String("xx")})
 	wantAPIError(t, "AssumeRole by a federated user", err, "AccessDenied", 403, "Cannot call AssumeRole with session credentials")
+	_, err = admin.GetFederationToken(ctx, &stssdk.GetFederationTokenInput{Name: aws.String("bob"),
+		Policy: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"*"}]}`)})
+	wantAPIError(t, "session policy with a Principal", err, "MalformedPolicyDocument", 400, "Policy document should not specify a principal.")
+	_, err = admin.GetFederationToken(ctx, &stssdk.GetFederationTokenInput{Name: aws.String("bob"), Policy: aws.String(`{"Statement":`)})
+	wantAPIError(t, "session policy not JSON", err, "MalformedPolicyDocument", 400, "The policy is not in the valid JSON format.")
 	_, err = admin.GetFederationToken(ctx, &stssdk.GetFederationTokenInput{Name: aws.String("b")})
 	wantAPIError(t, "federated user name too short", err, "ValidationError", 400,
 		"1 validation error detected: Value 'b' at 'name' failed to satisfy constraint: Member must have length greater than or equal to 2")

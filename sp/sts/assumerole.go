@@ -191,6 +191,9 @@ func (f *Federation) AssumeRole(_ context.Context, caller *Caller, in AssumeRole
 	if err != nil {
 		return nil, err
 	}
+	if err := checkSessionPolicy(in.Policy); err != nil {
+		return nil, err
+	}
 	if sess != nil && sess.MFA {
 		mfa = true // unverified: MFA carries over to a chained session
 	}

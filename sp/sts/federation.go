@@ -498,3 +498,21 @@ func (f *Federation) roleForARN(arn string) *iam.Role {
 	}
 	return role
 }
+
+// checkSessionPolicy refuses a session policy that is not a valid identity
+// policy with MalformedPolicyDocument (400) and IAM's message for the fault
+// (sp/policy), after packedSize has checked it is JSON.
+func checkSessionPolicy(doc *string) error {
+	if doc == nil {
+		return nil
+	}
+	if _, err := policy.Parse(*doc, policy.KindIdentity); err != nil {
+		msg := msgMalformedPolicy
+		var pe *policy.ParseError
+		if errors.As(err, &pe) && pe.Message != "" {
+			msg = pe.Message
+		}
+		return &awsapi.Error{Code: awsapi.CodeMalformedPolicyDocument, Status: http.StatusBadRequest, Message: msg, Err: err}
+	}
+	return nil
+}

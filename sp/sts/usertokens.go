@@ -128,6 +128,9 @@ func (f *Federation) GetFederationToken(_ context.Context, caller *Caller, in Ge
 	if err != nil {
 		return nil, err
 	}
+	if err := checkSessionPolicy(in.Policy); err != nil {
+		return nil, err
+	}
 	dur := userSessionDuration(caller, in.DurationSeconds)
 	sess, err := f.svc.issueClaims(sessiontoken.Claims{Kind: sessiontoken.KindFederatedUser, UserARN: caller.ARN, UserID: caller.UserID,
 		SessionName: name, Tags: tags, Policy: deref(in.Policy), PolicyARNs: in.PolicyARNs,
