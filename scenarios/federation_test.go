@@ -56,22 +56,22 @@ func totp(secret []byte, t time.Time) string {
 	return fmt.Sprintf("%06d", n%1_000_000)
 }
 
-func (d *totpDevice) VerifyTOTP(userARN, serial, code string, now time.Time) error {
+func (d *totpDevice) VerifyTOTP(userARN, serial, code string, now time.Time) (device, valid bool) {
 	if userARN != d.user || serial != d.serial {
-		return fmt.Errorf("%w: %s for %s", sts.ErrMFADevice, serial, userARN)
+		return false, false
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, step := range []time.Duration{0, -30 * time.Second, 30 * time.Second} {
 		if hmac.Equal([]byte(totp(d.secret, now.Add(step))), []byte(code)) {
 			if d.used[code] {
-				return fmt.Errorf("%w: code reused", sts.ErrMFACode)
+				return true, false
 			}
 			d.used[code] = true
-			return nil
+			return true, true
 		}
 	}
-	return sts.ErrMFACode
+	return true, false
 }
 
 // fedLab is a lab served over HTTP with an MFA device for the admin user.

@@ -17,20 +17,16 @@ import (
 )
 
 // MFA checks the codes of virtual MFA devices for STS's SerialNumber and
-// TokenCode parameters. IAM's MFA devices implement it; STS only asks.
+// TokenCode parameters. IAM's MFA devices implement it; STS only asks. It
+// uses only basic types, so the IAM package implements it without
+// importing this one.
 type MFA interface {
 	// VerifyTOTP checks the time-based one-time password code of the MFA
-	// device serialNumber (its ARN) at now. The device must be enabled for
-	// userARN, the IAM user calling (ErrMFADevice otherwise); a wrong code,
-	// or one already used, is ErrMFACode.
-	VerifyTOTP(userARN, serialNumber, code string, now time.Time) error
+	// device serialNumber (its ARN) at now. device is false when no such
+	// device is enabled for userARN, the IAM user calling; valid is false
+	// when the code is wrong or was already used.
+	VerifyTOTP(userARN, serialNumber, code string, now time.Time) (device, valid bool)
 }
-
-// Errors an MFA implementation returns.
-var (
-	ErrMFADevice = errors.New("no such MFA device is enabled for the user")
-	ErrMFACode   = errors.New("the MFA code is wrong or was already used")
-)
 
 // UserPolicies finds the identity-based policies of IAM users: their inline
 // and attached policies and their groups', and their permissions boundary
@@ -353,14 +349,13 @@ func (f *Federation) checkMFA(c *Caller, serial, code string, now time.Time) (bo
 	if code == "" {
 		return false, accessDenied(msgMFACode, errors.New("SerialNumber without TokenCode"))
 	}
-	switch err := f.mfa.VerifyTOTP(userARN, serial, code, now); {
-	case err == nil:
-		return true, nil
-	case errors.Is(err, ErrMFACode):
-		return false, accessDenied(msgMFACode, err)
-	default:
-		return false, accessDenied(msgMFASerial, err)
+	switch device, valid := f.mfa.VerifyTOTP(userARN, serial, code, now); {
+	case !device:
+		return false, accessDenied(msgMFASerial, fmt.Errorf("no MFA device %s enabled for %s", serial, userARN))
+	case !valid:
+		return false, accessDenied(msgMFACode, fmt.Errorf("wrong or reused code for %s", serial))
 	}
+	return true, nil
 }
 
 // checks collects constraint violations in the model's member order and
