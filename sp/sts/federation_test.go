@@ -2,11 +2,15 @@ package sts
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/samlab-dev/samlab/sp/awsapi"
+	"github.com/samlab-dev/samlab/sp/iam"
+	"github.com/samlab-dev/samlab/sp/sts/sessiontoken"
 )
 
 func TestMergeSessionTags(t *testing.T) {
@@ -135,4 +139,58 @@ func FuzzAssumeRoleParams(f *testing.F) {
 			t.Fatalf("error %v, want a ValidationError", err)
 		}
 	})
+}
+
+type fixedMFA struct{ device, valid bool }
+
+func (m fixedMFA) VerifyTOTP(string, string, string, time.Time) (bool, bool) { return m.device, m.valid }
+
+// TestRootAndMFAEdges covers callers the lab cannot sign as (the root user)
+// and MFA parameters given by halves.
+func TestRootAndMFAEdges(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	acct := iam.NewAccount(iam.Config{ID: "123456789012", Now: func() time.Time { return now }})
+	svc, err := New(Config{Account: acct, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := svc.NewFederation(FederationConfig{MFA: fixedMFA{device: true, valid: true}})
+	root := &Caller{ARN: "arn:aws:iam::123456789012:root", UserID: "123456789012", Account: "123456789012"}
+	s := func(v string) *string { return &v }
+	n := func(v int) *int { return &v }
+	wantDenied := func(what string, err error, msg string) {
+		t.Helper()
+		var ae *awsapi.Error
+		if !errors.As(err, &ae) || ae.Code != awsapi.CodeAccessDenied || ae.Status != http.StatusForbidden || ae.Message != msg {
+			t.Errorf("%s = %v, want AccessDenied %q", what, err, msg)
+		}
+	}
+	_, err = f.AssumeRole(t.Context(), root, AssumeRoleInput{RoleARN: s("arn:aws:iam::123456789012:role/R"), RoleSessionName: s("rr")})
+	wantDenied("AssumeRole by root", err, msgRootAssumeRole)
+	sess, err := f.GetSessionToken(t.Context(), root, GetSessionTokenInput{DurationSeconds: n(7200)})
+	if err != nil || !sess.Credentials.Expiration.Equal(now.Add(time.Hour)) || sess.ARN != root.ARN {
+		t.Errorf("GetSessionToken by root for 2h = %+v, %v; want an hour, the root ARN", sess, err)
+	}
+	gft, err := f.GetFederationToken(t.Context(), root, GetFederationTokenInput{Name: s("ops")})
+	if err != nil || !gft.Credentials.Expiration.Equal(now.Add(time.Hour)) || gft.FederatedUserARN != "arn:aws:sts::123456789012:federated-user/ops" {
+		t.Errorf("GetFederationToken by root = %+v, %v; want an hour (the root user needs no policy)", gft, err)
+	}
+	user := &Caller{ARN: "arn:aws:iam::123456789012:user/u", UserID: "AIDAU", Account: "123456789012"}
+	_, err = f.GetSessionToken(t.Context(), user, GetSessionTokenInput{TokenCode: s("123456")})
+	wantDenied("TokenCode without SerialNumber", err, msgMFASerial)
+	_, err = f.GetSessionToken(t.Context(), user, GetSessionTokenInput{SerialNumber: s("arn:aws:iam::123456789012:mfa/u")})
+	wantDenied("SerialNumber without TokenCode", err, msgMFACode)
+	for _, m := range []struct {
+		mfa  MFA
+		want string
+	}{{fixedMFA{false, false}, msgMFASerial}, {fixedMFA{true, false}, msgMFACode}, {nil, msgMFASerial}} {
+		g := svc.NewFederation(FederationConfig{MFA: m.mfa})
+		_, err = g.GetSessionToken(t.Context(), user, GetSessionTokenInput{SerialNumber: s("arn:aws:iam::123456789012:mfa/u"), TokenCode: s("123456")})
+		wantDenied(fmt.Sprintf("MFA %+v", m.mfa), err, m.want)
+	}
+	ok, err := f.GetSessionToken(t.Context(), user, GetSessionTokenInput{SerialNumber: s("arn:aws:iam::123456789012:mfa/u"), TokenCode: s("123456")})
+	if err != nil || !ok.MFA || ok.Kind != sessiontoken.KindUser {
+		t.Errorf("GetSessionToken with MFA = %+v, %v", ok, err)
+	}
 }
