@@ -143,7 +143,9 @@ func FuzzAssumeRoleParams(f *testing.F) {
 
 type fixedMFA struct{ device, valid bool }
 
-func (m fixedMFA) VerifyTOTP(string, string, string, time.Time) (bool, bool) { return m.device, m.valid }
+func (m fixedMFA) VerifyTOTP(string, string, string, time.Time) (bool, bool) {
+	return m.device, m.valid
+}
 
 // TestRootAndMFAEdges covers callers the lab cannot sign as (the root user)
 // and MFA parameters given by halves.
