@@ -3,9 +3,11 @@ package sts
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/samlab-dev/samlab/sp/awsapi"
 )
@@ -49,6 +51,10 @@ type authzCondValue struct {
 // sealPurpose binds sealed messages to this use of the session keyring.
 const sealPurpose = "authorization-message"
 
+// messagePrefix starts every encoded message, so that none starts with "-"
+// (URL-safe base64 can), which command lines would read as an option.
+const messagePrefix = "E"
+
 // EncodeAuthorizationMessage returns the encoded form of a refused request,
 // as services that return one put it in their error message ("Encoded
 // authorization failure message: …"). AWS's STS and IAM do not return
@@ -79,7 +85,11 @@ func (f *Federation) EncodeAuthorizationMessage(c *Caller, action, resource stri
 	if err != nil {
 		return "", err
 	}
-	return f.svc.keys.Seal(sealPurpose, plain)
+	sealed, err := f.svc.keys.Seal(sealPurpose, plain)
+	if err != nil {
+		return "", err
+	}
+	return messagePrefix + sealed, nil
 }
 
 // DecodeAuthorizationMessage decodes a message EncodeAuthorizationMessage
@@ -99,7 +109,11 @@ func (f *Federation) DecodeAuthorizationMessage(_ context.Context, caller *Calle
 	if err := f.authorize(caller, "sts:DecodeAuthorizationMessage", "", nil, f.conditionKeys(caller, f.svc.now(), sourceIP)); err != nil {
 		return "", err
 	}
-	plain, err := f.svc.keys.Unseal(sealPurpose, *encoded)
+	sealed, ok := strings.CutPrefix(*encoded, messagePrefix)
+	plain, err := f.svc.keys.Unseal(sealPurpose, sealed)
+	if err == nil && !ok {
+		err = errors.New("no message prefix")
+	}
 	if err != nil {
 		return "", &awsapi.Error{Code: codeInvalidAuthorizationMessage, Status: http.StatusBadRequest,
 			Message: msgInvalidAuthorizationMessage, Err: fmt.Errorf("encoded message: %w", err)}

@@ -196,3 +196,29 @@ func TestRootAndMFAEdges(t *testing.T) {
 		t.Errorf("GetSessionToken with MFA = %+v, %v", ok, err)
 	}
 }
+
+// TestEncodedMessagesNeverStartWithADash: command lines read a leading "-"
+// as an option (the aws CLI refused such a message).
+func TestEncodedMessagesNeverStartWithADash(t *testing.T) {
+	t.Parallel()
+	svc, err := New(Config{Account: iam.NewAccount(iam.Config{ID: "123456789012"})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := svc.NewFederation(FederationConfig{})
+	c := &Caller{ARN: "arn:aws:iam::123456789012:user/u", UserID: "AIDAU", Account: "123456789012"}
+	for i := range 200 {
+		enc, err := f.EncodeAuthorizationMessage(c, "ec2:RunInstances", fmt.Sprint(i), false, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasPrefix(enc, "-") {
+			t.Fatalf("encoded message %q starts with a dash", enc)
+		}
+		root := &Caller{ARN: "arn:aws:iam::123456789012:root", Account: "123456789012"}
+		dec, err := f.DecodeAuthorizationMessage(t.Context(), root, &enc, "")
+		if err != nil || !strings.Contains(dec, `"resource":"`+fmt.Sprint(i)+`"`) {
+			t.Fatalf("round trip = %q, %v", dec, err)
+		}
+	}
+}
