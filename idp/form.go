@@ -9,6 +9,22 @@ import (
 	"golang.org/x/net/html"
 )
 
+// ErrNoLoginForm is returned by ParseLoginForm when the page has no form
+// with a password field.
+var ErrNoLoginForm = errors.New("no login form in page")
+
+// ParseLoginForm reads the IdP's login page as a client that plays the
+// browser must: it returns the action of the first form with a "password"
+// input and that form's fields with their values (the hidden return and
+// CSRFField among them), to fill in username and password and post back.
+func ParseLoginForm(page []byte) (action string, fields url.Values, err error) {
+	action, fields, err = parseForm(page, func(v url.Values) bool { return v.Has("password") })
+	if errors.Is(err, ErrNoForm) {
+		err = ErrNoLoginForm
+	}
+	return action, fields, err
+}
+
 // ErrNoForm is returned by ParsePostForm when the page has no form with a
 // SAMLResponse or SAMLRequest field.
 var ErrNoForm = errors.New("no SAML form in page")
@@ -18,6 +34,11 @@ var ErrNoForm = errors.New("no SAML form in page")
 // carries a SAMLResponse or SAMLRequest input, its action URL, and its input
 // fields. Clients that play the browser (samlab login, tests) use it.
 func ParsePostForm(page []byte) (action string, fields url.Values, err error) {
+	return parseForm(page, func(v url.Values) bool { return v.Has("SAMLResponse") || v.Has("SAMLRequest") })
+}
+
+// parseForm returns the first form of page whose fields satisfy want.
+func parseForm(page []byte, want func(url.Values) bool) (action string, fields url.Values, err error) {
 	doc, err := html.Parse(bytes.NewReader(page))
 	if err != nil {
 		return "", nil, fmt.Errorf("parse html: %w", err)
@@ -43,7 +64,7 @@ func ParsePostForm(page []byte) (action string, fields url.Values, err error) {
 		if n.Type == html.ElementNode && n.Data == "form" {
 			vals := url.Values{}
 			walkForm(n, vals)
-			if vals.Has("SAMLResponse") || vals.Has("SAMLRequest") {
+			if want(vals) {
 				action, fields, found = attr(n, "action"), vals, true
 				return
 			}

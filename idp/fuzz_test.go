@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"compress/flate"
 	"encoding/base64"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 )
 
@@ -78,6 +80,25 @@ func FuzzRedirectSignature(f *testing.F) {
 		}
 		if rs.verify(nil) == nil {
 			t.Fatal("verified without certificates")
+		}
+	})
+}
+
+// FuzzParseLoginForm: any page is read without a panic, and a form it finds
+// always has the password field it was chosen for.
+func FuzzParseLoginForm(f *testing.F) {
+	s := newTestServer(f, nil)
+	for _, path := range []string{"/login?return=sso%2Faws", "/logout", "/nope"} {
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		f.Add(rec.Body.Bytes())
+	}
+	f.Add([]byte(`<form action="x"><input name="password"><input name="a" value="b"></form>`))
+	f.Add([]byte(`<form><form><input name=password></form></form><input name=password>`))
+	f.Fuzz(func(t *testing.T, page []byte) {
+		_, fields, err := ParseLoginForm(page)
+		if err == nil && !fields.Has("password") {
+			t.Fatalf("ParseLoginForm accepted a form without a password field: %v", fields)
 		}
 	})
 }

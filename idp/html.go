@@ -18,9 +18,13 @@ var (
 	loginPage = template.Must(template.New("login").Parse(pageHead + `
 <h1>Sign in</h1>
 <p>samlab identity provider <code>{{.EntityID}}</code></p>
-{{if .Error}}<p class="error" id="error">{{.Error}}</p>{{end}}
-<form id="login" method="post" action="{{.Base}}login">
+{{/* span#input-error is the element saml2aws's KeyCloak provider looks
+     for after a failed login; without it, it retries the login forever. */}}
+{{if .Error}}<p class="error" id="error"><span id="input-error">{{.Error}}</span></p>{{end}}
+{{if .Notice}}<p id="notice">{{.Notice}}</p>{{end}}
+<form id="login" method="post" action="{{.Action}}">
 <input type="hidden" name="return" value="{{.Return}}">
+<input type="hidden" name="{{.CSRFField}}" value="{{.CSRF}}">
 <label for="username">Username</label><input type="text" id="username" name="username" value="{{.Username}}" autocomplete="username" autofocus>
 <label for="password">Password</label><input type="password" id="password" name="password" autocomplete="current-password">
 <p><button type="submit">Sign in</button></p>
@@ -35,8 +39,16 @@ var (
 {{range .User.Roles}}<li><code>{{.RoleARN}}</code></li>{{end}}</ul></li>{{end}}
 {{range .SPs}}<li><a href="{{$.Base}}sso/init?sp={{.}}">{{.}}</a></li>{{end}}
 </ul>
-<form method="post" action="{{.Base}}logout"><button type="submit">Sign out</button></form>
+<form method="post" action="{{.Base}}logout"><input type="hidden" name="csrf_token" value="{{.CSRF}}"><button type="submit">Sign out</button></form>
 </body></html>`))
+
+	logoutPage = template.Must(template.New("logout").Parse(pageHead + `
+<h1>Sign out</h1>
+<p>Sign out of the samlab identity provider?</p>
+<form id="logout" method="post" action="{{.Action}}">
+<input type="hidden" name="{{.CSRFField}}" value="{{.CSRF}}">
+<p><button type="submit">Sign out</button> <a href="{{.Base}}">Cancel</a></p>
+</form></body></html>`))
 
 	// postPage is the HTTP-POST binding form (SAML Bindings §3.5.4).
 	postPage = template.Must(template.New("post").Parse(pageHead + `
@@ -69,7 +81,6 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, t *t
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
-	h.Set("X-Frame-Options", "DENY")
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())

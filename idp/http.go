@@ -24,7 +24,10 @@ const SessionCookie = "samlab_session"
 const maxFormSize = 1 << 20
 
 // ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	setSecurityHeaders(w.Header())
+	s.mux.ServeHTTP(w, r)
+}
 
 // routes lists every endpoint of the IdP.
 func (s *Server) routes() *http.ServeMux {
@@ -33,7 +36,7 @@ func (s *Server) routes() *http.ServeMux {
 	mux.HandleFunc("GET /{$}", s.handleHome)
 	mux.HandleFunc("GET /login", s.handleLoginForm)
 	mux.HandleFunc("POST /login", s.handleLogin)
-	mux.HandleFunc("GET /logout", s.handleLogout)
+	mux.HandleFunc("GET /logout", s.handleLogoutConfirm)
 	mux.HandleFunc("POST /logout", s.handleLogout)
 	mux.HandleFunc("GET /sso/aws", s.handleAWSInitiated)
 	mux.HandleFunc("GET /sso/init", s.handleSPInitiatedByIDP)
@@ -73,12 +76,12 @@ func (s *Server) newSession(w http.ResponseWriter, r *http.Request, user string)
 	}
 	s.sessions.m[tok] = session{user: user, expires: exp}
 	s.sessions.mu.Unlock()
-	// Secure (browsers and Go's cookie jar treat loopback as a secure
-	// origin), HttpOnly, and SameSite=Lax: sent on top-level GETs, so
-	// HTTP-Redirect AuthnRequests from other sites find the session, while a
-	// cross-site HTTP-POST AuthnRequest leads through the login form.
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: tok, Path: "/", Expires: exp,
-		Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	// Scoped to the IdP's path, Secure over https only (see secure),
+	// HttpOnly, and SameSite=Lax: sent on top-level GETs, so HTTP-Redirect
+	// AuthnRequests from other sites find the session, while a cross-site
+	// HTTP-POST AuthnRequest leads through the login form.
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: tok, Path: s.cookiePath(r), Expires: exp,
+		Secure: s.secure(r), HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	return nil
 }
 
@@ -122,8 +125,13 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
 		seeOther(w, base(r)+"login")
 		return
 	}
+	tok, err := s.csrfToken(w, r)
+	if err != nil {
+		s.renderError(w, r, http.StatusUnprocessableEntity, "The IdP could not start a session.", err)
+		return
+	}
 	s.render(w, r, http.StatusOK, homePage, map[string]any{
-		"Base": base(r), "User": u, "EntityID": s.cfg.EntityID, "AWSSignInURL": s.awsACS, "SPs": s.ServiceProviders(),
+		"Base": base(r), "User": u, "CSRF": tok, "EntityID": s.cfg.EntityID, "AWSSignInURL": s.awsACS, "SPs": s.ServiceProviders(),
 	})
 }
 
@@ -160,12 +168,20 @@ func safeReturn(ret string) string {
 }
 
 func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
-	s.renderLogin(w, r, http.StatusOK, safeReturn(r.URL.Query().Get("return")), "", "")
+	s.renderLogin(w, r, http.StatusOK, safeReturn(r.URL.Query().Get("return")), "", "", "")
 }
 
-func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int, ret, username, problem string) {
+// renderLogin writes the login form. problem, when set, is a failed login's
+// message; notice is informational.
+func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int, ret, username, problem, notice string) {
+	tok, err := s.csrfToken(w, r)
+	if err != nil {
+		s.renderError(w, r, http.StatusUnprocessableEntity, "The IdP could not start a session.", err)
+		return
+	}
 	s.render(w, r, status, loginPage, map[string]any{
-		"Base": base(r), "Return": ret, "Username": username, "Error": problem, "EntityID": s.cfg.EntityID,
+		"Action": s.absURL(r, "login"), "Return": ret, "Username": username, "Error": problem, "Notice": notice,
+		"EntityID": s.cfg.EntityID, "CSRFField": CSRFField, "CSRF": tok,
 	})
 }
 
@@ -177,10 +193,14 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	name, password := r.PostForm.Get("username"), r.PostForm.Get("password")
 	ret := safeReturn(r.PostForm.Get("return"))
+	if err := checkForm(r); err != nil {
+		s.renderError(w, r, http.StatusForbidden, "The login form did not come from this IdP, or has expired: open the sign-in page again.", err)
+		return
+	}
 	u, err := s.cfg.Users.Authenticate(name, password)
 	if err != nil {
 		s.logger.InfoContext(r.Context(), "login failed", "user", name, "error", err)
-		s.renderLogin(w, r, http.StatusUnauthorized, ret, name, "Invalid username or password.")
+		s.renderLogin(w, r, http.StatusUnauthorized, ret, name, "Invalid username or password.", "")
 		return
 	}
 	if err := s.newSession(w, r, u.Name); err != nil {
@@ -191,15 +211,37 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	seeOther(w, base(r)+ret)
 }
 
+// handleLogoutConfirm answers GET /logout with a page whose button posts the
+// logout: a GET (a link or an image on another site) never ends the session.
+func (s *Server) handleLogoutConfirm(w http.ResponseWriter, r *http.Request) {
+	tok, err := s.csrfToken(w, r)
+	if err != nil {
+		s.renderError(w, r, http.StatusUnprocessableEntity, "The IdP could not start a session.", err)
+		return
+	}
+	s.render(w, r, http.StatusOK, logoutPage, map[string]any{
+		"Base": base(r), "Action": s.absURL(r, "logout"), "CSRFField": CSRFField, "CSRF": tok,
+	})
+}
+
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormSize)
+	if err := r.ParseForm(); err != nil {
+		s.renderError(w, r, http.StatusBadRequest, "The logout form could not be read.", err)
+		return
+	}
+	if err := checkForm(r); err != nil {
+		s.renderError(w, r, http.StatusForbidden, "The logout form did not come from this IdP: open the logout page again.", err)
+		return
+	}
 	if c, err := r.Cookie(SessionCookie); err == nil {
 		s.sessions.mu.Lock()
 		delete(s.sessions.m, c.Value)
 		s.sessions.mu.Unlock()
 	}
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
-		Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
-	s.renderLogin(w, r, http.StatusOK, "", "", "You are logged out.")
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: s.cookiePath(r), MaxAge: -1,
+		Secure: s.secure(r), HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	s.renderLogin(w, r, http.StatusOK, "", "", "", "You are logged out.")
 }
 
 // requireLogin returns the logged-in user, or sends the browser to the login
@@ -345,7 +387,7 @@ func (s *Server) sso(w http.ResponseWriter, r *http.Request, data []byte, relay 
 			s.renderStatus(w, r, req, saml.StatusResponder, saml.StatusNoPassive, "nobody is logged in")
 			return
 		}
-		s.renderLogin(w, r, http.StatusOK, ret, "", "")
+		s.renderLogin(w, r, http.StatusOK, ret, "", "", "")
 		return
 	}
 	resp, err := s.SPResponse(u, req.SP, ResponseOptions{

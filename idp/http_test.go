@@ -87,7 +87,7 @@ func do(t *testing.T, c *http.Client, method, u string, form url.Values) (*http.
 
 func login(t *testing.T, c *http.Client, ts *httptest.Server, user, password, ret string) (*http.Response, []byte) {
 	t.Helper()
-	return do(t, c, http.MethodPost, ts.URL+"/login", url.Values{"username": {user}, "password": {password}, "return": {ret}})
+	return submitLogin(t, c, ts.URL+"/login?return="+url.QueryEscape(ret), user, password)
 }
 
 // TestIDPInitiatedAWS logs in over real HTTP with a cookie jar, then follows
@@ -110,8 +110,16 @@ func TestIDPInitiatedAWS(t *testing.T) {
 		t.Fatalf("login form has no return field:\n%s", body)
 	}
 	// The login form carries the way back; logging in lands on the SSO form.
-	resp, body = do(t, c, http.MethodPost, resp.Request.URL.ResolveReference(&url.URL{Path: "login"}).String(),
-		url.Values{"username": {"alice"}, "password": {"samlab"}, "return": {html.UnescapeString(string(m[1]))}})
+	loginAction, fields, err := ParseLoginForm(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if loginAction != idpURL+"/login" || fields.Get("return") != html.UnescapeString(string(m[1])) {
+		t.Fatalf("login form posts to %q with return %q, want %s/login", loginAction, fields.Get("return"), idpURL)
+	}
+	fields.Set("username", "alice")
+	fields.Set("password", "samlab")
+	resp, body = do(t, c, http.MethodPost, loginAction, fields)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("login = %d:\n%s", resp.StatusCode, body)
 	}
@@ -152,7 +160,7 @@ func TestIDPInitiatedAWS(t *testing.T) {
 	}
 
 	// Logged out, SSO needs a login again.
-	do(t, c, http.MethodPost, idpURL+"/logout", url.Values{})
+	logout(t, c, idpURL)
 	resp, body = do(t, c, http.MethodGet, idpURL+"/sso/aws", nil)
 	if _, _, err := ParsePostForm(body); err == nil || resp.StatusCode != http.StatusOK {
 		t.Errorf("after logout /sso/aws gave a SAML form (status %d)", resp.StatusCode)
@@ -179,7 +187,7 @@ func TestSessionCookie(t *testing.T) {
 	_, ts := startIDP(t, nil)
 	c := browser(t, ts)
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	resp, _ := do(t, c, http.MethodPost, ts.URL+"/login", url.Values{"username": {"bob"}, "password": {"samlab"}})
+	resp, _ := submitLogin(t, c, ts.URL+"/login", "bob", "samlab")
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("login status = %d, want 303", resp.StatusCode)
 	}
@@ -189,8 +197,8 @@ func TestSessionCookie(t *testing.T) {
 			ck = c
 		}
 	}
-	if ck == nil || !ck.Secure || !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || len(ck.Value) < 32 {
-		t.Errorf("session cookie = %+v, want Secure, HttpOnly, SameSite=Lax, long random value", ck)
+	if ck == nil || !ck.Secure || !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || len(ck.Value) < 32 || ck.Path != "/" {
+		t.Errorf("session cookie = %+v, want Secure (served over https), HttpOnly, SameSite=Lax, Path=/, long random value", ck)
 	}
 }
 
@@ -218,8 +226,7 @@ func TestHTTPErrors(t *testing.T) {
 		wantStatus int
 		wantReason string
 	}{
-		{"wrong password", "POST", "/login", url.Values{"username": {"alice"}, "password": {"nope"}}, 401, "Invalid username or password."},
-		{"unknown user", "POST", "/login", url.Values{"username": {"mallory"}, "password": {"samlab"}}, 401, "Invalid username or password."},
+		{"login without the form's token", "POST", "/login", url.Values{"username": {"alice"}, "password": {"samlab"}}, 403, "did not come from this IdP"},
 		{"redirect without SAMLRequest", "GET", "/sso", nil, 400, "no SAMLRequest"},
 		{"redirect not base64", "GET", "/sso?SAMLRequest=%25%25%25", nil, 400, "not base64"},
 		{"redirect not deflated", "GET", "/sso?SAMLRequest=" + url.QueryEscape(base64.StdEncoding.EncodeToString([]byte("<x/>"))), nil, 400, "not DEFLATE"},
@@ -335,7 +342,7 @@ func TestAWSSignInURLRelative(t *testing.T) {
 	t.Parallel()
 	_, ts := startIDPAt(t, "/idp", func(c *Config) { c.AWSSignInURL = "../signin/saml" })
 	c := browser(t, ts)
-	do(t, c, http.MethodPost, ts.URL+"/idp/login", url.Values{"username": {"alice"}, "password": {"samlab"}})
+	submitLogin(t, c, ts.URL+"/idp/login", "alice", "samlab")
 	resp, body := do(t, c, http.MethodGet, ts.URL+"/idp/sso/aws", nil)
 	action, _, err := ParsePostForm(body)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/samlab-dev/samlab/awssaml"
 	"github.com/samlab-dev/samlab/certs"
 	"github.com/samlab-dev/samlab/metadata"
 )
@@ -23,12 +24,12 @@ const (
 	AWSSignInURL           = "https://signin.aws.amazon.com/saml"
 	AWSAudience            = AWSSignInURL
 	AWSEntityID            = "urn:amazon:webservices"
-	AttrRole               = "https://aws.amazon.com/SAML/Attributes/Role"
-	AttrRoleSessionName    = "https://aws.amazon.com/SAML/Attributes/RoleSessionName"
-	AttrSessionDuration    = "https://aws.amazon.com/SAML/Attributes/SessionDuration"
-	AttrSourceIdentity     = "https://aws.amazon.com/SAML/Attributes/SourceIdentity"
-	AttrTransitiveTagKeys  = "https://aws.amazon.com/SAML/Attributes/TransitiveTagKeys"
-	AttrPrincipalTagPrefix = "https://aws.amazon.com/SAML/Attributes/PrincipalTag:"
+	AttrRole               = awssaml.AttrRole
+	AttrRoleSessionName    = awssaml.AttrRoleSessionName
+	AttrSessionDuration    = awssaml.AttrSessionDuration
+	AttrSourceIdentity     = awssaml.AttrSourceIdentity
+	AttrTransitiveTagKeys  = awssaml.AttrTransitiveTagKeys
+	AttrPrincipalTagPrefix = awssaml.AttrPrincipalTagPrefix
 	AttrNameFormatURI      = "urn:oasis:names:tc:SAML:2.0:attrname-format:uri"
 	AttrNameFormatBasic    = "urn:oasis:names:tc:SAML:2.0:attrname-format:basic"
 	// AttrUID and AttrMail are the eduPerson/LDAP OIDs of uid and mail, sent

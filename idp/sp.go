@@ -17,10 +17,9 @@ import (
 
 	"github.com/beevik/etree"
 	"github.com/crewjam/saml"
-	xrv "github.com/mattermost/xml-roundtrip-validator"
-	dsig "github.com/russellhaering/goxmldsig"
 
 	"github.com/samlab-dev/samlab/certs"
+	"github.com/samlab-dev/samlab/internal/xmlsec"
 	"github.com/samlab-dev/samlab/metadata"
 )
 
@@ -71,11 +70,8 @@ type ServiceProvider struct {
 // SPSSODescriptor). Only HTTP-POST ACS endpoints are used: the IdP answers
 // with the POST binding only (SAML Bindings §3.5).
 func ParseServiceProvider(md []byte) (*ServiceProvider, error) {
-	if err := metadata.CheckNoDTD(md); err != nil {
-		return nil, err
-	}
-	if err := xrv.Validate(bytes.NewReader(md)); err != nil {
-		return nil, fmt.Errorf("sp metadata is not well-formed XML: %w", err)
+	if _, err := xmlsec.Parse(md, xmlsec.MetadataLimits()); err != nil {
+		return nil, fmt.Errorf("sp metadata: %w", err)
 	}
 	var ed saml.EntityDescriptor
 	if err := xml.Unmarshal(md, &ed); err != nil {
@@ -252,11 +248,11 @@ func (s *Server) parseAuthnRequest(data []byte, relayState string, rs *redirectS
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w: %s", ErrBadAuthnRequest, fmt.Sprintf(format, args...))
 	}
-	if err := metadata.CheckNoDTD(data); err != nil {
-		return nil, bad("%v", err)
-	}
-	if err := xrv.Validate(bytes.NewReader(data)); err != nil {
-		return nil, bad("not well-formed XML: %v", err)
+	// The hardened parser refuses DTDs, entity declarations, processing
+	// instructions and malformed or oversized XML before anything reads it.
+	doc, err := xmlsec.Parse(data, xmlsec.ResponseLimits())
+	if err != nil {
+		return nil, bad("not a samlp:AuthnRequest: %v", err)
 	}
 	req := &AuthnRequest{RelayState: relayState}
 	if err := xml.Unmarshal(data, &req.Request); err != nil {
@@ -296,7 +292,7 @@ func (s *Server) parseAuthnRequest(data []byte, relayState string, rs *redirectS
 		}
 	case r.Signature != nil:
 		// Read the request again from what the signature covers only.
-		signed, err := verifyEnveloped(data, sp.SigningCerts)
+		signed, err := verifyEnveloped(doc, sp.SigningCerts, s.now)
 		if err != nil {
 			return nil, bad("signature: %v", err)
 		}
@@ -454,21 +450,15 @@ func (rs *redirectSignature) verify(roots []*x509.Certificate) error {
 	return errors.New("no signing certificate of the SP verifies it")
 }
 
-// verifyEnveloped checks the enveloped signature of the document's root and
-// returns the signed element, serialized.
-func verifyEnveloped(data []byte, roots []*x509.Certificate) ([]byte, error) {
+// verifyEnveloped checks the enveloped signature of the document's root with
+// the same verifier STS uses (ID, placement, algorithm and certificate
+// checks, expiry enforced at now) and returns the signed element, serialized.
+func verifyEnveloped(doc *etree.Document, roots []*x509.Certificate, now func() time.Time) ([]byte, error) {
 	if len(roots) == 0 {
 		return nil, errors.New("the SP's metadata has no signing certificate")
 	}
-	doc := etree.NewDocument()
-	if err := doc.ReadFromBytes(data); err != nil {
-		return nil, err
-	}
-	if doc.Root() == nil {
-		return nil, errors.New("empty document")
-	}
-	ctx := dsig.NewDefaultValidationContext(&dsig.MemoryX509CertificateStore{Roots: roots})
-	signed, err := ctx.Validate(doc.Root())
+	v := xmlsec.NewVerifier(xmlsec.Config{Certs: roots, AllowSHA1: true, EnforceCertExpiry: true, Now: now})
+	signed, err := v.VerifyEnveloped(doc)
 	if err != nil {
 		return nil, err
 	}

@@ -16,6 +16,8 @@ import (
 	"go.yaml.in/yaml/v3"
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/samlab-dev/samlab/awssaml"
 )
 
 // UsersFileVersion is the only users-file version this package reads.
@@ -39,12 +41,7 @@ var ErrBadCredentials = errors.New("invalid username or password")
 var demoUsersYAML []byte
 
 var (
-	sessionNameRE = regexp.MustCompile(`^[a-zA-Z_0-9+=,.@-]{2,64}$`)
-	roleARNRE     = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}$`)
-	providerARNRE = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:saml-provider/[\w._-]{1,128}$`)
-	tagKeyRE      = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$`)
-	tagValueRE    = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
-	yamlLineRE    = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+	yamlLineRE = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
 )
 
 // UsersFileError is one problem in a users file, at a line. Load returns
@@ -220,10 +217,10 @@ func (v *usersValidator) resolve(f *usersFile) *Directory {
 	for _, name := range sortedNames(f.Users) {
 		e := f.Users[name]
 		p := []string{"users", name}
-		if !sessionNameRE.MatchString(name) && e.RoleSessionName == "" {
+		if !awssaml.ValidSessionName(name) && e.RoleSessionName == "" {
 			v.errorf(p, "user name %q is not a valid RoleSessionName ([a-zA-Z_0-9+=,.@-]{2,64}); set role_session_name", name)
 		}
-		if e.RoleSessionName != "" && !sessionNameRE.MatchString(e.RoleSessionName) {
+		if e.RoleSessionName != "" && !awssaml.ValidSessionName(e.RoleSessionName) {
 			v.errorf(at(p, "role_session_name"), "role_session_name %q must match [a-zA-Z_0-9+=,.@-]{2,64}", e.RoleSessionName)
 		}
 		if e.PasswordHash != "" {
@@ -234,7 +231,7 @@ func (v *usersValidator) resolve(f *usersFile) *Directory {
 		if e.Email != "" && (!strings.Contains(e.Email, "@") || strings.ContainsAny(e.Email, " \t<>")) {
 			v.errorf(at(p, "email"), "email %q is not an email address", e.Email)
 		}
-		if e.SourceIdentity != "" && (!sessionNameRE.MatchString(e.SourceIdentity) || strings.HasPrefix(strings.ToLower(e.SourceIdentity), "aws:")) {
+		if e.SourceIdentity != "" && !awssaml.ValidSourceIdentity(e.SourceIdentity) {
 			v.errorf(at(p, "source_identity"), `source_identity %q must match [a-zA-Z_0-9+=,.@-]{2,64} and not begin with "aws:"`, e.SourceIdentity)
 		}
 		for k := range e.Attributes {
@@ -300,10 +297,10 @@ func (v *usersValidator) resolve(f *usersFile) *Directory {
 func (v *usersValidator) checkMapping(p []string, m mappingEntry) {
 	for i, r := range m.Roles {
 		rp := at(p, "roles", strconv.Itoa(i))
-		if !roleARNRE.MatchString(r.RoleARN) {
+		if !awssaml.ValidRoleARN(r.RoleARN) {
 			v.errorf(at(rp, "role_arn"), "role_arn %q is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)", r.RoleARN)
 		}
-		if !providerARNRE.MatchString(r.ProviderARN) {
+		if !awssaml.ValidProviderARN(r.ProviderARN) {
 			v.errorf(at(rp, "provider_arn"), "provider_arn %q is not an IAM SAML provider ARN (arn:aws:iam::ACCOUNT:saml-provider/NAME)", r.ProviderARN)
 		}
 	}
@@ -312,15 +309,15 @@ func (v *usersValidator) checkMapping(p []string, m mappingEntry) {
 	}
 	for k, val := range m.PrincipalTags {
 		tp := at(p, "principal_tags", k)
-		if len(k) > maxTagKeyLen || !tagKeyRE.MatchString(k) {
+		if k == "" || len(k) > maxTagKeyLen || !awssaml.InTagAlphabet(k) {
 			v.errorf(tp, "principal tag key %q must be 1-%d characters of letters, digits, spaces and _.:/=+-@", k, maxTagKeyLen)
 		}
-		if len(val) > maxTagValueLen || !tagValueRE.MatchString(val) {
+		if len(val) > maxTagValueLen || !awssaml.InTagAlphabet(val) {
 			v.errorf(tp, "principal tag %q value %q must be at most %d characters of letters, digits, spaces and _.:/=+-@", k, val, maxTagValueLen)
 		}
 	}
 	for i, k := range m.TransitiveTagKeys {
-		if !tagKeyRE.MatchString(k) {
+		if k == "" || !awssaml.InTagAlphabet(k) {
 			v.errorf(at(p, "transitive_tag_keys", strconv.Itoa(i)), "transitive tag key %q is not a valid tag key", k)
 		}
 	}

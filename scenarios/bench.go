@@ -47,7 +47,7 @@ type BenchResult struct {
 // Bench measures samlab's hot paths against a baseline measured in the same
 // run (machines are noisy; absolute numbers mean little, ratios travel):
 // building and signing an AWS response, validating one in AssumeRoleWithSAML,
-// and the whole cert-rotation scenario.
+// the whole cert-rotation scenario, and the whole library.
 func Bench(ctx context.Context, cfg BenchConfig) ([]BenchResult, error) {
 	if cfg.Rounds <= 0 {
 		cfg.Rounds = 7
@@ -77,7 +77,11 @@ func Bench(ctx context.Context, cfg BenchConfig) ([]BenchResult, error) {
 		return nil, err
 	}
 	assertion := resp.Base64()
-	scenario, err := Find("cert-rotation")
+	all, err := Library()
+	if err != nil {
+		return nil, err
+	}
+	scenario, err := findIn(all, "cert-rotation")
 	if err != nil {
 		return nil, err
 	}
@@ -100,6 +104,18 @@ func Bench(ctx context.Context, cfg BenchConfig) ([]BenchResult, error) {
 				err = errors.New("cert-rotation did not pass")
 			}
 			return err
+		}},
+		{"scenario-library", fmt.Sprintf("run of the whole library, %d scenarios (fixture keys)", len(all)), func() error {
+			for _, sc := range all {
+				rep, err := Run(ctx, sc, LabConfig{Keys: certstest.New()}, nil)
+				if err != nil {
+					return err
+				}
+				if !rep.Pass {
+					return fmt.Errorf("%s did not pass", sc.Name)
+				}
+			}
+			return nil
 		}},
 	}
 	var out []BenchResult

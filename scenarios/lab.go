@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -48,6 +49,12 @@ type LabConfig struct {
 	IDPBaseURL string
 	// Behavior configures the mock STS (default sts.DefaultBehavior()).
 	Behavior *sts.Behavior
+	// WebIdentity configures AssumeRoleWithWebIdentity (default
+	// sts.DefaultWebIdentityBehavior()).
+	WebIdentity *sts.WebIdentityBehavior
+	// InsecureHTTPIssuers lets IAM register http:// OIDC issuers on loopback
+	// (iam.Account.SetInsecureHTTPIssuers; AWS requires https://).
+	InsecureHTTPIssuers bool
 	// Logger receives both sides' logs (default: discard).
 	Logger *slog.Logger
 	// Rand is the randomness for IDs and credentials (default crypto/rand).
@@ -111,8 +118,10 @@ type Lab struct {
 	IDP     *idp.Server
 	Account *iam.Account
 	STS     *sts.Service
-	// Federation is STS's AssumeRole, GetSessionToken, GetFederationToken
-	// and GetAccessKeyInfo.
+	// WebIdentity is STS's AssumeRoleWithWebIdentity, with its JWKS cache.
+	WebIdentity *sts.WebIdentity
+	// Federation is STS's AssumeRole, GetSessionToken, GetFederationToken,
+	// GetAccessKeyInfo and DecodeAuthorizationMessage.
 	Federation *sts.Federation
 	// SignIn is the console sign-in endpoint (an http.Handler).
 	SignIn *signin.Server
@@ -121,6 +130,8 @@ type Lab struct {
 	ProviderARN  string
 	RoleARN      string
 	Users        map[string]idp.User
+
+	state *labState // what the scenario steps need beyond the fields above
 }
 
 // NewLab builds a lab with one IdP, one account, the role DefaultRoleName
@@ -152,9 +163,14 @@ func NewLab(cfg LabConfig) (*Lab, error) {
 	if cfg.IDPBaseURL != "" {
 		signInURL = strings.TrimSuffix(strings.TrimSuffix(cfg.IDPBaseURL, "/"), IDPPrefix) + SignInPath
 	}
-	server, err := idp.New(idp.Config{EntityID: cfg.EntityID, BaseURL: cfg.IDPBaseURL, Users: idp.DemoUsers(),
+	users, err := demoUsers(cfg.AccountID, cfg.ProviderName)
+	if err != nil {
+		return nil, err
+	}
+	idpCfg := idp.Config{EntityID: cfg.EntityID, BaseURL: cfg.IDPBaseURL, Users: users,
 		AWSSignInURL: signInURL, Keys: cfg.Keys, Now: clock.Now, Rand: cfg.Rand,
-		Logger: cfg.Logger.With("component", "idp")})
+		Logger: cfg.Logger.With("component", "idp")}
+	server, err := idp.New(idpCfg)
 	if err != nil {
 		return nil, err
 	}
@@ -169,11 +185,13 @@ func NewLab(cfg LabConfig) (*Lab, error) {
 	if err != nil {
 		return nil, err
 	}
+	acct.SetInsecureHTTPIssuers(cfg.InsecureHTTPIssuers)
 	if cfg.UserPolicies == nil {
 		cfg.UserPolicies = adminPolicies
 	}
-	l := &Lab{Clock: clock, IDP: server, Account: acct, STS: svc, SignIn: console, ProviderName: cfg.ProviderName,
-		ProviderARN: acct.ProviderARN(cfg.ProviderName), Federation: svc.NewFederation(sts.FederationConfig{MFA: cfg.MFA, Users: cfg.UserPolicies})}
+	l := &Lab{Clock: clock, IDP: server, Account: acct, STS: svc, WebIdentity: svc.NewWebIdentity(cfg.WebIdentity), SignIn: console,
+		ProviderName: cfg.ProviderName, ProviderARN: acct.ProviderARN(cfg.ProviderName), state: newLabState(cfg, idpCfg),
+		Federation: svc.NewFederation(sts.FederationConfig{MFA: cfg.MFA, Users: cfg.UserPolicies})}
 	role, err := acct.CreateRole(iam.CreateRoleInput{Name: DefaultRoleName, AssumeRolePolicyDocument: iam.SAMLTrustPolicy(l.ProviderARN)})
 	if err != nil {
 		return nil, fmt.Errorf("lab: create role: %w", err)
@@ -189,9 +207,8 @@ func NewLab(cfg LabConfig) (*Lab, error) {
 		DefaultUser: {Name: DefaultUser, Email: DefaultUser + "@example.com",
 			Roles: []idp.Role{{RoleARN: l.RoleARN, ProviderARN: l.ProviderARN}}},
 	}
-	demo := idp.DemoUsers()
-	for _, name := range demo.Names() {
-		if u, ok := demo.User(name); ok && l.Users[name].Name == "" {
+	for _, name := range users.Names() {
+		if u, ok := users.User(name); ok && l.Users[name].Name == "" {
 			l.Users[name] = u
 		}
 	}
@@ -220,40 +237,70 @@ func (l *Lab) UpdateProvider() error {
 	return err
 }
 
-// LoginInput selects who logs in and how.
+// LoginInput selects who logs in and how the client calls
+// AssumeRoleWithSAML.
 type LoginInput struct {
 	User    string    // default DefaultUser
 	RoleARN string    // default the lab role
 	Fault   idp.Fault // default none
+	// PrincipalARN is the provider ARN sent (default the lab provider).
+	PrincipalARN string
 	// RedeemAfter is how long the client holds the response before calling
 	// AssumeRoleWithSAML (the lab clock advances by it), as CLI tools that
 	// cache an assertion do.
 	RedeemAfter time.Duration
+	// DurationSeconds, Policy and PolicyARNs are AssumeRoleWithSAML's.
+	DurationSeconds *int
+	Policy          string
+	PolicyARNs      []string
+	// Recipient and Audience override the response's (default AWS's).
+	Recipient, Audience string
+	// Assertion changes what is sent as SAMLAssertion: "url-encoded" (the
+	// form value copied without URL-decoding it) or "empty".
+	Assertion string
+	// EmptyRoleARN and EmptyPrincipalARN send those parameters empty, as a
+	// tool with a broken configuration does (instead of the defaults).
+	EmptyRoleARN, EmptyPrincipalARN bool
 }
 
 // Login makes the IdP issue a response for the user and redeems it with
-// AssumeRoleWithSAML, as a CLI tool such as saml2aws does.
+// AssumeRoleWithSAML, as a CLI tool such as saml2aws does. The credentials
+// of a successful login are kept for CallerIdentity.
 func (l *Lab) Login(ctx context.Context, in LoginInput) (*sts.AssumeRoleWithSAMLOutput, error) {
-	if in.User == "" {
-		in.User = DefaultUser
-	}
-	if in.RoleARN == "" {
+	if in.RoleARN == "" && !in.EmptyRoleARN {
 		in.RoleARN = l.RoleARN
 	}
-	u, ok := l.Users[in.User]
-	if !ok {
-		return nil, fmt.Errorf("lab: unknown user %q", in.User)
+	if in.PrincipalARN == "" && !in.EmptyPrincipalARN {
+		in.PrincipalARN = l.ProviderARN
 	}
-	resp, err := l.IDP.FaultyResponse(u, idp.ResponseOptions{}, in.Fault)
+	resp, err := l.Response(ResponseInput{User: in.User, Fault: in.Fault, Recipient: in.Recipient, Audience: in.Audience})
 	if err != nil {
 		return nil, err
 	}
 	if in.RedeemAfter > 0 {
 		l.Clock.Advance(in.RedeemAfter)
 	}
-	return l.STS.AssumeRoleWithSAML(ctx, sts.AssumeRoleWithSAMLInput{
-		RoleARN: in.RoleARN, PrincipalARN: l.ProviderARN, SAMLAssertion: resp.Base64(),
+	assertion := resp.Base64()
+	switch in.Assertion {
+	case "":
+	case "url-encoded":
+		assertion = url.QueryEscape(assertion)
+	case "empty":
+		assertion = ""
+	default:
+		return nil, fmt.Errorf("unknown assertion form %q", in.Assertion)
+	}
+	out, err := l.STS.AssumeRoleWithSAML(ctx, sts.AssumeRoleWithSAMLInput{
+		RoleARN: in.RoleARN, PrincipalARN: in.PrincipalARN, SAMLAssertion: assertion,
+		DurationSeconds: in.DurationSeconds, Policy: in.Policy, PolicyARNs: in.PolicyARNs,
 	})
+	if err == nil {
+		l.state.mu.Lock()
+		c := out.Credentials
+		l.state.last = &c
+		l.state.mu.Unlock()
+	}
+	return out, err
 }
 
 // administratorAccess is the AWS managed policy AdministratorAccess.

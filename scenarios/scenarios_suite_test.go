@@ -3,7 +3,6 @@ package scenarios_test
 import (
 	"context"
 	"testing"
-	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -11,20 +10,10 @@ import (
 	"github.com/samlab-dev/samlab/certs/certstest"
 	"github.com/samlab-dev/samlab/idp"
 	"github.com/samlab-dev/samlab/scenarios"
+	"github.com/samlab-dev/samlab/scenarios/scenariotest"
 )
 
-// library is loaded before RunSpecs: which specs exist depends on it.
-var library []*scenarios.Scenario
-
 func TestScenarios(t *testing.T) {
-	var err error
-	library, err = scenarios.Library()
-	if err != nil {
-		t.Fatalf("load scenario library: %v", err)
-	}
-	if len(library) == 0 {
-		t.Fatal("scenario library is empty")
-	}
 	RegisterFailHandler(Fail)
 	RunSpecs(t, "Scenarios")
 }
@@ -35,25 +24,9 @@ func newLab() *scenarios.Lab {
 	return lab
 }
 
-// Every built-in scenario runs as an ordered story: one spec per step.
+// Every built-in scenario: one spec per step, at the step's line in its file.
 var _ = Describe("Built-in scenario", func() {
-	for _, sc := range library {
-		Describe(sc.Name, Ordered, Label(sc.Labels...), func() {
-			var lab *scenarios.Lab
-			BeforeAll(func() { lab = newLab() })
-			for i, st := range sc.Steps {
-				name := st.Name
-				if name == "" {
-					name = st.Action
-				}
-				It(name, func(ctx SpecContext) {
-					out := lab.Do(ctx, st)
-					Expect(out).To(scenarios.MatchOutcome(st.Expect),
-						"%s step %d (%s:%d): got %s (cause: %s)", sc.Name, i+1, sc.File, st.Line, out, out.Cause)
-				}, NodeTimeout(30*time.Second))
-			}
-		})
-	}
+	scenariotest.Describe(scenarios.LabConfig{Keys: certstest.New()}, scenariotest.Library())
 })
 
 // The headline story, written out in Go, with the counter-checks that make
@@ -78,17 +51,17 @@ var _ = Describe("Certificate rotation", Ordered, Label("headline", "rotation"),
 	})
 
 	It("rejects a response tampered with after signing", func(ctx SpecContext) {
-		Expect(login(ctx, idp.FaultTamper)).To(scenarios.HaveAWSError("InvalidIdentityToken", 400, "Response signature invalid"))
+		Expect(login(ctx, idp.FaultTamper)).To(scenariotest.HaveAWSError("InvalidIdentityToken", 400, "Response signature invalid"))
 	})
 
 	It("rejects a response signed by a key never registered", func(ctx SpecContext) {
-		Expect(login(ctx, idp.FaultForeignKey)).To(scenarios.HaveAWSError("InvalidIdentityToken", 400, "Response signature invalid"))
+		Expect(login(ctx, idp.FaultForeignKey)).To(scenariotest.HaveAWSError("InvalidIdentityToken", 400, "Response signature invalid"))
 	})
 
 	It("rejects every login once the IdP rotates its key", func(ctx SpecContext) {
 		_, err := lab.IDP.Rotate()
 		Expect(err).NotTo(HaveOccurred())
-		Expect(login(ctx, idp.FaultNone)).To(scenarios.HaveAWSError("InvalidIdentityToken", 400, "Response signature invalid"))
+		Expect(login(ctx, idp.FaultNone)).To(scenariotest.HaveAWSError("InvalidIdentityToken", 400, "Response signature invalid"))
 	})
 
 	It("accepts logins again after update-saml-provider", func(ctx SpecContext) {
@@ -97,7 +70,7 @@ var _ = Describe("Certificate rotation", Ordered, Label("headline", "rotation"),
 	})
 
 	It("still rejects tampered responses under the new key", func(ctx SpecContext) {
-		Expect(login(ctx, idp.FaultTamper)).To(scenarios.HaveAWSError("InvalidIdentityToken", 400, "Response signature invalid"))
+		Expect(login(ctx, idp.FaultTamper)).To(scenariotest.HaveAWSError("InvalidIdentityToken", 400, "Response signature invalid"))
 	})
 })
 

@@ -118,8 +118,9 @@ func (l *Lab) AWSHandler(cfg ServerConfig) (http.Handler, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	ops := append(l.Federation.GuardIAM(l.Account.Operations()), l.STS.Operations()...)
-	ops = append(ops, l.Federation.Operations()...)
+	ops := append(l.Account.Operations(), l.STS.Operations()...)
+	ops = append(append(ops, l.Account.OIDCProviderOperations()...), l.WebIdentity.Operations()...)
+	ops = append(l.Federation.GuardIAM(ops), l.Federation.Operations()...)
 	return awsapi.NewRouter(awsapi.RouterConfig{Operations: ops, Credentials: creds, Now: l.Clock.Now,
 		MaxBodyBytes: cfg.MaxBodyBytes, Events: cfg.Events, Logger: logger.With("component", "awsapi")})
 }

@@ -1,6 +1,7 @@
 package scenarios_test
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -224,5 +225,66 @@ func TestFederationEndpoint(t *testing.T) {
 	bad, _ := json.Marshal(map[string]string{"sessionId": out.Credentials.AccessKeyID, "sessionKey": "wrong", "sessionToken": out.Credentials.SessionToken})
 	if resp, _ := get(t, c, srv.URL+"/federation?"+url.Values{"Action": {"getSigninToken"}, "Session": {string(bad)}}.Encode()); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("getSigninToken with a wrong secret = %d, want 403", resp.StatusCode)
+	}
+}
+
+// TestSignInVerifiesOnce counts signature verifications: a console sign-in
+// verifies the response once (one per signature it carries), not once to
+// list the roles and again to assume one.
+func TestSignInVerifiesOnce(t *testing.T) {
+	t.Parallel()
+	lab, srv := signinLab(t)
+	tests := []struct {
+		name    string
+		signing idp.SigningOptions
+		want    int64
+	}{
+		{"assertion signed", idp.Sign(true, false), 1},
+		{"response signed", idp.Sign(false, true), 1},
+		{"both signed", idp.Sign(true, true), 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			signing := tt.signing
+			resp, err := lab.IDP.AWSResponse(lab.Users[scenarios.DefaultUser], idp.ResponseOptions{Signing: &signing})
+			if err != nil {
+				t.Fatal(err)
+			}
+			before := lab.STS.Verifications()
+			r, _ := post(t, consoleClient(t), srv.URL+"/saml", url.Values{"SAMLResponse": {resp.Base64()}})
+			if r.StatusCode != http.StatusFound {
+				t.Fatalf("POST /saml = %d, want 302", r.StatusCode)
+			}
+			if got := lab.STS.Verifications() - before; got != tt.want {
+				t.Errorf("one sign-in verified %d signatures, want %d", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestSignInEncryptedAssertion signs in to the console with a response whose
+// Assertion is encrypted to the provider's uploaded key, both with the
+// Response signed over the ciphertext and with the Assertion signed inside.
+func TestSignInEncryptedAssertion(t *testing.T) {
+	t.Parallel()
+	for _, signing := range []idp.SigningOptions{idp.Sign(false, true), idp.Sign(true, false)} {
+		lab, srv := signinLab(t)
+		target := uploadDecryptionKey(t, lab, "Required")
+		resp, err := lab.IDP.AWSResponse(lab.Users[scenarios.DefaultUser], idp.ResponseOptions{Signing: &signing,
+			Encryption: &idp.EncryptionOptions{Cert: target.Cert, Cipher: idp.CipherAES256CBC}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if raw, _ := base64.StdEncoding.DecodeString(resp.Base64()); !strings.Contains(string(raw), "EncryptedAssertion") {
+			t.Fatal("the IdP did not encrypt the assertion")
+		}
+		c := consoleClient(t)
+		r, body := post(t, c, srv.URL+"/saml", url.Values{"SAMLResponse": {resp.Base64()}})
+		if r.StatusCode != http.StatusFound || r.Header.Get("Location") != "/console" {
+			t.Fatalf("signing %+v: POST /saml = %d Location %q, want 302 to /console:\n%s", signing, r.StatusCode, r.Header.Get("Location"), body)
+		}
+		if _, body := get(t, c, srv.URL+"/console"); !strings.Contains(body, "assumed-role/SAMLAdmin/alice") {
+			t.Errorf("console does not show the session:\n%s", body)
+		}
 	}
 }

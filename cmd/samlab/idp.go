@@ -435,54 +435,22 @@ command; give the key directory whose metadata the SAML provider holds.`,
 	return cmd
 }
 
+// signingOptions and nameIDFormat parse the flags with idp's parsers and
+// name the flag in errors.
 func signingOptions(sign, sigMethod, digest string) (idp.SigningOptions, error) {
-	var so idp.SigningOptions
-	switch sign {
-	case "assertion":
-		so = idp.Sign(true, false)
-	case "response":
-		so = idp.Sign(false, true)
-	case "both":
-		so = idp.Sign(true, true)
-	case "none":
-		so = idp.Sign(false, false)
-	default:
-		return so, fmt.Errorf("--sign %q: want assertion, response, both or none", sign)
-	}
-	switch sigMethod {
-	case "rsa-sha256":
-		so.SignatureMethod = idp.SignatureRSASHA256
-	case "rsa-sha1":
-		so.SignatureMethod = idp.SignatureRSASHA1
-	default:
-		return so, fmt.Errorf("--signature-method %q: want rsa-sha256 or rsa-sha1", sigMethod)
-	}
-	switch digest {
-	case "sha256":
-		so.DigestMethod = idp.DigestSHA256
-	case "sha1":
-		so.DigestMethod = idp.DigestSHA1
-	default:
-		return so, fmt.Errorf("--digest %q: want sha256 or sha1", digest)
+	so, err := idp.ParseSigning(sign, sigMethod, digest)
+	if err != nil {
+		return so, fmt.Errorf("--sign/--signature-method/--digest: %w", err)
 	}
 	return so, nil
 }
 
 func nameIDFormat(s string) (string, error) {
-	switch s {
-	case "persistent":
-		return idp.NameIDFormatPersistent, nil
-	case "transient":
-		return idp.NameIDFormatTransient, nil
-	case "email", "emailAddress":
-		return idp.NameIDFormatEmail, nil
-	case "unspecified":
-		return idp.NameIDFormatUnspecified, nil
+	f, err := idp.ParseNameIDFormat(s)
+	if err != nil {
+		return "", fmt.Errorf("--name-id-format: %w", err)
 	}
-	if slices.Contains(idp.NameIDFormats(), s) {
-		return s, nil
-	}
-	return "", fmt.Errorf("--name-id-format %q: want persistent, transient, email or unspecified", s)
+	return f, nil
 }
 
 func runAssert(cmd *cobra.Command, o assertOptions) error {

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -401,7 +402,7 @@ func TestIDPInitiatedToConsole(t *testing.T) {
 		{"bob", http.StatusOK, `class="saml-account"`}, // two roles: the role chooser
 	} {
 		t.Run(tt.user, func(t *testing.T) {
-			resp, err := c.PostForm(up.endpoint+"/idp/login", url.Values{"username": {tt.user}, "password": {"samlab"}, "return": {"sso/aws"}})
+			resp, err := postLoginForm(t, c, up.endpoint+"/idp/login?return=sso/aws", tt.user, "samlab")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -427,4 +428,26 @@ func TestIDPInitiatedToConsole(t *testing.T) {
 			}
 		})
 	}
+}
+
+// postLoginForm opens the IdP login page at loginURL and posts its form back
+// filled in, as a browser does (hidden fields included).
+func postLoginForm(t *testing.T, c *http.Client, loginURL, user, password string) (*http.Response, error) {
+	t.Helper()
+	resp, err := c.Get(loginURL)
+	if err != nil {
+		return nil, err
+	}
+	page, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	action, fields, err := idp.ParseLoginForm(page)
+	if err != nil {
+		return nil, fmt.Errorf("GET %s (%d): %w", loginURL, resp.StatusCode, err)
+	}
+	fields.Set("username", user)
+	fields.Set("password", password)
+	return c.PostForm(action, fields)
 }

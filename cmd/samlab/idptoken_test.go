@@ -7,7 +7,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/cookiejar"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -158,8 +157,7 @@ func TestIDPTokenEndpointAndCodeFlowOnUp(t *testing.T) {
 	if resp.Request.URL.Path != scenariosLoginPath {
 		t.Fatalf("authorize led to %s, want the IdP login page", resp.Request.URL)
 	}
-	ret := resp.Request.URL.Query().Get("return")
-	resp, err = b.PostForm(lab.endpoint+scenariosLoginPath, url.Values{"username": {"alice"}, "password": {"samlab"}, "return": {ret}})
+	resp, err = postLoginForm(t, b, resp.Request.URL.String(), "alice", "samlab")
 	if err != nil {
 		t.Fatal(err)
 	}

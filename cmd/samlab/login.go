@@ -23,6 +23,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/samlab-dev/samlab/awssaml"
 	"github.com/samlab-dev/samlab/idp"
 )
 
@@ -133,7 +134,7 @@ func runLogin(cmd *cobra.Command, o loginOptions) error {
 	return printCredentials(cmd.OutOrStdout(), o.format, out)
 }
 
-var reasonRE = regexp.MustCompile(`(?s)<p class="error" id="(?:reason|error)">(.*?)</p>`)
+var reasonRE = regexp.MustCompile(`(?s)<p class="error" id="(?:reason|error)">(?:<span id="input-error">)?(.*?)(?:</span>)?</p>`)
 
 // readPassword reads the password: without echo when standard input is a
 // terminal and a prompt is wanted, else as the next line of input.
@@ -153,16 +154,30 @@ func readPassword(stdin io.Reader, in *bufio.Reader, prompt io.Writer, ask bool)
 	return strings.TrimRight(p, "\r\n"), nil
 }
 
-// idpLogin posts the login form and follows IdP-initiated SSO to AWS; it
-// returns the base64 SAMLResponse of the resulting form.
+// idpLogin opens the IdP's login form for IdP-initiated SSO to AWS, fills it
+// in (keeping its hidden fields: the way back and the anti-forgery token) and
+// posts it; it returns the base64 SAMLResponse of the resulting form.
 func idpLogin(ctx context.Context, c *http.Client, idpURL, user, password string) (string, error) {
 	base, err := url.Parse(strings.TrimSuffix(idpURL, "/") + "/")
 	if err != nil {
 		return "", fmt.Errorf("--idp-url: %w", err)
 	}
-	form := url.Values{"username": {user}, "password": {password}, "return": {"sso/aws"}}
-	loginURL := base.ResolveReference(&url.URL{Path: "login"})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, loginURL.String(), strings.NewReader(form.Encode()))
+	loginURL := base.ResolveReference(&url.URL{Path: "login", RawQuery: "return=sso%2Faws"})
+	page, err := fetchPage(ctx, c, loginURL.String())
+	if err != nil {
+		return "", fmt.Errorf("open the IdP login form: %w", err)
+	}
+	action, form, err := idp.ParseLoginForm(page)
+	if err != nil {
+		return "", fmt.Errorf("IdP login form at %s: %w", loginURL, err)
+	}
+	form.Set("username", user)
+	form.Set("password", password)
+	target, err := loginURL.Parse(action)
+	if err != nil {
+		return "", fmt.Errorf("IdP login form action %q: %w", action, err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target.String(), strings.NewReader(form.Encode()))
 	if err != nil {
 		return "", err
 	}
@@ -185,6 +200,23 @@ func idpLogin(ctx context.Context, c *http.Client, idpURL, user, password string
 		return "", fmt.Errorf("IdP login at %s failed (HTTP %d): %s", loginURL, resp.StatusCode, reason)
 	}
 	return fields.Get("SAMLResponse"), nil
+}
+
+// fetchPage GETs an HTML page (at most 4 MiB).
+func fetchPage(ctx context.Context, c *http.Client, u string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: %s", u, resp.Status)
+	}
+	return io.ReadAll(io.LimitReader(resp.Body, 4<<20))
 }
 
 func htmlUnescape(s string) string {
@@ -213,15 +245,9 @@ func responseRoles(b64 string) ([]idp.Role, error) {
 				continue
 			}
 			for _, v := range a.Values {
-				parts := strings.Split(strings.TrimSpace(v.Value), ",")
-				if len(parts) != 2 {
-					continue
+				if p, ok := awssaml.ParseRolePair(v.Value); ok {
+					roles = append(roles, idp.Role{RoleARN: p.RoleARN, ProviderARN: p.ProviderARN})
 				}
-				role := idp.Role{RoleARN: parts[0], ProviderARN: parts[1]}
-				if strings.Contains(parts[0], ":saml-provider/") {
-					role = idp.Role{RoleARN: parts[1], ProviderARN: parts[0]}
-				}
-				roles = append(roles, role)
 			}
 		}
 	}

@@ -37,6 +37,8 @@ type serveOptions struct {
 	fixtureKeys bool
 	verbose     bool
 	awsOnly     bool
+	https       bool
+	httpOIDC    bool // IAM accepts http:// OIDC issuers on loopback
 }
 
 func (o *serveOptions) flags(cmd *cobra.Command) {
@@ -46,6 +48,9 @@ func (o *serveOptions) flags(cmd *cobra.Command) {
 	f.StringVar(&o.events, "events", "", "append a CloudTrail-like JSON line per AWS call to this file (read it with \"samlab events\")")
 	f.BoolVar(&o.fixtureKeys, "fixture-keys", false, "use samlab's built-in test keys for the IdP (faster start; the keys are public)")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "log every failed AWS call with its internal cause")
+	f.BoolVar(&o.https, "https", false, "also answer HTTPS for sts.amazonaws.com, sts.REGION.amazonaws.com, iam.amazonaws.com and signin.aws.amazon.com, "+
+		"as a loopback-only HTTPS_PROXY that tunnels to nothing but itself, with a local CA (kept in --state)")
+	f.BoolVar(&o.httpOIDC, "insecure-http-issuers", false, "let IAM register http:// OIDC providers on loopback, such as this server's /idp/oidc (AWS requires https://)")
 }
 
 func newUpCommand() *cobra.Command {
@@ -106,7 +111,7 @@ func runServe(cmd *cobra.Command, o serveOptions) (err error) {
 	}
 	defer ln.Close()
 	base := "http://" + ln.Addr().String()
-	cfg := scenarios.LabConfig{Keys: certs.GeneratedKeys{}, Logger: logger, WallClock: true}
+	cfg := scenarios.LabConfig{Keys: certs.GeneratedKeys{}, Logger: logger, WallClock: true, InsecureHTTPIssuers: o.httpOIDC}
 	if !o.awsOnly {
 		cfg.IDPBaseURL = base + scenarios.IDPPrefix
 	}
@@ -174,7 +179,23 @@ func runServe(cmd *cobra.Command, o serveOptions) (err error) {
 			return err
 		}
 	}
+	var hm *httpsMode
+	if o.https {
+		if hm, err = newHTTPSMode(o.state, logger); err != nil {
+			return err
+		}
+		defer func() {
+			closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			err = errors.Join(err, hm.close(closeCtx))
+		}()
+		h = hm.wrap(h)
+	}
 	printBanner(cmd.OutOrStdout(), lab, admin, base, o, warning)
+	if hm != nil {
+		hm.printEnv(cmd.OutOrStdout(), base, !o.awsOnly)
+	}
+	fmt.Fprintln(cmd.OutOrStdout(), "\nPress Ctrl-C to stop.")
 	return serveUntilDone(ctx, ln, h, logger)
 }
 
@@ -343,5 +364,4 @@ Log in at the IdP as %s (demo password "samlab") and assume the role with the SA
 	if warning != "" {
 		fmt.Fprintf(w, "\nwarning: %s\n", warning)
 	}
-	fmt.Fprintln(w, "\nPress Ctrl-C to stop.")
 }

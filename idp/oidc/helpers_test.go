@@ -2,7 +2,6 @@ package oidc_test
 
 import (
 	"context"
-	"html"
 	"io"
 	"log/slog"
 	"net"
@@ -10,7 +9,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -130,8 +128,6 @@ func browser(t *testing.T) *http.Client {
 	}}
 }
 
-var returnRE = regexp.MustCompile(`name="return" value="([^"]*)"`)
-
 // authorize drives a browser through the authorization endpoint, logging in
 // on the IdP's login page when it is shown, and returns the redirect to the
 // client (the 303's Location).
@@ -144,13 +140,13 @@ func authorize(t *testing.T, c *http.Client, authURL, user, password string) *ur
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode == http.StatusOK && strings.HasSuffix(resp.Request.URL.Path, "/idp/login") {
-		m := returnRE.FindSubmatch(body)
-		if m == nil {
-			t.Fatalf("login page has no return field:\n%s", body)
+		action, fields, err := idp.ParseLoginForm(body)
+		if err != nil || fields.Get("return") == "" {
+			t.Fatalf("login page has no form with a return field (%v):\n%s", err, body)
 		}
-		loginURL := resp.Request.URL.ResolveReference(&url.URL{Path: "login"})
-		resp, err = c.PostForm(loginURL.String(), url.Values{"username": {user}, "password": {password},
-			"return": {html.UnescapeString(string(m[1]))}})
+		fields.Set("username", user)
+		fields.Set("password", password)
+		resp, err = c.PostForm(action, fields)
 		if err != nil {
 			t.Fatalf("POST login: %v", err)
 		}

@@ -13,18 +13,21 @@ const module = "github.com/samlab-dev/samlab"
 // import (directly or not). idp and sp/* never import each other; only
 // scenarios and cmd know both sides.
 var allowed = map[string][]string{
+	"awssaml":             {},
 	"certs":               {},
 	"certs/certstest":     {"certs"},
-	"metadata":            {"certs"},
-	"idp":                 {"metadata", "certs"},
-	"idp/oidc":            {"idp", "metadata", "certs"},
+	"internal/xmlsec":     {},
+	"metadata":            {"certs", "internal/xmlsec"},
+	"idp":                 {"metadata", "certs", "internal/xmlsec", "awssaml"},
+	"idp/oidc":            {"idp", "metadata", "certs", "internal/xmlsec", "awssaml"},
 	"sp/awsapi":           {},
 	"sp/policy":           {},
-	"sp/iam":              {"sp/policy", "sp/awsapi", "metadata", "certs"},
-	"sp/sts":              {"sp/iam", "sp/policy", "sp/awsapi", "sp/sts/sessiontoken", "metadata", "certs"},
+	"sp/iam":              {"sp/policy", "sp/awsapi", "metadata", "certs", "internal/xmlsec"},
+	"sp/sts":              {"sp/sts/webidentity", "sp/iam", "sp/policy", "sp/awsapi", "sp/sts/sessiontoken", "metadata", "certs", "internal/xmlsec", "awssaml"},
 	"sp/sts/sessiontoken": {},
-	"sp/signin":           {"sp/sts", "sp/iam", "sp/policy", "sp/awsapi", "metadata", "certs"},
-	"scenarios":           {"idp", "sp/", "metadata", "certs", "internal/"},
+	"sp/sts/webidentity":  {},
+	"sp/signin":           {"sp/sts", "sp/iam", "sp/policy", "sp/awsapi", "metadata", "certs", "internal/xmlsec", "awssaml"},
+	"scenarios":           {"idp", "sp/", "metadata", "certs", "internal/", "awssaml"},
 }
 
 func TestDependencyDirection(t *testing.T) {

@@ -56,6 +56,8 @@ type Account struct {
 	roles     map[string]*Role          // by name
 	policies  map[string]*ManagedPolicy // customer managed, by ARN
 	alias     string                    // the account alias, "" when none
+
+	oidc oidcProviders // oidcprovider.go
 }
 
 // NewAccount returns an empty account.

@@ -55,6 +55,9 @@ func OpenAccount(cfg Config) (*Account, error) {
 	if err := a.loadExtras(cfg.Store); err != nil {
 		return nil, err
 	}
+	if err := a.loadOIDCProviders(cfg.Store); err != nil {
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -206,6 +209,9 @@ func (a *Account) AttachStore(s Store) error {
 	}
 	stored.policies, stored.alias = a.policies, a.alias
 	if err := stored.loadExtras(s); err != nil {
+		return err
+	}
+	if err := a.attachOIDCProviders(s, stored); err != nil {
 		return err
 	}
 	a.providers, a.roles, a.store = stored.providers, stored.roles, s

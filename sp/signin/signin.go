@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/samlab-dev/samlab/awssaml"
 	"github.com/samlab-dev/samlab/sp/awsapi"
 	"github.com/samlab-dev/samlab/sp/sts"
 	"github.com/samlab-dev/samlab/sp/sts/sessiontoken"
@@ -119,13 +120,16 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /saml", s.handleSAML)
 	s.mux.HandleFunc("GET /console", s.handleConsole)
 	s.mux.HandleFunc("POST /logout", s.handleLogout)
-	s.mux.HandleFunc("GET /logout", s.handleLogout)
+	s.mux.HandleFunc("GET /logout", s.handleLogoutConfirm)
 	s.mux.HandleFunc("GET /federation", s.handleFederation)
 	s.mux.HandleFunc("POST /federation", s.handleFederation)
 }
 
 // ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	setSecurityHeaders(w.Header())
+	s.mux.ServeHTTP(w, r)
+}
 
 // handleSAML is the ACS: SAMLResponse (+ RelayState, + roleIndex on the
 // chooser's follow-up POST).
@@ -141,36 +145,21 @@ func (s *Server) handleSAML(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, http.StatusBadRequest, msgInvalidResponse)
 		return
 	}
-	roles, err := s.cfg.STS.SignInRoles(r.Context(), samlResponse)
-	if err != nil {
+	// One call verifies the response once and, with one role (or the one
+	// picked on the chooser), runs the rest of AssumeRoleWithSAML on it.
+	res, err := s.cfg.STS.SignIn(r.Context(), sts.SignInInput{SAMLResponse: samlResponse, RoleARN: r.PostForm.Get("roleIndex")})
+	switch {
+	case errors.Is(err, sts.ErrRoleNotOffered):
+		s.renderError(w, http.StatusBadRequest, msgInvalidResponse)
+		return
+	case err != nil:
 		s.renderSTSError(w, r, err)
 		return
-	}
-	var chosen *sts.RolePair
-	if idx := r.PostForm.Get("roleIndex"); idx != "" {
-		for i := range roles {
-			if roles[i].RoleARN == idx {
-				chosen = &roles[i]
-			}
-		}
-		if chosen == nil {
-			s.renderError(w, http.StatusBadRequest, msgInvalidResponse)
-			return
-		}
-	} else if len(roles) == 1 {
-		chosen = &roles[0] // AWS signs straight in when there is one role.
-	}
-	if chosen == nil {
-		s.renderChooser(w, roles, samlResponse, relayState)
+	case res.Assumed == nil:
+		s.renderChooser(w, res.Roles, samlResponse, relayState)
 		return
 	}
-	out, err := s.cfg.STS.AssumeRoleWithSAML(r.Context(), sts.AssumeRoleWithSAMLInput{
-		RoleARN: chosen.RoleARN, PrincipalARN: chosen.ProviderARN, SAMLAssertion: samlResponse,
-	})
-	if err != nil {
-		s.renderSTSError(w, r, err)
-		return
-	}
+	out := res.Assumed
 	sess, err := s.openSession(out.Session, out.Credentials.Expiration, "")
 	if err != nil {
 		s.renderError(w, http.StatusInternalServerError, "The console session could not be created.")
@@ -239,6 +228,11 @@ func (s *Server) handleConsole(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
+	if err := crossOrigin.Check(r); err != nil {
+		s.logger.InfoContext(r.Context(), "sign-out refused", "error", err)
+		s.renderError(w, http.StatusForbidden, "The sign-out request came from another site.")
+		return
+	}
 	if c, err := r.Cookie(cookieName); err == nil {
 		s.mu.Lock()
 		delete(s.sessions, c.Value)
@@ -274,7 +268,10 @@ type roleOption struct {
 func (s *Server) renderChooser(w http.ResponseWriter, roles []sts.RolePair, samlResponse, relayState string) {
 	byAccount := map[string][]roleOption{}
 	for _, p := range roles {
-		acct, name := splitRoleARN(p.RoleARN)
+		acct, name := p.RoleARN, p.RoleARN
+		if a, err := awssaml.SplitARN(p.RoleARN); err == nil {
+			acct, name = a.Account, a.Name
+		}
 		byAccount[acct] = append(byAccount[acct], roleOption{ARN: p.RoleARN, Name: name})
 	}
 	ids := make([]string, 0, len(byAccount))
@@ -291,16 +288,6 @@ func (s *Server) renderChooser(w http.ResponseWriter, roles []sts.RolePair, saml
 		groups = append(groups, accountGroup{Label: label, Roles: byAccount[id]})
 	}
 	s.render(w, http.StatusOK, chooserTmpl, map[string]any{"Accounts": groups, "SAMLResponse": samlResponse, "RelayState": relayState})
-}
-
-// splitRoleARN returns the account ID and the role name (without path).
-func splitRoleARN(arn string) (account, name string) {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) == 6 {
-		account = parts[4]
-	}
-	name = arn[strings.LastIndex(arn, "/")+1:]
-	return account, name
 }
 
 func (s *Server) renderSTSError(w http.ResponseWriter, r *http.Request, err error) {
@@ -409,6 +396,7 @@ func (s *Server) getSigninToken(w http.ResponseWriter, r *http.Request) {
 	s.tokens[token] = signinToken{session: ss, duration: duration, expires: now.Add(signinTokenLifetime)}
 	s.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store") // the token is a credential
 	_ = json.NewEncoder(w).Encode(map[string]string{"SigninToken": token})
 }
 

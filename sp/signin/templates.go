@@ -4,6 +4,7 @@ import "html/template"
 
 const pageHead = `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{{block "title" .}}Amazon Web Services Sign-In{{end}}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <style>body{font-family:sans-serif;max-width:46em;margin:2em auto;padding:0 1em}
 .saml-account{border:1px solid #ccc;border-radius:4px;margin:1em 0;padding:.5em 1em}
 .saml-account-name{font-weight:bold;margin-bottom:.5em}.saml-role{margin:.3em 0}
@@ -37,6 +38,12 @@ var chooserTmpl = template.Must(template.New("chooser").Parse(pageHead + `<p>Sel
 var messageTmpl = template.Must(template.New("message").Parse(pageHead + `<h2>{{.Title}}</h2>
 <p{{if .Error}} class="error" id="error_message"{{end}}>{{.Message}}</p>
 <p><a href="/logout">Sign out</a></p>
+</body></html>
+`))
+
+var logoutTmpl = template.Must(template.New("logout").Parse(pageHead + `<h2>Sign out</h2>
+<form id="logout_form" action="/logout" method="post"><p>Sign out of the console?</p>
+<p><input type="submit" id="logout_button" value="Sign out"/></p></form>
 </body></html>
 `))
 

@@ -1,33 +1,24 @@
 package sts
 
 import (
-	"bytes"
-	"crypto"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
-	"crypto/rsa"
-	_ "crypto/sha1" // registers SHA-1 for RSA-OAEP key transport
-	_ "crypto/sha256"
-	_ "crypto/sha512"
-	"encoding/base64"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/beevik/etree"
+
+	"github.com/samlab-dev/samlab/awssaml"
+	"github.com/samlab-dev/samlab/internal/xmlsec"
 )
 
-// AWS attribute names (IAM UG "Configure SAML assertions"). Names are
-// case-sensitive.
+// AWS attribute names (package awssaml).
 const (
-	attrRole              = "https://aws.amazon.com/SAML/Attributes/Role"
-	attrRoleSessionName   = "https://aws.amazon.com/SAML/Attributes/RoleSessionName"
-	attrSessionDuration   = "https://aws.amazon.com/SAML/Attributes/SessionDuration"
-	attrSourceIdentity    = "https://aws.amazon.com/SAML/Attributes/SourceIdentity"
-	attrTransitiveTagKeys = "https://aws.amazon.com/SAML/Attributes/TransitiveTagKeys"
-	attrPrincipalTag      = "https://aws.amazon.com/SAML/Attributes/PrincipalTag:"
+	attrRole              = awssaml.AttrRole
+	attrRoleSessionName   = awssaml.AttrRoleSessionName
+	attrSessionDuration   = awssaml.AttrSessionDuration
+	attrSourceIdentity    = awssaml.AttrSourceIdentity
+	attrTransitiveTagKeys = awssaml.AttrTransitiveTagKeys
+	attrPrincipalTag      = awssaml.AttrPrincipalTagPrefix
 )
 
 // Assertion is what STS reads from a verified SAML assertion.
@@ -58,24 +49,15 @@ func (a *Assertion) Audiences() []string {
 	return out
 }
 
-// rawText returns the element's character data, concatenating every text
-// token and ignoring comments, so "ad<!---->min" reads as the signed value
-// "admin".
-func rawText(el *etree.Element) string {
-	if el == nil {
-		return ""
-	}
-	var sb strings.Builder
-	for _, t := range el.Child {
-		if cd, ok := t.(*etree.CharData); ok {
-			sb.WriteString(cd.Data)
-		}
-	}
-	return sb.String()
-}
+func rawText(el *etree.Element) string { return xmlsec.RawText(el) }
 
-// text is rawText without surrounding whitespace.
-func text(el *etree.Element) string { return strings.TrimSpace(rawText(el)) }
+func text(el *etree.Element) string { return xmlsec.Text(el) }
+
+func childNS(el *etree.Element, ns, local string) *etree.Element { return xmlsec.Child(el, ns, local) }
+
+func childrenNS(el *etree.Element, ns, local string) []*etree.Element {
+	return xmlsec.Children(el, ns, local)
+}
 
 func parseTime(el *etree.Element, attr string) (time.Time, error) {
 	v := attrValue(el, attr)
@@ -91,14 +73,12 @@ func parseTime(el *etree.Element, attr string) (time.Time, error) {
 
 // attrValue returns el's unprefixed attribute key, or "". SAML's attributes
 // are unprefixed; a prefixed look-alike (x:Name) is ignored.
-func attrValue(el *etree.Element, key string) string {
-	v, _ := plainAttr(el, key)
-	return v
-}
+func attrValue(el *etree.Element, key string) string { return xmlsec.AttrValue(el, key) }
 
-// readAssertion extracts the fields STS uses from a verified Assertion element.
+// readAssertion extracts the fields STS uses from a verified Assertion
+// element, as strings of their own.
 func readAssertion(a *etree.Element) (*Assertion, error) {
-	out := &Assertion{ID: attrValue(a, "ID"), Issuer: text(childNS(a, nsAssertion, "Issuer")),
+	out := &Assertion{ID: keep(attrValue(a, "ID")), Issuer: keep(text(childNS(a, nsAssertion, "Issuer"))),
 		Attributes: map[string][]string{}}
 	var err error
 	if out.IssueInstant, err = parseTime(a, "IssueInstant"); err != nil {
@@ -106,8 +86,8 @@ func readAssertion(a *etree.Element) (*Assertion, error) {
 	}
 	if subj := childNS(a, nsAssertion, "Subject"); subj != nil {
 		if nid := childNS(subj, nsAssertion, "NameID"); nid != nil {
-			out.NameID = text(nid)
-			out.NameIDFormat = attrValue(nid, "Format")
+			out.NameID = keep(text(nid))
+			out.NameIDFormat = keep(attrValue(nid, "Format"))
 		}
 		for _, sc := range childrenNS(subj, nsAssertion, "SubjectConfirmation") {
 			if attrValue(sc, "Method") != "urn:oasis:names:tc:SAML:2.0:cm:bearer" {
@@ -115,7 +95,7 @@ func readAssertion(a *etree.Element) (*Assertion, error) {
 			}
 			out.HasSubjectConfirmation = true
 			if scd := childNS(sc, nsAssertion, "SubjectConfirmationData"); scd != nil {
-				out.Recipient = strings.TrimSpace(attrValue(scd, "Recipient"))
+				out.Recipient = keep(strings.TrimSpace(attrValue(scd, "Recipient")))
 				if out.SubjectNotOnOrAfter, err = parseTime(scd, "NotOnOrAfter"); err != nil {
 					return nil, err
 				}
@@ -133,7 +113,7 @@ func readAssertion(a *etree.Element) (*Assertion, error) {
 		for _, ar := range childrenNS(c, nsAssertion, "AudienceRestriction") {
 			var auds []string
 			for _, au := range childrenNS(ar, nsAssertion, "Audience") {
-				auds = append(auds, text(au))
+				auds = append(auds, keep(text(au)))
 			}
 			out.AudienceRestrictions = append(out.AudienceRestrictions, auds)
 		}
@@ -149,16 +129,21 @@ func readAssertion(a *etree.Element) (*Assertion, error) {
 	}
 	for _, st := range childrenNS(a, nsAssertion, "AttributeStatement") {
 		for _, at := range childrenNS(st, nsAssertion, "Attribute") {
-			name := attrValue(at, "Name")
+			name := keep(attrValue(at, "Name"))
 			vals := out.Attributes[name]
 			for _, v := range childrenNS(at, nsAssertion, "AttributeValue") {
-				vals = append(vals, rawText(v))
+				vals = append(vals, keep(rawText(v)))
 			}
 			out.Attributes[name] = vals
 		}
 	}
 	return out, nil
 }
+
+// keep copies a string read from a parsed tree: such strings may share
+// memory with the whole document (see xmlsec.Parse), and what STS reads can
+// outlive the request (a session keeps its name, tags and source identity).
+func keep(s string) string { return strings.Clone(s) }
 
 // claimKeys returns the trust-policy condition keys an assertion attribute
 // feeds (IAM UG "Configure SAML assertions", mapping table; UG-CK lists which
@@ -265,223 +250,4 @@ func conditionContext(a *Assertion, rc requestContext) map[string][]string {
 		ctx["sts:SourceIdentity"] = []string{rc.sourceIdentity}
 	}
 	return ctx
-}
-
-// XML Encryption algorithm identifiers (XML Encryption 1.1 §5).
-const (
-	nsXMLEnc     = "http://www.w3.org/2001/04/xmlenc#"
-	encAES128CBC = nsXMLEnc + "aes128-cbc"
-	encAES192CBC = nsXMLEnc + "aes192-cbc"
-	encAES256CBC = nsXMLEnc + "aes256-cbc"
-	encAES128GCM = "http://www.w3.org/2009/xmlenc11#aes128-gcm"
-	encAES192GCM = "http://www.w3.org/2009/xmlenc11#aes192-gcm"
-	encAES256GCM = "http://www.w3.org/2009/xmlenc11#aes256-gcm"
-	encRSAOAEP   = nsXMLEnc + "rsa-oaep-mgf1p"
-	encRSAOAEP11 = "http://www.w3.org/2009/xmlenc11#rsa-oaep"
-	encRSA15     = nsXMLEnc + "rsa-1_5"
-)
-
-// ErrDecrypt is wrapped by decryptAssertions when an EncryptedAssertion
-// cannot be decrypted with any of the provider's private keys.
-var ErrDecrypt = errors.New("cannot decrypt EncryptedAssertion")
-
-// decryptAssertions replaces each saml:EncryptedAssertion child of the
-// Response root with the Assertion it holds, decrypted with the first of keys
-// that works, and reports whether there was one. A Response signature covers
-// the ciphertext, so callers verify it before the swap (see
-// verifiedEncryptedResponse); otherwise the decrypted Assertion is verified
-// like a plaintext one. Key transport: RSA-OAEP
-// (MGF1-SHA1, SHA-1 or the DigestMethod given) and RSA PKCS#1 v1.5; content:
-// AES-CBC and AES-GCM (XML Encryption 1.1 §5.2).
-func decryptAssertions(doc *etree.Document, keys []*rsa.PrivateKey) (bool, error) {
-	root := doc.Root()
-	encs := childrenNS(root, nsAssertion, "EncryptedAssertion")
-	if len(encs) == 0 {
-		return false, nil
-	}
-	if len(keys) == 0 {
-		return true, ErrEncryptedAssertion
-	}
-	for _, enc := range encs {
-		plain, err := decryptElement(enc, keys)
-		if err != nil {
-			return true, fmt.Errorf("%w: %w", ErrDecrypt, err)
-		}
-		// The plaintext goes through the same hardened parser as the
-		// response, inside a bare samlp:Response so the parser accepts it.
-		plain = bytes.TrimSpace(bytes.TrimPrefix(plain, []byte("\xef\xbb\xbf")))
-		if bytes.HasPrefix(plain, []byte("<?xml")) {
-			if i := bytes.Index(plain, []byte("?>")); i >= 0 {
-				plain = plain[i+2:]
-			}
-		}
-		wrapped := append(append([]byte(`<samlp:Response xmlns:samlp="`+nsProtocol+`">`), plain...), "</samlp:Response>"...)
-		adoc, err := parseXML(wrapped)
-		if err != nil {
-			return true, fmt.Errorf("%w: decrypted content: %w", ErrDecrypt, err)
-		}
-		kids := adoc.Root().ChildElements()
-		if len(kids) != 1 || kids[0].Tag != "Assertion" || kids[0].NamespaceURI() != nsAssertion {
-			return true, fmt.Errorf("%w: decrypted content is not one saml:Assertion", ErrDecrypt)
-		}
-		a := kids[0]
-		root.InsertChildAt(enc.Index(), a.Copy())
-		root.RemoveChild(enc)
-	}
-	return true, nil
-}
-
-func decryptElement(enc *etree.Element, keys []*rsa.PrivateKey) ([]byte, error) {
-	data := childNS(enc, nsXMLEnc, "EncryptedData")
-	if data == nil {
-		return nil, errors.New("no xenc:EncryptedData")
-	}
-	var ek *etree.Element
-	if ki := childNS(data, nsDSig, "KeyInfo"); ki != nil {
-		ek = childNS(ki, nsXMLEnc, "EncryptedKey")
-	}
-	if ek == nil {
-		ek = childNS(enc, nsXMLEnc, "EncryptedKey")
-	}
-	if ek == nil {
-		return nil, errors.New("no xenc:EncryptedKey")
-	}
-	wrapped, err := cipherValue(ek)
-	if err != nil {
-		return nil, fmt.Errorf("EncryptedKey: %w", err)
-	}
-	method := childNS(ek, nsXMLEnc, "EncryptionMethod")
-	alg := ""
-	if method != nil {
-		alg = method.SelectAttrValue("Algorithm", "")
-	}
-	// Each private key gives a candidate content key; the first that
-	// decrypts the content wins (with rsa-1_5 a wrong key yields a random
-	// candidate rather than an error, see below).
-	var ceks [][]byte
-	var errs []error
-	for _, k := range keys {
-		var cek []byte
-		switch alg {
-		case encRSAOAEP, encRSAOAEP11:
-			h := crypto.SHA1
-			if dm := childNS(method, nsDSig, "DigestMethod"); dm != nil {
-				switch dm.SelectAttrValue("Algorithm", "") {
-				case "http://www.w3.org/2001/04/xmlenc#sha256":
-					h = crypto.SHA256
-				case "http://www.w3.org/2001/04/xmlenc#sha512":
-					h = crypto.SHA512
-				}
-			}
-			// MGF1 is always SHA-1 here (XML Encryption §5.4.2; the 1.1
-			// default); the digest may differ.
-			cek, err = k.Decrypt(nil, wrapped, &rsa.OAEPOptions{Hash: h, MGFHash: crypto.SHA1})
-		case encRSA15:
-			// RSA PKCS #1 v1.5 key transport is still what some IdPs send.
-			// DecryptPKCS1v15SessionKey with a random key of the content
-			// cipher's size answers a bad padding with that random key
-			// instead of an error, so the outcome (a failed content
-			// decryption either way) is no padding oracle (Bleichenbacher).
-			size := contentKeySize(data)
-			if size == 0 {
-				return nil, errors.New("rsa-1_5 key transport needs a known content encryption algorithm")
-			}
-			cek = make([]byte, size)
-			if _, err := rand.Read(cek); err != nil {
-				return nil, err
-			}
-			//lint:ignore SA1019 rsa-1_5 is part of XML Encryption and still sent by IdPs; the session-key form above is the oracle-free way to read it.
-			err = rsa.DecryptPKCS1v15SessionKey(nil, k, wrapped, cek)
-		default:
-			return nil, fmt.Errorf("key transport %q is not supported", alg)
-		}
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		ceks = append(ceks, cek)
-	}
-	if len(ceks) == 0 {
-		return nil, fmt.Errorf("no private key unwraps the content key: %w", errors.Join(errs...))
-	}
-	var lastErr error
-	for _, cek := range ceks {
-		plain, err := decryptContent(data, cek)
-		if err == nil {
-			return plain, nil
-		}
-		lastErr = err
-	}
-	return nil, lastErr
-}
-
-// decryptContent decrypts the EncryptedData's CipherValue with cek.
-func decryptContent(data *etree.Element, cek []byte) ([]byte, error) {
-	ct, err := cipherValue(data)
-	if err != nil {
-		return nil, fmt.Errorf("EncryptedData: %w", err)
-	}
-	dm := childNS(data, nsXMLEnc, "EncryptionMethod")
-	if dm == nil {
-		return nil, errors.New("EncryptedData has no EncryptionMethod")
-	}
-	block, err := aes.NewCipher(cek)
-	if err != nil {
-		return nil, fmt.Errorf("content key: %w", err)
-	}
-	switch alg := dm.SelectAttrValue("Algorithm", ""); alg {
-	case encAES128CBC, encAES192CBC, encAES256CBC:
-		bs := block.BlockSize()
-		if len(ct) < 2*bs || len(ct)%bs != 0 {
-			return nil, errors.New("AES-CBC ciphertext has a bad length")
-		}
-		out := make([]byte, len(ct)-bs)
-		cipher.NewCBCDecrypter(block, ct[:bs]).CryptBlocks(out, ct[bs:])
-		pad := int(out[len(out)-1])
-		if pad < 1 || pad > bs {
-			return nil, errors.New("AES-CBC padding is invalid")
-		}
-		return out[:len(out)-pad], nil
-	case encAES128GCM, encAES192GCM, encAES256GCM:
-		aead, err := cipher.NewGCM(block)
-		if err != nil {
-			return nil, err
-		}
-		if len(ct) < aead.NonceSize()+aead.Overhead() {
-			return nil, errors.New("AES-GCM ciphertext is too short")
-		}
-		return aead.Open(nil, ct[:aead.NonceSize()], ct[aead.NonceSize():], nil)
-	default:
-		return nil, fmt.Errorf("content encryption %q is not supported", alg)
-	}
-}
-
-// contentKeySize is the key length, in bytes, of the EncryptedData's content
-// cipher, or 0 when the algorithm is missing or unknown.
-func contentKeySize(data *etree.Element) int {
-	dm := childNS(data, nsXMLEnc, "EncryptionMethod")
-	if dm == nil {
-		return 0
-	}
-	switch dm.SelectAttrValue("Algorithm", "") {
-	case encAES128CBC, encAES128GCM:
-		return 16
-	case encAES192CBC, encAES192GCM:
-		return 24
-	case encAES256CBC, encAES256GCM:
-		return 32
-	}
-	return 0
-}
-
-func cipherValue(el *etree.Element) ([]byte, error) {
-	cd := childNS(el, nsXMLEnc, "CipherData")
-	if cd == nil {
-		return nil, errors.New("no CipherData")
-	}
-	v := childNS(cd, nsXMLEnc, "CipherValue")
-	if v == nil {
-		return nil, errors.New("no CipherValue")
-	}
-	return base64.StdEncoding.DecodeString(strings.Join(strings.Fields(rawText(v)), ""))
 }

@@ -148,32 +148,6 @@ func TestSubjectType(t *testing.T) {
 	}
 }
 
-func TestHasRolePair(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name   string
-		values []string
-		want   bool
-	}{
-		{"role first", []string{testRoleARN + "," + testProviderARN}, true},
-		{"provider first", []string{testProviderARN + "," + testRoleARN}, true},
-		{"second of several", []string{"arn:aws:iam::123456789012:role/Other," + testProviderARN, testRoleARN + "," + testProviderARN}, true},
-		{"space after comma", []string{testRoleARN + ", " + testProviderARN}, false},
-		{"other provider", []string{testRoleARN + ",arn:aws:iam::123456789012:saml-provider/other"}, false},
-		{"role only", []string{testRoleARN}, false},
-		{"three parts", []string{testRoleARN + "," + testProviderARN + ",x"}, false},
-		{"none", nil, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			if got := hasRolePair(tt.values, testRoleARN, testProviderARN); got != tt.want {
-				t.Errorf("hasRolePair(%q) = %v, want %v", tt.values, got, tt.want)
-			}
-		})
-	}
-}
-
 func TestAudienceAndRecipientEndpoints(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

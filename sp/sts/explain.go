@@ -11,10 +11,11 @@ import (
 
 	"github.com/beevik/etree"
 
+	"github.com/samlab-dev/samlab/awssaml"
 	"github.com/samlab-dev/samlab/certs"
+	"github.com/samlab-dev/samlab/internal/xmlsec"
 	"github.com/samlab-dev/samlab/metadata"
 	"github.com/samlab-dev/samlab/sp/awsapi"
-	"github.com/samlab-dev/samlab/sp/iam"
 )
 
 // ExplainInput is a captured response and the metadata it is judged against.
@@ -32,6 +33,42 @@ type ExplainInput struct {
 	At time.Time
 	// Behavior configures the validator (default DefaultBehavior()).
 	Behavior *Behavior
+
+	// TrustPolicy is the role's trust policy (AssumeRolePolicyDocument, as
+	// `aws iam get-role` shows it). When empty the trust policy is not
+	// judged: the replay lets the provider assume the role unconditionally,
+	// and the report says so (and what AWS's standard SAML trust policy
+	// would decide) instead of implying success.
+	TrustPolicy string
+	// MaxSessionDuration is the role's, in seconds (default: not known; the
+	// replay then allows the maximum, 43200, and the finding says so).
+	MaxSessionDuration int
+	// DurationSeconds is the DurationSeconds of the call being explained
+	// (default: none, which STS takes as 3600).
+	DurationSeconds *int
+	// PrivateKeys are the provider's assertion-decryption keys, PEM. They
+	// let the replay and the findings read an EncryptedAssertion.
+	PrivateKeys []string
+	// AssertionEncryptionMode is the provider's ("Required", "Allowed" or
+	// "" when unset).
+	AssertionEncryptionMode string
+	// IDPMetadata is the IdP's current metadata (optional). With it, a
+	// signature by an unregistered key is told apart: a rotation when the
+	// IdP publishes the key, a foreign signer when it does not.
+	IDPMetadata []byte
+	// RegisteredFile is the file name the fix commands use for the
+	// registered metadata (default "registered.xml").
+	RegisteredFile string
+	// NoProvider says the SAML provider does not exist in the account (as
+	// read from a running samlab or its state): Metadata is then ignored
+	// and the replay registers none.
+	NoProvider bool
+	// NoRole says the role does not exist in the account (as read from a
+	// running samlab or its state): the replay then creates none.
+	NoRole bool
+	// MetadataFile is the file name the fix commands use for the IdP's
+	// current metadata (default "idp-metadata.xml").
+	MetadataFile string
 }
 
 // Finding is one diagnostic of an explanation.
@@ -39,6 +76,9 @@ type Finding struct {
 	Check  string `json:"check"`
 	OK     bool   `json:"ok"`
 	Detail string `json:"detail"`
+	// NotJudged is set when the input lacked what the check needs (no
+	// trust policy, no decryption key): OK is then false and means nothing.
+	NotJudged bool `json:"not_judged,omitempty"`
 }
 
 // Explanation is the verdict of AssumeRoleWithSAML on a captured response,
@@ -60,6 +100,17 @@ type Explanation struct {
 	// Findings are independent checks, so one failure does not hide another
 	// (an expired response may also be signed by the wrong key).
 	Findings []Finding `json:"findings"`
+	// NotJudged lists what the verdict could not take into account for lack
+	// of input (the trust policy, the role's MaxSessionDuration, the
+	// decryption key); an acceptance is only as good as this list is short.
+	NotJudged []string `json:"not_judged"`
+	// Diagnosis names the failure class, after the built-in scenario that
+	// reproduces it where one exists (cert-rotation, stale-signing-node,
+	// forged-signature, wrong-entity-id, stale-assertion, idp-clock-ahead,
+	// role-not-in-assertion, session-name-claim, ...); "" when accepted.
+	Diagnosis string `json:"diagnosis,omitempty"`
+	// Fixes are what to change, most likely first.
+	Fixes []Fix `json:"fixes"`
 }
 
 // Explain replays AssumeRoleWithSAML for a captured response against the given
@@ -69,9 +120,9 @@ type Explanation struct {
 // (unverified, and labelled so) to point at the cause. It returns an error
 // only for unusable input (unparseable metadata, no role to try).
 func Explain(ctx context.Context, in ExplainInput) (*Explanation, error) {
-	md, err := metadata.Parse(in.Metadata)
+	md, err := registeredMetadata(in)
 	if err != nil {
-		return nil, fmt.Errorf("registered metadata: %w", err)
+		return nil, err
 	}
 	samlResponse := strings.TrimSpace(in.SAMLResponse)
 	if strings.HasPrefix(samlResponse, "<") {
@@ -102,45 +153,43 @@ func Explain(ctx context.Context, in ExplainInput) (*Explanation, error) {
 				ex.RoleARN, ex.ProviderARN = pairs[0].RoleARN, pairs[0].ProviderARN
 			}
 		}
-		if as := childrenNS(doc.Root(), nsAssertion, "Assertion"); len(as) == 1 {
-			claims, _ = readAssertion(as[0])
-		}
+		claims = ex.readClaims(doc, in.PrivateKeys)
 	}
 	if ex.RoleARN == "" || ex.ProviderARN == "" {
 		return nil, errors.New("no role to try: give the role and provider ARNs, or a response with a Role attribute")
 	}
-	account, providerName, err := splitProviderARN(ex.ProviderARN)
-	if err != nil {
-		return nil, err
+	prov, err := awssaml.SplitARN(ex.ProviderARN)
+	if err != nil || prov.Type != "saml-provider" {
+		return nil, fmt.Errorf("%q is not a SAML provider ARN (arn:aws:iam::ACCOUNT:saml-provider/NAME)", ex.ProviderARN)
 	}
+	account, providerName := prov.Account, prov.Name
 
-	ex.issuerFinding(doc, md)
-	ex.signatureFinding(doc, md.SigningCerts, at, b)
+	if in.NoProvider {
+		ex.noProviderFindings()
+	} else {
+		ex.issuerFinding(doc, md)
+		ex.signatureFinding(doc, md.SigningCerts, at, b)
+	}
 	if claims != nil {
 		ex.claimFindings(claims, at, b, ex.RoleARN, ex.ProviderARN)
 	}
 
+	ex.captureFindings(doc, md, claims, in, at, b)
+
 	// The verdict: the real pipeline, in a throwaway account.
-	acct := iam.NewAccount(iam.Config{ID: account, Now: func() time.Time { return at }})
-	if _, err := acct.CreateSAMLProvider(providerName, in.Metadata); err != nil {
-		return nil, fmt.Errorf("registered metadata: %w", err)
-	}
-	roleName := ex.RoleARN[strings.LastIndex(ex.RoleARN, "/")+1:]
-	path := "/"
-	if i, j := strings.Index(ex.RoleARN, ":role/"), strings.LastIndex(ex.RoleARN, "/"); i >= 0 && j > i+5 {
-		path = ex.RoleARN[i+5 : j+1]
-	}
-	if _, err := acct.CreateRole(iam.CreateRoleInput{Name: roleName, Path: path, MaxSessionDuration: MaxDuration,
-		AssumeRolePolicyDocument: iam.SAMLTrustPolicy(ex.ProviderARN)}); err != nil {
-		ex.add("role", false, "the role ARN %s cannot be created in a lab account: %v", ex.RoleARN, err)
+	acct, err := ex.replayAccount(in, account, providerName, at)
+	if err != nil {
+		return nil, err
 	}
 	svc, err := New(Config{Account: acct, Behavior: &b, Now: func() time.Time { return at }})
 	if err != nil {
 		return nil, err
 	}
-	out, err := svc.AssumeRoleWithSAML(ctx, AssumeRoleWithSAMLInput{RoleARN: ex.RoleARN, PrincipalARN: ex.ProviderARN, SAMLAssertion: samlResponse})
+	out, err := svc.AssumeRoleWithSAML(ctx, AssumeRoleWithSAMLInput{RoleARN: ex.RoleARN, PrincipalARN: ex.ProviderARN,
+		SAMLAssertion: samlResponse, DurationSeconds: in.DurationSeconds})
 	if err == nil {
 		ex.Accepted, ex.AssumedRoleARN = true, out.AssumedRoleUser.ARN
+		ex.addFixes(doc, md, claims, in)
 		return ex, nil
 	}
 	var ae *awsapi.Error
@@ -151,6 +200,7 @@ func Explain(ctx context.Context, in ExplainInput) (*Explanation, error) {
 	if ae.Err != nil {
 		ex.Cause = ae.Err.Error()
 	}
+	ex.addFixes(doc, md, claims, in)
 	return ex, nil
 }
 
@@ -158,19 +208,11 @@ func (ex *Explanation) add(check string, ok bool, format string, args ...any) {
 	ex.Findings = append(ex.Findings, Finding{Check: check, OK: ok, Detail: fmt.Sprintf(format, args...)})
 }
 
-func splitProviderARN(arn string) (account, name string, err error) {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) != 6 || parts[2] != "iam" || !strings.HasPrefix(parts[5], "saml-provider/") {
-		return "", "", fmt.Errorf("%q is not a SAML provider ARN (arn:aws:iam::ACCOUNT:saml-provider/NAME)", arn)
-	}
-	return parts[4], strings.TrimPrefix(parts[5], "saml-provider/"), nil
-}
-
 func (ex *Explanation) issuerFinding(doc *etree.Document, md *metadata.EntityDescriptor) {
 	if doc == nil {
 		return
 	}
-	iss := unverifiedIssuer(doc)
+	iss := xmlsec.UnverifiedIssuer(doc)
 	if iss == md.EntityID {
 		ex.add("issuer", true, "the response's Issuer %q is the registered entityID", iss)
 		return
@@ -197,7 +239,7 @@ func (ex *Explanation) signatureFinding(doc *etree.Document, registered []*x509.
 	}
 	var signedWith []string
 	for _, sig := range doc.FindElements("//Signature") {
-		if sig.NamespaceURI() != nsDSig {
+		if sig.NamespaceURI() != xmlsec.NSDSig {
 			continue
 		}
 		where := "an element"
@@ -225,7 +267,9 @@ func (ex *Explanation) signatureFinding(doc *etree.Document, registered []*x509.
 	if len(signedWith) > 0 {
 		ex.add("signed-with", !strings.Contains(strings.Join(signedWith, " "), "NOT in"), "claimed in KeyInfo: %s", strings.Join(signedWith, "; "))
 	}
-	if _, err := verifiedAssertion(doc, registered, at, b); err != nil {
+	// The verifier owns what it verifies: give it a copy.
+	vdoc := doc.Copy()
+	if _, err := newVerifier(registered, nil, "", at, b, nil).Verify(vdoc); err != nil {
 		ex.add("signature", false, "no registered certificate verifies the response: %v", err)
 		return
 	}
@@ -246,10 +290,12 @@ func (ex *Explanation) claimFindings(a *Assertion, at time.Time, b Behavior, rol
 		ok := !at.After(a.IssueInstant.Add(b.RedeemWindow))
 		ex.add("issue-instant", ok, "Assertion IssueInstant %s; AWS wants it redeemed within %s — unverified claim", ts(a.IssueInstant), b.RedeemWindow)
 	}
-	ex.add("audience", len(a.Audiences()) > 0, "Audience values %q — unverified claim", a.Audiences())
-	ex.add("recipient", a.Recipient != "", "SubjectConfirmationData Recipient %q (becomes the result's Audience and SAML:aud) — unverified claim", a.Recipient)
+	audErr := checkAudience(a.AudienceRestrictions)
+	ex.add("audience", audErr == nil, "Audience values %q; AWS wants urn:amazon:webservices or a sign-in SAML endpoint in every AudienceRestriction — unverified claim", a.Audiences())
+	ex.add("recipient", recipientRE.MatchString(a.Recipient), "SubjectConfirmationData Recipient %q (%s; becomes the result's Audience and SAML:aud) — unverified claim",
+		a.Recipient, endpointName(a.Recipient))
 	roles := a.Attributes[attrRole]
-	ex.add("role", hasRolePair(roles, roleARN, providerARN), "Role values %q; requested %s via %s — unverified claim", roles, roleARN, providerARN)
+	ex.add("role", awssaml.HasRolePair(roles, roleARN, providerARN), "Role values %q; requested %s via %s — unverified claim", roles, roleARN, providerARN)
 	ex.add("role-session-name", len(a.Attributes[attrRoleSessionName]) == 1, "RoleSessionName values %q — unverified claim", a.Attributes[attrRoleSessionName])
 }
 

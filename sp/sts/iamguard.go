@@ -25,10 +25,15 @@ import (
 //     AWS's explicit-deny AccessDenied. Other IAM authorization (allows,
 //     resource-specific statements) is the IAM package's.
 //
-// Long-term keys pass through unchanged.
+// Long-term keys, and operations of services other than IAM, pass through
+// unchanged.
 func (f *Federation) GuardIAM(ops []awsapi.Operation) []awsapi.Operation {
 	out := make([]awsapi.Operation, len(ops))
 	for i, op := range ops {
+		out[i] = op
+		if op.Service.Name != awsapi.IAM().Name {
+			continue
+		}
 		next := op.Handle
 		action := "iam:" + op.Action
 		op.Handle = func(ctx context.Context, r *awsapi.Request) (any, error) {

@@ -2,87 +2,180 @@ package sts
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/beevik/etree"
 
+	"github.com/samlab-dev/samlab/awssaml"
+	"github.com/samlab-dev/samlab/internal/xmlsec"
 	"github.com/samlab-dev/samlab/sp/awsapi"
+	"github.com/samlab-dev/samlab/sp/iam"
 )
 
 // RolePair is one value of the Role attribute: a role and the SAML provider
-// through which it may be assumed.
-type RolePair struct {
-	RoleARN     string
-	ProviderARN string
+// through which it may be assumed (awssaml.RolePair).
+type RolePair = awssaml.RolePair
+
+// Errors of SignIn that are not AWS API errors.
+var (
+	// ErrNoRoles is wrapped when the response carries no usable Role
+	// attribute value.
+	ErrNoRoles = errors.New("no valid Role attribute values")
+	// ErrRoleNotOffered: the role chosen on the role chooser is not one of
+	// the verified assertion's roles.
+	ErrRoleNotOffered = errors.New("the chosen role is not one of the response's Role values")
+)
+
+// SignInInput is a SAMLResponse posted to the console sign-in endpoint.
+type SignInInput struct {
+	// SAMLResponse is the base64 samlp:Response.
+	SAMLResponse string
+	// RoleARN is the role picked on the role chooser; "" on the first POST.
+	RoleARN string
 }
 
-// ErrNoRoles is wrapped by SignInRoles when the response carries no usable
-// Role attribute value.
-var ErrNoRoles = errors.New("no valid Role attribute values")
+// SignInOutput is the outcome of SignIn: either the roles to choose from, or
+// the assumed role.
+type SignInOutput struct {
+	// Roles are the verified assertion's roles through the provider that
+	// signed it, set when the user must choose (more than one, none chosen).
+	Roles []RolePair
+	// Assumed is set when a role was assumed.
+	Assumed *AssumeRoleWithSAMLOutput
+}
 
-// SignInRoles is what the console sign-in endpoint does before it shows the
-// role chooser: it reads the Role attribute pairs of a base64 SAMLResponse,
-// but only from an assertion whose signature verifies against the registered
-// metadata of the provider the pairs name. Pairs naming other providers are
-// dropped. Errors are *awsapi.Error values, as AssumeRoleWithSAML returns.
-func (s *Service) SignInRoles(_ context.Context, samlResponse string) ([]RolePair, error) {
-	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(samlResponse))
+// SignIn is what the console sign-in endpoint does with a posted
+// SAMLResponse: it parses and verifies the response once, against the
+// provider whose registered entityID its Issuer names, and then either
+// returns the verified assertion's roles for the role chooser or, when there
+// is one role or one was chosen, runs the rest of AssumeRoleWithSAML on the
+// same verified assertion. Errors are *awsapi.Error values, as
+// AssumeRoleWithSAML returns, or wrap ErrRoleNotOffered.
+func (s *Service) SignIn(ctx context.Context, in SignInInput) (*SignInOutput, error) {
+	out, err := s.signIn(in)
 	if err != nil {
-		return nil, invalidToken(fmt.Sprintf(msgInvalidBase64, s.newRequestID()), err)
+		s.logger.InfoContext(ctx, "console sign-in rejected", "role_arn", in.RoleARN, "error", err)
+		return nil, err
 	}
-	doc, err := parseXML(raw)
+	if out.Assumed != nil {
+		s.logger.InfoContext(ctx, "AssumeRoleWithSAML", "role_arn", out.Assumed.Session.RoleARN,
+			"assumed_role_arn", out.Assumed.AssumedRoleUser.ARN, "credentials", out.Assumed.Credentials)
+	}
+	return out, nil
+}
+
+func (s *Service) signIn(in SignInInput) (*SignInOutput, error) {
+	now := s.now().UTC()
+	requestID := s.newRequestID()
+	doc, err := decodeResponse(in.SAMLResponse, requestID)
 	if err != nil {
-		return nil, invalidToken(fmt.Sprintf(msgNotAResponse, s.newRequestID()), err)
+		return nil, err
 	}
-	// The unverified pairs only say which providers to try.
-	var providers []string
-	seen := map[string]bool{}
-	for _, p := range unverifiedRolePairs(doc) {
-		if !seen[p.ProviderARN] {
-			seen[p.ProviderARN] = true
-			providers = append(providers, p.ProviderARN)
+	candidates, err := s.signInProviders(doc, requestID)
+	if err != nil {
+		return nil, err
+	}
+	var lastErr error
+	for i, prov := range candidates {
+		d := doc
+		if i < len(candidates)-1 {
+			d = doc.Copy() // the verifier owns what it verifies
 		}
+		verified, err := s.verifier(prov, now).Verify(d)
+		if err != nil {
+			lastErr = verifyError(err, requestID)
+			continue
+		}
+		a, err := readAssertion(verified.Assertion)
+		if err != nil {
+			return nil, invalidToken(fmt.Sprintf(msgNotAResponse, requestID), err)
+		}
+		var roles []RolePair
+		for _, v := range a.Attributes[attrRole] {
+			if p, ok := awssaml.ParseRolePair(v); ok && p.ProviderARN == prov.ARN {
+				roles = append(roles, p)
+			}
+		}
+		var chosen *RolePair
+		switch {
+		case in.RoleARN != "":
+			for i := range roles {
+				if roles[i].RoleARN == in.RoleARN {
+					chosen = &roles[i]
+				}
+			}
+			if chosen == nil {
+				return nil, fmt.Errorf("%w: %s", ErrRoleNotOffered, in.RoleARN)
+			}
+		case len(roles) == 0:
+			lastErr = &awsapi.Error{Code: awsapi.CodeInvalidIdentityToken, Status: http.StatusBadRequest,
+				Message: msgRoleNotInAssertion, Err: ErrNoRoles}
+			continue
+		case len(roles) == 1:
+			chosen = &roles[0] // AWS signs straight in when there is one role.
+		default:
+			return &SignInOutput{Roles: roles}, nil
+		}
+		assumeIn := AssumeRoleWithSAMLInput{RoleARN: chosen.RoleARN, PrincipalARN: chosen.ProviderARN,
+			SAMLAssertion: in.SAMLResponse, RequestID: requestID}
+		if err := s.checkRequest(assumeIn); err != nil {
+			return nil, err
+		}
+		assumed, err := s.assumeVerified(assumeIn, prov, verified, now)
+		if err != nil {
+			return nil, err
+		}
+		return &SignInOutput{Assumed: assumed}, nil
 	}
-	if len(providers) == 0 {
+	return nil, lastErr
+}
+
+// signInProviders returns the providers to verify a console sign-in with:
+// those whose registered entityID is the response's (unverified) Issuer, or,
+// when there is none, those its (unverified) Role values name, so that the
+// error says what AssumeRoleWithSAML would.
+func (s *Service) signInProviders(doc *etree.Document, requestID string) ([]*iam.SAMLProvider, error) {
+	pairs := unverifiedRolePairs(doc)
+	if len(pairs) == 0 && len(childrenNS(doc.Root(), nsAssertion, "EncryptedAssertion")) == 0 {
+		// A plaintext response without Role values is refused before any
+		// signature check, as the sign-in page always has.
 		return nil, &awsapi.Error{Code: awsapi.CodeInvalidIdentityToken, Status: http.StatusBadRequest,
 			Message: msgRoleNotInAssertion, Err: ErrNoRoles}
 	}
+	issuer := xmlsec.UnverifiedIssuer(doc)
+	var out []*iam.SAMLProvider
+	for _, p := range s.acct.SAMLProviders() {
+		if issuer != "" && p.Metadata.EntityID == issuer {
+			out = append(out, p)
+		}
+	}
+	if len(out) > 0 {
+		return out, nil
+	}
+	seen := map[string]bool{}
 	var lastErr error
-	for _, arn := range providers {
-		prov, err := s.acct.SAMLProvider(arn)
-		if err != nil {
-			lastErr = invalidToken(fmt.Sprintf(msgProviderNotFound, s.newRequestID()), err)
+	for _, pair := range pairs {
+		if seen[pair.ProviderARN] {
 			continue
 		}
-		el, err := verifiedAssertion(doc, prov.Metadata.SigningCerts, s.now().UTC(), s.behavior)
+		seen[pair.ProviderARN] = true
+		p, err := s.acct.SAMLProvider(pair.ProviderARN)
 		if err != nil {
-			lastErr = invalidToken(msgSignatureInvalid, err)
+			lastErr = invalidToken(fmt.Sprintf(msgProviderNotFound, requestID), err)
 			continue
 		}
-		a, err := readAssertion(el)
-		if err != nil {
-			lastErr = invalidToken(fmt.Sprintf(msgNotAResponse, s.newRequestID()), err)
-			continue
-		}
-		var out []RolePair
-		for _, v := range a.Attributes[attrRole] {
-			if p, ok := splitRolePair(v); ok && p.ProviderARN == arn {
-				out = append(out, p)
-			}
-		}
-		if len(out) > 0 {
-			return out, nil
-		}
+		out = append(out, p)
 	}
-	if lastErr == nil {
-		lastErr = &awsapi.Error{Code: awsapi.CodeInvalidIdentityToken, Status: http.StatusBadRequest,
-			Message: msgRoleNotInAssertion, Err: ErrNoRoles}
+	switch {
+	case len(out) > 0:
+		return out, nil
+	case lastErr != nil:
+		return nil, lastErr
 	}
-	return nil, lastErr
+	return nil, &awsapi.Error{Code: awsapi.CodeInvalidIdentityToken, Status: http.StatusBadRequest,
+		Message: msgRoleNotInAssertion, Err: ErrNoRoles}
 }
 
 // unverifiedRolePairs reads Role values from the unverified document; the
@@ -93,11 +186,11 @@ func unverifiedRolePairs(doc *etree.Document) []RolePair {
 	for _, a := range childrenNS(root, nsAssertion, "Assertion") {
 		for _, st := range childrenNS(a, nsAssertion, "AttributeStatement") {
 			for _, at := range childrenNS(st, nsAssertion, "Attribute") {
-				if at.SelectAttrValue("Name", "") != attrRole {
+				if attrValue(at, "Name") != attrRole {
 					continue
 				}
 				for _, v := range childrenNS(at, nsAssertion, "AttributeValue") {
-					if p, ok := splitRolePair(text(v)); ok {
+					if p, ok := awssaml.ParseRolePair(text(v)); ok {
 						out = append(out, p)
 					}
 				}
@@ -105,21 +198,4 @@ func unverifiedRolePairs(doc *etree.Document) []RolePair {
 		}
 	}
 	return out
-}
-
-// splitRolePair splits "role-arn,provider-arn" in either order (Okta's AWS
-// app puts the provider first).
-func splitRolePair(v string) (RolePair, bool) {
-	parts := strings.Split(v, ",")
-	if len(parts) != 2 {
-		return RolePair{}, false
-	}
-	a, b := strings.TrimSpace(parts[0]), strings.TrimSpace(parts[1])
-	switch {
-	case strings.Contains(a, ":role/") && strings.Contains(b, ":saml-provider/"):
-		return RolePair{RoleARN: a, ProviderARN: b}, true
-	case strings.Contains(b, ":role/") && strings.Contains(a, ":saml-provider/"):
-		return RolePair{RoleARN: b, ProviderARN: a}, true
-	}
-	return RolePair{}, false
 }

@@ -1,29 +1,24 @@
 package sts
 
 import (
-	"bytes"
-	"context"
 	"crypto/rand"
-	"crypto/rsa"
 	"crypto/sha1" //nolint:gosec // NameQualifier is defined by AWS as SHA-1.
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
-	"unicode/utf8"
 
 	"github.com/beevik/etree"
 
-	"github.com/samlab-dev/samlab/certs"
-	"github.com/samlab-dev/samlab/sp/awsapi"
+	"github.com/samlab-dev/samlab/awssaml"
+	"github.com/samlab-dev/samlab/internal/xmlsec"
 	"github.com/samlab-dev/samlab/sp/iam"
 	"github.com/samlab-dev/samlab/sp/sts/sessiontoken"
 )
@@ -35,7 +30,7 @@ const (
 	MinDuration        = 900
 	MaxDuration        = 43200
 	DefaultDuration    = 3600
-	maxTags            = 50
+	maxTags            = awssaml.MaxTags
 )
 
 // Config configures a Service.
@@ -67,6 +62,8 @@ type Service struct {
 	keys     *sessiontoken.Keyring
 	mu       sync.RWMutex
 	redeemed map[string]time.Time
+
+	verifications atomic.Int64
 }
 
 // New returns a Service for cfg.
@@ -146,11 +143,6 @@ type AssumedRoleUser struct {
 
 // Patterns of the checks (STS API reference, IAM UG; shared/spec §2, §4, §6).
 var (
-	providerARNRE = regexp.MustCompile(`^arn:aws[\w-]*:iam::\d{12}:saml-provider/[\w._-]{1,128}$`)
-	roleARNRE     = regexp.MustCompile(`^arn:aws[\w-]*:iam::\d{12}:role/([\x21-\x7E]+/)*[\w+=,.@-]{1,64}$`)
-	sessionNameRE = regexp.MustCompile(`^[a-zA-Z_0-9+=,.@-]{2,64}$`)
-	tagKeyRE      = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$`)
-	tagValueRE    = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$`)
 	regionRE      = `([a-z]{2}(-[a-z]+)+-\d+\.)?`
 	audienceRE    = regexp.MustCompile(`^https://` + regionRE + `signin\.(aws\.amazon\.com|amazonaws\.cn|amazonaws-us-gov\.com)/saml$`)
 	recipientRE   = regexp.MustCompile(`^https://` + regionRE + `signin\.(aws\.amazon\.com|amazonaws\.cn|amazonaws-us-gov\.com)/(static/saml|saml(/acs/[A-Za-z0-9]+)?)$`)
@@ -168,322 +160,6 @@ const (
 	// plaintext assertions (IAM API reference).
 	encryptionRequired = "Required"
 )
-
-func invalidToken(msg string, cause error) *awsapi.Error {
-	return &awsapi.Error{Code: awsapi.CodeInvalidIdentityToken, Status: http.StatusBadRequest, Message: msg, Err: cause}
-}
-
-func notAuthorized(cause error) *awsapi.Error {
-	return &awsapi.Error{Code: awsapi.CodeAccessDenied, Status: http.StatusForbidden, Message: msgNotAuthorized, Err: cause}
-}
-
-func expired(msg string, cause error) *awsapi.Error {
-	return &awsapi.Error{Code: awsapi.CodeExpiredTokenException, Status: http.StatusBadRequest, Message: msg, Err: cause}
-}
-
-func validationError(msg string, cause error) *awsapi.Error {
-	return &awsapi.Error{Code: awsapi.CodeValidation, Status: http.StatusBadRequest, Message: msg, Err: cause}
-}
-
-// constraints collects AWS's per-member constraint violations (row 1).
-type constraints []string
-
-// quoted renders a member value as AWS does in validation messages.
-func quoted(v string) string { return "'" + v + "'" }
-
-// str checks a string member: pattern first, then length, as AWS lists them.
-// A sensitive member's value is never echoed.
-func (c *constraints) str(member, v string, sensitive bool, minLen, maxLen int, re *regexp.Regexp, pattern string) {
-	shown := quoted(v)
-	if sensitive {
-		shown = ""
-	}
-	if re != nil && !re.MatchString(v) {
-		c.addValue(shown, member, "satisfy regular expression pattern: %s", pattern)
-	}
-	n := utf8.RuneCountInString(v)
-	if n < minLen {
-		c.addValue(shown, member, "have length greater than or equal to %d", minLen)
-	}
-	if n > maxLen {
-		c.addValue(shown, member, "have length less than or equal to %d", maxLen)
-	}
-}
-
-// addValue records one violation, with the value shown or not: "Value 'x' at" or "Value at".
-func (c *constraints) addValue(value, member, constraint string, args ...any) {
-	v := "Value"
-	if value != "" {
-		v += " " + value
-	}
-	*c = append(*c, fmt.Sprintf("%s at '%s' failed to satisfy constraint: Member must %s",
-		v, member, fmt.Sprintf(constraint, args...)))
-}
-
-// validateParams implements row 1: AWS's length, pattern and range
-// constraints of the service model, reported all at once in AWS's "N
-// validation error(s) detected: …; …" form, members in the model's order.
-// Observed from the Go SDK with both ARNs empty:
-//
-//	4 validation errors detected: Value '' at 'roleArn' failed to satisfy
-//	constraint: Member must satisfy regular expression pattern: […]+; Value ''
-//	at 'roleArn' failed to satisfy constraint: Member must have length greater
-//	than or equal to 20; …
-func validateParams(in AssumeRoleWithSAMLInput) error {
-	var c constraints
-	c.str("roleArn", in.RoleARN, false, 20, 2048, arnValueRE, arnPattern)
-	c.str("principalArn", in.PrincipalARN, false, 20, 2048, arnValueRE, arnPattern)
-	c.str("sAMLAssertion", in.SAMLAssertion, true, MinAssertionLength, MaxAssertionLength, nil, "")
-	for i, arn := range in.PolicyARNs {
-		c.str(fmt.Sprintf("policyArns.%d.member.arn", i+1), arn, false, 20, 2048, arnValueRE, arnPattern)
-	}
-	if n := len(in.PolicyARNs); n > maxPolicyARNs {
-		c.addValue("", "policyArns", "have length less than or equal to %d", maxPolicyARNs)
-	}
-	if in.Policy != "" {
-		c.str("policy", in.Policy, false, 1, maxPolicyLen, policyValueRE, policyPattern)
-	}
-	if d := in.DurationSeconds; d != nil {
-		if *d < MinDuration {
-			c.addValue(quoted(strconv.Itoa(*d)), "durationSeconds", "have value greater than or equal to %d", MinDuration)
-		}
-		if *d > MaxDuration {
-			c.addValue(quoted(strconv.Itoa(*d)), "durationSeconds", "have value less than or equal to %d", MaxDuration)
-		}
-	}
-	if len(c) == 0 {
-		return nil
-	}
-	noun := "error"
-	if len(c) > 1 {
-		noun = "errors"
-	}
-	return validationError(fmt.Sprintf("%d validation %s detected: %s", len(c), noun, strings.Join(c, "; ")), nil)
-}
-
-// AssumeRoleWithSAML validates a SAML response against the provider's
-// registered metadata and, if every check passes, issues temporary
-// credentials. The checks run in the order of shared/spec §4 (see Behavior
-// for where that order is a choice); the first that fails returns an
-// *awsapi.Error with AWS's code, status and message, whose Err says exactly
-// what was wrong. See the STS API reference, AssumeRoleWithSAML.
-func (s *Service) AssumeRoleWithSAML(ctx context.Context, in AssumeRoleWithSAMLInput) (*AssumeRoleWithSAMLOutput, error) {
-	out, err := s.assumeRoleWithSAML(ctx, in)
-	if err != nil {
-		s.logger.InfoContext(ctx, "AssumeRoleWithSAML rejected", "role_arn", in.RoleARN, "principal_arn", in.PrincipalARN, "error", err)
-		return nil, err
-	}
-	s.logger.InfoContext(ctx, "AssumeRoleWithSAML", "role_arn", in.RoleARN, "principal_arn", in.PrincipalARN,
-		"assumed_role_arn", out.AssumedRoleUser.ARN, "credentials", out.Credentials)
-	return out, nil
-}
-
-func (s *Service) assumeRoleWithSAML(_ context.Context, in AssumeRoleWithSAMLInput) (*AssumeRoleWithSAMLOutput, error) {
-	now := s.now().UTC()
-	if in.RequestID == "" {
-		in.RequestID = s.newRequestID()
-	}
-	// Row 1: parameters.
-	if err := validateParams(in); err != nil {
-		return nil, err
-	}
-	// Row 2: ARN syntax, PrincipalArn first (Behavior).
-	if !providerARNRE.MatchString(in.PrincipalARN) {
-		return nil, validationError(msgPrincipalARN, fmt.Errorf("%q is not a SAML provider ARN", in.PrincipalARN))
-	}
-	if !roleARNRE.MatchString(in.RoleARN) {
-		return nil, validationError(msgRoleARN, fmt.Errorf("%q is not a role ARN", in.RoleARN))
-	}
-	// Row 4 comes before decoding: an unknown provider is reported even for an
-	// assertion that is not SAML at all (shared/spec §4).
-	prov, err := s.acct.SAMLProvider(in.PrincipalARN)
-	if err != nil {
-		return nil, invalidToken(fmt.Sprintf(msgProviderNotFound, in.RequestID), err)
-	}
-	// Row 3: base64, XML, and a samlp:Response root.
-	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(in.SAMLAssertion))
-	if err != nil {
-		return nil, invalidToken(fmt.Sprintf(msgInvalidBase64, in.RequestID), err)
-	}
-	doc, err := parseXML(raw)
-	if err == nil && !isResponse(doc.Root()) {
-		err = ErrNotResponse
-	}
-	if err != nil {
-		return nil, invalidToken(fmt.Sprintf(msgNotAResponse, in.RequestID), err)
-	}
-	// Row 7, first half: an EncryptedAssertion is decrypted with the
-	// provider's private keys. When the Response is signed, its signature
-	// covers the ciphertext and is checked first, on the document as sent;
-	// the assertion is then decrypted from the verified copy. Otherwise the
-	// decrypted assertion is verified like a plaintext one.
-	var preVerified *etree.Element // the assertion, when the Response signature covered its ciphertext
-	var encrypted bool
-	if len(childrenNS(doc.Root(), nsAssertion, "EncryptedAssertion")) > 0 && ownSignature(doc.Root()) != nil {
-		if len(providerKeys(prov)) == 0 {
-			return nil, invalidToken(msgEncryptedAssertion, ErrEncryptedAssertion)
-		}
-		resp, verr := verifiedEncryptedResponse(doc, prov.Metadata.SigningCerts, now, s.behavior)
-		if verr != nil {
-			return nil, invalidToken(msgSignatureInvalid, fmt.Errorf("response signature over the encrypted assertion: %w", verr))
-		}
-		vdoc := etree.NewDocument()
-		vdoc.SetRoot(resp)
-		if encrypted, err = decryptAssertions(vdoc, providerKeys(prov)); err != nil {
-			return nil, invalidToken(msgDecrypt, err)
-		}
-		if preVerified, err = assertionOfVerifiedResponse(vdoc.Root(), prov.Metadata.SigningCerts, now, s.behavior); err != nil {
-			return nil, invalidToken(msgSignatureInvalid, err)
-		}
-	} else {
-		encrypted, err = decryptAssertions(doc, providerKeys(prov))
-		switch {
-		case errors.Is(err, ErrEncryptedAssertion):
-			return nil, invalidToken(msgEncryptedAssertion, err)
-		case err != nil:
-			return nil, invalidToken(msgDecrypt, err)
-		}
-	}
-	// Row 5: the (still unverified) Issuer must name the provider's entity.
-	// This only picks the provider; identity is read after verification.
-	if iss := unverifiedIssuer(doc); iss != prov.Metadata.EntityID {
-		return nil, invalidToken(fmt.Sprintf(msgIssuerNotPresent, in.RequestID),
-			fmt.Errorf("issuer %q is not the provider's entityID %q", iss, prov.Metadata.EntityID))
-	}
-	// Row 6: signature, against the registered metadata's certificates only.
-	el, err := preVerified, error(nil)
-	if el == nil {
-		el, err = verifiedAssertion(doc, prov.Metadata.SigningCerts, now, s.behavior)
-	}
-	switch {
-	case errors.Is(err, ErrNotResponse):
-		return nil, invalidToken(fmt.Sprintf(msgNotAResponse, in.RequestID), err)
-	case errors.Is(err, ErrEncryptedAssertion):
-		return nil, invalidToken(msgEncryptedAssertion, err)
-	case err != nil:
-		return nil, invalidToken(msgSignatureInvalid, err)
-	}
-	// Row 7, second half: a provider whose AssertionEncryptionMode is
-	// Required refuses a plaintext assertion (Behavior; unverified).
-	if prov.AssertionEncryptionMode == encryptionRequired && !encrypted {
-		return nil, invalidToken(msgEncryptionRequired, errors.New("provider requires encrypted assertions; the response carries a plaintext Assertion"))
-	}
-	a, err := readAssertion(el)
-	if err != nil {
-		return nil, invalidToken(fmt.Sprintf(msgNotAResponse, in.RequestID), err)
-	}
-	// The verified assertion's own Issuer must also be the provider's.
-	if a.Issuer != prov.Metadata.EntityID {
-		return nil, invalidToken(fmt.Sprintf(msgIssuerNotPresent, in.RequestID),
-			fmt.Errorf("signed assertion issuer %q is not the provider's entityID %q", a.Issuer, prov.Metadata.EntityID))
-	}
-	// Rows 8-10: validity window.
-	if err := s.checkTimes(a, now); err != nil {
-		return nil, err
-	}
-	// Row 11: audience.
-	if err := checkAudience(a.AudienceRestrictions); err != nil {
-		return nil, invalidToken(msgAudience, err)
-	}
-	// Row 12: recipient.
-	if !a.HasSubjectConfirmation || a.Recipient == "" || a.SubjectNotOnOrAfter.IsZero() {
-		return nil, invalidToken(msgRecipientMissing, errors.New("no bearer SubjectConfirmationData with Recipient and NotOnOrAfter"))
-	}
-	if !recipientRE.MatchString(a.Recipient) {
-		return nil, invalidToken(msgRecipientWrong, fmt.Errorf("recipient %q is not an AWS sign-in SAML endpoint", a.Recipient))
-	}
-	// Row 13: NameID.
-	if a.NameID == "" {
-		return nil, notAuthorized(errors.New("assertion has no Subject/NameID"))
-	}
-	// Rows 14-16: RoleSessionName and SourceIdentity.
-	names := a.Attributes[attrRoleSessionName]
-	if len(names) == 0 {
-		return nil, invalidToken(msgSessionNameMissing, errors.New("no RoleSessionName attribute value"))
-	}
-	if len(names) != 1 || !sessionNameRE.MatchString(names[0]) {
-		return nil, invalidToken(msgSessionNameBad, fmt.Errorf("RoleSessionName values %q", names))
-	}
-	sessionName := names[0]
-	var sourceIdentity string
-	if v, ok := a.Attributes[attrSourceIdentity]; ok {
-		if len(v) != 1 || !sessionNameRE.MatchString(v[0]) || strings.HasPrefix(strings.ToLower(v[0]), "aws:") {
-			return nil, invalidToken(msgSourceIdentityBad, fmt.Errorf("SourceIdentity values %q", v))
-		}
-		sourceIdentity = v[0]
-	}
-	// Row 17a: the requested (role, provider) pair must be in the Role attribute.
-	if !hasRolePair(a.Attributes[attrRole], in.RoleARN, in.PrincipalARN) {
-		return nil, invalidToken(msgRoleNotInAssertion, fmt.Errorf("the Role values %q do not pair %s with %s",
-			a.Attributes[attrRole], in.RoleARN, in.PrincipalARN))
-	}
-	// Row 17b: role exists and its trust policy allows every action the
-	// request needs.
-	role, err := s.acct.RoleByARN(in.RoleARN)
-	if err != nil {
-		return nil, notAuthorized(err)
-	}
-	if strings.HasPrefix(role.Name, "AWSReservedSSO_") {
-		return nil, notAuthorized(fmt.Errorf("role %s is managed by IAM Identity Center", role.Name))
-	}
-	tags, transitive := sessionTags(a)
-	subjectType := subjectType(a.NameIDFormat, s.behavior.SubjectTypeShortensAll)
-	nameQualifier := NameQualifier(a.Issuer, s.acct.ID(), prov.Name)
-	condCtx := conditionContext(a, requestContext{subjectType: subjectType, nameQualifier: nameQualifier,
-		doc: s.acct.ID() + "/" + prov.Name, tags: tags, transitive: transitive, sourceIdentity: sourceIdentity})
-	for _, act := range requiredActions(len(tags) > 0 || len(transitive) > 0, sourceIdentity != "") {
-		if role.Trust == nil || !role.Trust.Allows(iam.Request{Federated: in.PrincipalARN, Action: act, Context: condCtx}) {
-			return nil, notAuthorized(fmt.Errorf("trust policy of %s does not allow %s for %s", role.ARN, act, in.PrincipalARN))
-		}
-	}
-	// Row 18 and §5: duration.
-	expiresAt, err := s.expiration(in.DurationSeconds, role.MaxSessionDuration, a, now)
-	if err != nil {
-		return nil, err
-	}
-	// Row 19: session tags.
-	if err := checkTags(tags, transitive, a.Attributes); err != nil {
-		return nil, err
-	}
-	// Rows 20-21: session policy and packed size.
-	packed, err := packedSize(in.Policy, in.PolicyARNs, tags)
-	if err != nil {
-		return nil, err
-	}
-	if s.behavior.SingleUse {
-		if err := s.redeem(a, now); err != nil {
-			return nil, err
-		}
-	}
-	sess, err := s.issue(role, sessionName, expiresAt, sourceIdentity, tags, transitive)
-	if err != nil {
-		return nil, err
-	}
-	return &AssumeRoleWithSAMLOutput{
-		Credentials:      sess.Credentials,
-		AssumedRoleUser:  AssumedRoleUser{ARN: sess.ARN, AssumedRoleID: sess.UserID},
-		Audience:         a.Recipient,
-		Issuer:           a.Issuer,
-		Subject:          a.NameID,
-		SubjectType:      subjectType,
-		NameQualifier:    nameQualifier,
-		SourceIdentity:   sourceIdentity,
-		PackedPolicySize: packed,
-		Session:          sess,
-	}, nil
-}
-
-// providerKeys parses the provider's assertion-decryption keys; keys that do
-// not parse (IAM checked them on upload) are skipped.
-func providerKeys(p *iam.SAMLProvider) []*rsa.PrivateKey {
-	var out []*rsa.PrivateKey
-	for _, k := range p.PrivateKeys {
-		if key, err := certs.ParseKeyPEM([]byte(k.PEM)); err == nil {
-			out = append(out, key)
-		}
-	}
-	return out
-}
 
 // checkTimes implements rows 8-10. NotOnOrAfter (Conditions and
 // SubjectConfirmationData) and NotBefore get Behavior.ClockSkew; the redeem
@@ -558,21 +234,8 @@ func (s *Service) redeem(a *Assertion, now time.Time) error {
 	return nil
 }
 
-// unverifiedIssuer is the Issuer of the Response (or, without one, of its first
-// Assertion). It only selects which provider entity the response claims.
-func unverifiedIssuer(doc *etree.Document) string {
-	root := doc.Root()
-	if iss := childNS(root, nsAssertion, "Issuer"); iss != nil {
-		return text(iss)
-	}
-	if a := childNS(root, nsAssertion, "Assertion"); a != nil {
-		return text(childNS(a, nsAssertion, "Issuer"))
-	}
-	return ""
-}
-
 func isResponse(root *etree.Element) bool {
-	return root != nil && root.Tag == "Response" && root.NamespaceURI() == nsProtocol
+	return xmlsec.Is(root, nsProtocol, "Response")
 }
 
 // checkAudience implements row 11: there is at least one AudienceRestriction,
@@ -595,127 +258,6 @@ func checkAudience(restrictions [][]string) error {
 		}
 	}
 	return nil
-}
-
-// hasRolePair reports whether some Role value is "role,provider" or
-// "provider,role" (Okta's AWS app puts the provider first). Values are
-// compared byte for byte: a space after the comma does not match.
-func hasRolePair(values []string, role, provider string) bool {
-	for _, v := range values {
-		a, b, ok := strings.Cut(v, ",")
-		if !ok {
-			continue
-		}
-		if (a == role && b == provider) || (a == provider && b == role) {
-			return true
-		}
-	}
-	return false
-}
-
-// requiredActions lists the trust-policy actions a request needs (UG-TAGS,
-// UG-TS): sts:TagSession when it carries session tags or transitive keys,
-// sts:SetSourceIdentity when it carries a SourceIdentity.
-func requiredActions(tags, sourceIdentity bool) []string {
-	acts := []string{"sts:AssumeRoleWithSAML"}
-	if tags {
-		acts = append(acts, "sts:TagSession")
-	}
-	if sourceIdentity {
-		acts = append(acts, "sts:SetSourceIdentity")
-	}
-	return acts
-}
-
-// sessionTags reads the PrincipalTag:* attributes (first value each) and
-// TransitiveTagKeys; checkTags validates them.
-func sessionTags(a *Assertion) (map[string]string, []string) {
-	tags := map[string]string{}
-	for name, vals := range a.Attributes {
-		if key, ok := strings.CutPrefix(name, attrPrincipalTag); ok && len(vals) > 0 {
-			tags[key] = vals[0]
-		}
-	}
-	return tags, a.Attributes[attrTransitiveTagKeys]
-}
-
-// checkTags implements row 19 with the limits of §6: at most 50 tags, one
-// value each, key 1-128 and value 0-256 characters of the tag alphabet, no
-// "aws:" prefix, no two keys equal regardless of case, and transitive keys
-// that name session tags.
-func checkTags(tags map[string]string, transitive []string, attrs map[string][]string) error {
-	bad := func(format string, args ...any) error {
-		return validationError(msgTags, fmt.Errorf(format, args...))
-	}
-	if len(tags) > maxTags {
-		return bad("%d session tags, limit %d", len(tags), maxTags)
-	}
-	lower := make(map[string]string, len(tags))
-	for key, val := range tags {
-		if n := len(attrs[attrPrincipalTag+key]); n != 1 {
-			return bad("PrincipalTag:%s has %d values, want 1", key, n)
-		}
-		if !tagKeyRE.MatchString(key) || !tagValueRE.MatchString(val) {
-			return bad("PrincipalTag:%s=%q violates the tag key or value constraints", key, val)
-		}
-		if strings.HasPrefix(strings.ToLower(key), "aws:") {
-			return bad("tag key %q uses the reserved prefix aws:", key)
-		}
-		if other, ok := lower[strings.ToLower(key)]; ok {
-			return bad("tag keys %q and %q differ only in case", other, key)
-		}
-		lower[strings.ToLower(key)] = key
-	}
-	for _, k := range transitive {
-		if _, ok := tags[k]; !ok {
-			return bad("transitive tag key %q is not a session tag", k)
-		}
-	}
-	return nil
-}
-
-// packedSize implements rows 20-21. The session policy must be a JSON object
-// (MalformedPolicyDocument otherwise). PackedPolicySize is
-// ceil(100 × plaintext / 2048), plaintext being the compacted policy, the
-// policy ARNs and the tag keys and values (AWS's packing is not public:
-// shared/spec §3); over 100 is PackedPolicyTooLarge. It returns nil when
-// nothing was sent that is packed.
-func packedSize(policy string, policyARNs []string, tags map[string]string) (*int, error) {
-	n := 0
-	if policy != "" {
-		var obj map[string]json.RawMessage
-		if err := json.Unmarshal([]byte(policy), &obj); err != nil {
-			return nil, &awsapi.Error{Code: awsapi.CodeMalformedPolicyDocument, Status: http.StatusBadRequest,
-				Message: msgMalformedPolicy, Err: err}
-		}
-		var buf bytes.Buffer
-		if err := json.Compact(&buf, []byte(policy)); err != nil {
-			return nil, &awsapi.Error{Code: awsapi.CodeMalformedPolicyDocument, Status: http.StatusBadRequest,
-				Message: msgMalformedPolicy, Err: err}
-		}
-		n += buf.Len()
-	}
-	for _, arn := range policyARNs {
-		n += len(arn)
-	}
-	tagBytes := 0
-	for k, v := range tags {
-		tagBytes += len(k) + len(v)
-	}
-	n += tagBytes
-	if policy == "" && len(policyARNs) == 0 && len(tags) == 0 {
-		return nil, nil
-	}
-	pct := (100*n + maxPolicyLen - 1) / maxPolicyLen
-	if pct > 100 {
-		msg := msgPackedPolicy
-		if policy == "" && len(policyARNs) == 0 {
-			msg = msgPackedTags
-		}
-		return nil, &awsapi.Error{Code: awsapi.CodePackedPolicyTooLarge, Status: http.StatusBadRequest,
-			Message: fmt.Sprintf(msg, pct), Err: fmt.Errorf("%d packed bytes, limit %d", n, maxPolicyLen)}
-	}
-	return &pct, nil
 }
 
 // subjectType is SubjectType (STS API reference): the NameID Format with the

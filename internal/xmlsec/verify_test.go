@@ -1,4 +1,4 @@
-package sts
+package xmlsec
 
 import (
 	"crypto/x509"
@@ -78,14 +78,14 @@ func TestVerifiedAssertionReadsTheSignedElement(t *testing.T) {
 	if err != nil {
 		t.Fatalf("parseXML: %v", err)
 	}
-	a, err := verifiedAssertion(doc, []*x509.Certificate{kp.Cert}, time.Now(), DefaultBehavior())
+	a, err := verifyDoc(doc, []*x509.Certificate{kp.Cert}, time.Now(), testConfig())
 	if err != nil {
 		t.Fatalf("verifiedAssertion: %v", err)
 	}
-	if got := text(childNS(childNS(a, nsAssertion, "Subject"), nsAssertion, "NameID")); got != "alice" {
+	if got := Text(Child(Child(a, NSAssertion, "Subject"), NSAssertion, "NameID")); got != "alice" {
 		t.Errorf("verified NameID = %q, want alice", got)
 	}
-	if childNS(a, nsDSig, "Signature") != nil {
+	if Child(a, NSDSig, "Signature") != nil {
 		t.Error("verified element still carries its Signature; want the digested bytes")
 	}
 }
@@ -131,7 +131,7 @@ func TestVerifiedAssertionInheritsNamespaces(t *testing.T) {
 	if err != nil {
 		t.Fatalf("parseXML: %v", err)
 	}
-	if _, err := verifiedAssertion(parsed, []*x509.Certificate{kp.Cert}, time.Now(), DefaultBehavior()); err != nil {
+	if _, err := verifyDoc(parsed, []*x509.Certificate{kp.Cert}, time.Now(), testConfig()); err != nil {
 		t.Fatalf("verifiedAssertion: %v", err)
 	}
 }
@@ -166,12 +166,11 @@ func TestParseXMLRejects(t *testing.T) {
 		{"text after the root", fmt.Sprintf(resp, "", "") + `junk`, ErrMalformedXML},
 		{"unclosed", `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol">`, ErrMalformedXML},
 		{"undefined entity", fmt.Sprintf(resp, "", "&x;"), ErrMalformedXML},
-		{"too deep", fmt.Sprintf(resp, "", strings.Repeat("<a>", maxDepth)+strings.Repeat("</a>", maxDepth)), ErrXMLLimit},
-		{"too many elements", fmt.Sprintf(resp, "", strings.Repeat("<a/>", maxElements)), ErrXMLLimit},
-		{"too many attributes", fmt.Sprintf(resp, manyAttrs("a", maxAttrsPerElement), ""), ErrXMLLimit},
-		{"too many namespaces in scope", fmt.Sprintf(resp, manyAttrs("xmlns:p", maxNamespacesInScope), ""), ErrXMLLimit},
-		{"too large", fmt.Sprintf(resp, "", strings.Repeat(" ", maxXMLBytes)), ErrXMLLimit},
-		{"not SAML", `<a/>`, ErrNotResponse},
+		{"too deep", fmt.Sprintf(resp, "", strings.Repeat("<a>", lim.Depth)+strings.Repeat("</a>", lim.Depth)), ErrXMLLimit},
+		{"too many elements", fmt.Sprintf(resp, "", strings.Repeat("<a/>", lim.Elements)), ErrXMLLimit},
+		{"too many attributes", fmt.Sprintf(resp, manyAttrs("a", lim.AttrsPerElement), ""), ErrXMLLimit},
+		{"too many namespaces in scope", fmt.Sprintf(resp, manyAttrs("xmlns:p", lim.NamespacesInScope), ""), ErrXMLLimit},
+		{"too large", fmt.Sprintf(resp, "", strings.Repeat(" ", lim.Bytes)), ErrXMLLimit},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -219,11 +218,11 @@ func TestAdversarialInputsAreBounded(t *testing.T) {
 	t.Parallel()
 	kp := testKey(t)
 	var ns strings.Builder
-	for i := range maxNamespacesInScope - 4 {
+	for i := range lim.NamespacesInScope - 4 {
 		fmt.Fprintf(&ns, ` xmlns:p%d="urn:p%d"`, i, i)
 	}
-	wide := `<saml:Advice` + ns.String() + `>` + strings.Repeat(`<p1:e p2:a=""/>`, maxElements-100) + `</saml:Advice>`
-	deep := strings.Repeat(`<p0:d xmlns:p0="urn:q">`, maxDepth-8) + strings.Repeat(`</p0:d>`, maxDepth-8)
+	wide := `<saml:Advice` + ns.String() + `>` + strings.Repeat(`<p1:e p2:a=""/>`, lim.Elements-100) + `</saml:Advice>`
+	deep := strings.Repeat(`<p0:d xmlns:p0="urn:q">`, lim.Depth-8) + strings.Repeat(`</p0:d>`, lim.Depth-8)
 	text := `<saml:Advice>` + strings.Repeat("&amp;&#x41;", 6000) + `</saml:Advice>`
 	tests := []struct{ name, extra string }{
 		{"many elements under many namespaces", wide},
@@ -240,13 +239,13 @@ func TestAdversarialInputsAreBounded(t *testing.T) {
 			// The genuine Signature, replayed over different content.
 			forged := strings.Replace(fmt.Sprintf(testResponse, tt.extra),
 				"</saml:Issuer>\n    <saml:Subject>", "</saml:Issuer>"+sig+"<saml:Subject>", 1)
-			if len(forged) > maxXMLBytes {
-				t.Fatalf("test input is %d bytes, over the %d limit", len(forged), maxXMLBytes)
+			if len(forged) > lim.Bytes {
+				t.Fatalf("test input is %d bytes, over the %d limit", len(forged), lim.Bytes)
 			}
 			start := time.Now()
 			doc, err := parseXML([]byte(forged))
 			if err == nil {
-				_, err = verifiedAssertion(doc, []*x509.Certificate{kp.Cert}, time.Now(), DefaultBehavior())
+				_, err = verifyDoc(doc, []*x509.Certificate{kp.Cert}, time.Now(), testConfig())
 			}
 			elapsed := time.Since(start)
 			if !errors.Is(err, ErrSignature) {
@@ -278,13 +277,36 @@ func FuzzParseXML(f *testing.F) {
 		if err != nil {
 			return
 		}
-		a, err := verifiedAssertion(doc, registered, time.Now(), DefaultBehavior())
+		a, err := verifyDoc(doc, registered, time.Now(), testConfig())
 		if err != nil {
 			return
 		}
-		subj := childNS(a, nsAssertion, "Subject")
-		if subj == nil || text(childNS(subj, nsAssertion, "NameID")) != "alice" {
+		subj := Child(a, NSAssertion, "Subject")
+		if subj == nil || Text(Child(subj, NSAssertion, "NameID")) != "alice" {
 			t.Fatalf("verifiedAssertion accepted an assertion the key never signed:\n%s", raw)
 		}
 	})
+}
+
+// lim are the limits the tests parse with.
+var lim = ResponseLimits()
+
+func parseXML(raw []byte) (*etree.Document, error) { return Parse(raw, lim) }
+
+// testConfig is the configuration most tests verify with: SHA-1 allowed, a
+// signed Response accepted, certificate expiry not enforced.
+func testConfig() Config {
+	return Config{AcceptResponseSignature: true, AllowSHA1: true}
+}
+
+// verifyDoc verifies doc with registered certificates at now under cfg and
+// returns the verified Assertion.
+func verifyDoc(doc *etree.Document, registered []*x509.Certificate, now time.Time, cfg Config) (*etree.Element, error) {
+	cfg.Certs = registered
+	cfg.Now = func() time.Time { return now }
+	v, err := NewVerifier(cfg).Verify(doc)
+	if err != nil {
+		return nil, err
+	}
+	return v.Assertion, nil
 }

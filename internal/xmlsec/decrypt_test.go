@@ -1,4 +1,4 @@
-package sts
+package xmlsec
 
 import (
 	"crypto/aes"
@@ -49,7 +49,7 @@ func rsa15Element(t *testing.T, pub *rsa.PublicKey, plain []byte) *etree.Element
 <xenc:CipherData><xenc:CipherValue>%[4]s</xenc:CipherValue></xenc:CipherData>
 </xenc:EncryptedKey></ds:KeyInfo>
 <xenc:CipherData><xenc:CipherValue>%[5]s</xenc:CipherValue></xenc:CipherData>
-</xenc:EncryptedData></saml:EncryptedAssertion>`, nsXMLEnc, encAES128GCM, encRSA15,
+</xenc:EncryptedData></saml:EncryptedAssertion>`, NSXMLEnc, encAES128GCM, encRSA15,
 		base64.StdEncoding.EncodeToString(wrapped), base64.StdEncoding.EncodeToString(ct)))
 	if err != nil {
 		t.Fatal(err)
