@@ -567,3 +567,24 @@ func TestSDKDecodeAuthorizationMessage(t *testing.T) {
 			"The encoded authorization message is invalid or was not issued by this account.")
 	}
 }
+
+// TestSDKChainAfterSAMLSignIn is the most reported chaining failure: after a
+// SAML sign-in, assuming a second role for more than an hour.
+func TestSDKChainAfterSAMLSignIn(t *testing.T) {
+	t.Parallel()
+	l := newFedLab(t, nil)
+	next := l.createRole(t, "AfterSAML", trustDoc(l.lab.RoleARN, `"sts:AssumeRole"`, ""), 43200)
+	saml := l.sts(l.assume(t))
+	_, err := saml.AssumeRole(t.Context(), &stssdk.AssumeRoleInput{RoleArn: aws.String(next), RoleSessionName: aws.String("alice"),
+		DurationSeconds: aws.Int32(43200)})
+	wantAPIError(t, "12 h after SAML", err, "ValidationError", 400,
+		"The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.")
+	out, err := saml.AssumeRole(t.Context(), &stssdk.AssumeRoleInput{RoleArn: aws.String(next), RoleSessionName: aws.String("alice"),
+		DurationSeconds: aws.Int32(3600)})
+	if err != nil {
+		t.Fatalf("1 h after SAML: %v", err)
+	}
+	if got := aws.ToString(out.AssumedRoleUser.Arn); got != "arn:aws:sts::"+acct+":assumed-role/AfterSAML/alice" {
+		t.Errorf("chained ARN = %s", got)
+	}
+}
