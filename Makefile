@@ -70,6 +70,8 @@ FUZZ_TARGETS := \
 	./scenarios:FuzzMigrate \
 	./sp/awsapi:FuzzQueryDecode \
 	./sp/awsapi:FuzzRouter \
+	./sp/awsapi:FuzzAccountOfAccessKeyID \
+	./sp/sts:FuzzAssumeRoleParams \
 	./sp/iam:FuzzValidateInput \
 	./sp/iam:FuzzParsePermissionsPolicy \
 	./idp:FuzzLoadUsers \

@@ -15,6 +15,7 @@ import (
 	"github.com/samlab-dev/samlab/idp"
 	"github.com/samlab-dev/samlab/sp/cognito"
 	"github.com/samlab-dev/samlab/sp/iam"
+	"github.com/samlab-dev/samlab/sp/policy"
 	"github.com/samlab-dev/samlab/sp/signin"
 	"github.com/samlab-dev/samlab/sp/sts"
 	"github.com/samlab-dev/samlab/sp/sts/sessiontoken"
@@ -71,6 +72,13 @@ type LabConfig struct {
 	// SignInWhy adds the "why" panel to the console sign-in's error pages
 	// (see signin.Config.Why). Default false: AWS's page alone.
 	SignInWhy bool
+	// MFA verifies the MFA codes of AssumeRole and GetSessionToken (default:
+	// none, so every SerialNumber is refused).
+	MFA sts.MFA
+	// UserPolicies gives IAM users' identity-based policies to STS (default:
+	// the admin user AdminUserName has AdministratorAccess, other users
+	// nothing).
+	UserPolicies sts.UserPolicies
 }
 
 // Clock is the clock shared by both sides of a lab. A frozen clock stands
@@ -122,6 +130,9 @@ type Lab struct {
 	WebIdentity *sts.WebIdentity
 	// Cognito is the account's Cognito identity pools (JSON protocol).
 	Cognito *cognito.Service
+	// Federation is STS's AssumeRole, GetSessionToken, GetFederationToken,
+	// GetAccessKeyInfo and DecodeAuthorizationMessage.
+	Federation *sts.Federation
 	// SignIn is the console sign-in endpoint (an http.Handler).
 	SignIn *signin.Server
 
@@ -190,8 +201,12 @@ func NewLab(cfg LabConfig) (*Lab, error) {
 		return nil, err
 	}
 	acct.SetInsecureHTTPIssuers(cfg.InsecureHTTPIssuers)
+	if cfg.UserPolicies == nil {
+		cfg.UserPolicies = adminPolicies
+	}
 	l := &Lab{Clock: clock, IDP: server, Account: acct, STS: svc, WebIdentity: svc.NewWebIdentity(cfg.WebIdentity), SignIn: console,
-		ProviderName: cfg.ProviderName, ProviderARN: acct.ProviderARN(cfg.ProviderName), state: newLabState(cfg, idpCfg)}
+		ProviderName: cfg.ProviderName, ProviderARN: acct.ProviderARN(cfg.ProviderName), state: newLabState(cfg, idpCfg),
+		Federation: svc.NewFederation(sts.FederationConfig{MFA: cfg.MFA, Users: cfg.UserPolicies})}
 	if l.Cognito, err = cognito.New(cognito.Config{WebIdentity: l.WebIdentity, AccountID: cfg.AccountID, Partition: acct.Partition(),
 		Key: cfg.CognitoKey, Now: clock.Now, Rand: cfg.Rand, Logger: cfg.Logger.With("component", "cognito")}); err != nil {
 		return nil, fmt.Errorf("lab: cognito: %w", err)
@@ -306,3 +321,20 @@ func (l *Lab) Login(ctx context.Context, in LoginInput) (*sts.AssumeRoleWithSAML
 	}
 	return out, err
 }
+
+// administratorAccess is the AWS managed policy AdministratorAccess.
+const administratorAccess = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`
+
+// adminPolicies gives the lab's admin user AdministratorAccess and other IAM
+// users no identity-based policy.
+var adminPolicies = sts.UserPoliciesFunc(func(userARN string) ([]*policy.Policy, *policy.Policy, error) {
+	if !strings.HasSuffix(userARN, ":user/"+AdminUserName) {
+		return nil, nil, nil
+	}
+	p, err := policy.Parse(administratorAccess, policy.KindIdentity)
+	if err != nil {
+		return nil, nil, err
+	}
+	p.Name = "arn:aws:iam::aws:policy/AdministratorAccess"
+	return []*policy.Policy{p}, nil, nil
+})

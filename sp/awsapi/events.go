@@ -44,6 +44,9 @@ type UserIdentity struct {
 	UserName    string `json:"userName,omitempty"`
 	// SessionContext is set for temporary credentials.
 	SessionContext *SessionContext `json:"sessionContext,omitempty"`
+	// SessionToken is never recorded (it is a credential); the field exists
+	// so that a Caller converts to a UserIdentity.
+	SessionToken string `json:"-"`
 }
 
 // Failed reports whether the call failed.

@@ -307,6 +307,7 @@ func identity(c Caller) UserIdentity {
 	if c.Type == "" {
 		return UserIdentity{Type: "Unknown"}
 	}
+	c.SessionToken = "" // a credential: never recorded
 	return UserIdentity(c)
 }
 

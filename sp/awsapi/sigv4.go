@@ -51,6 +51,9 @@ type Caller struct {
 	// SessionContext describes the session of temporary credentials; nil
 	// for long-term keys and anonymous callers.
 	SessionContext *SessionContext
+	// SessionToken is the session token the request was signed with ("" for
+	// long-term keys), so an operation can read the caller's session.
+	SessionToken string
 }
 
 // SessionContext is CloudTrail's userIdentity.sessionContext: the role a
@@ -277,7 +280,7 @@ func (v *verifier) verify(ctx context.Context, r *http.Request, body []byte, svc
 			Err: fmt.Errorf("credentials %s expired at %s", a.accessKeyID, cred.Expiration.UTC().Format(time.RFC3339))}
 	}
 	c := cred.Caller
-	c.AccessKeyID = cred.AccessKeyID
+	c.AccessKeyID, c.SessionToken = cred.AccessKeyID, cred.SessionToken
 	return c, nil
 }
 

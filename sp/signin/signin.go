@@ -22,6 +22,7 @@ import (
 	"github.com/samlab-dev/samlab/sp/awsapi"
 	"github.com/samlab-dev/samlab/sp/iam"
 	"github.com/samlab-dev/samlab/sp/sts"
+	"github.com/samlab-dev/samlab/sp/sts/sessiontoken"
 )
 
 // AWS's sign-in page wording (shared/spec/aws-saml.md §9).
@@ -76,16 +77,22 @@ type Config struct {
 // Session is a console session.
 type Session struct {
 	ID          string
-	ARN         string // assumed-role ARN
+	ARN         string // assumed-role or federated-user ARN
 	Account     string
-	RoleARN     string
-	SessionName string
+	RoleARN     string // "" for a federated user
+	SessionName string // the role session's name, or the federated user's
+	// FederatedBy is, for a federated user (GetFederationToken), the IAM
+	// user who asked for its credentials.
+	FederatedBy string
 	Expires     time.Time
 	Issuer      string // federation broker, for sessions opened via /federation
 	// SAML describes a session opened by a SAML sign-in; nil for sessions
 	// opened via /federation.
 	SAML *SAMLDetails
 }
+
+// Federated reports whether the console session is a federated user's.
+func (s *Session) Federated() bool { return s.FederatedBy != "" }
 
 // Server is the sign-in endpoint. It implements http.Handler and is safe for
 // concurrent use.
@@ -206,6 +213,9 @@ func (s *Server) openSession(ss *sts.Session, expires time.Time, issuer string, 
 	}
 	sess := &Session{ID: id, ARN: ss.ARN, Account: ss.Account, RoleARN: ss.RoleARN, SessionName: ss.SessionName,
 		Expires: expires, Issuer: issuer, SAML: details}
+	if ss.Kind == sessiontoken.KindFederatedUser {
+		sess.FederatedBy = ss.UserARN
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
@@ -383,14 +393,18 @@ func (s *Server) getSigninToken(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "The credentials in Session have expired.", http.StatusForbidden)
 		return
 	}
-	duration := time.Duration(0)
-	if v := r.Form.Get("SessionDuration"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 900 || n > 43200 {
-			http.Error(w, "SessionDuration must be an integer from 900 to 43200.", http.StatusBadRequest)
-			return
-		}
-		duration = time.Duration(n) * time.Second
+	if ss.Kind == sessiontoken.KindUser {
+		// Only AssumeRole* and GetFederationToken credentials sign in (IAM
+		// UG, custom identity broker); the answer to GetSessionToken ones is
+		// unverified.
+		http.Error(w, "The credentials in Session are not valid temporary credentials.", http.StatusForbidden)
+		return
+	}
+	duration, err := sessionDuration(r.Form, ss)
+	if err != nil {
+		s.logger.InfoContext(r.Context(), "getSigninToken refused", "arn", ss.ARN, "error", err)
+		http.Error(w, msgInvalidCredentialsParameter, http.StatusBadRequest)
+		return
 	}
 	token, err := s.randomID()
 	if err != nil {
@@ -408,6 +422,35 @@ func (s *Server) getSigninToken(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store") // the token is a credential
 	_ = json.NewEncoder(w).Encode(map[string]string{"SigninToken": token})
+}
+
+// msgInvalidCredentialsParameter is the federation endpoint's 400 for a
+// SessionDuration it does not accept: seen (2016) for GetFederationToken
+// credentials with SessionDuration, and reported by AWS's security blog as
+// "Invalid credentials parameter" for session-duration problems. Its use for
+// a chained role session over one hour and for out-of-range values is
+// unverified (a bare "Bad Request" was also reported).
+const msgInvalidCredentialsParameter = "Invalid Credentials Parameter. The request sent by the client was syntactically incorrect."
+
+// sessionDuration reads getSigninToken's SessionDuration (IAM UG, "Enable
+// custom identity broker access to the AWS console"): 900 to 43,200
+// seconds; not allowed with GetFederationToken credentials; at most 3,600
+// for credentials from role chaining. Zero when absent.
+func sessionDuration(form url.Values, ss *sts.Session) (time.Duration, error) {
+	v := form.Get("SessionDuration")
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	switch {
+	case err != nil || n < 900 || n > 43200:
+		return 0, fmt.Errorf("SessionDuration %q is not an integer from 900 to 43200", v)
+	case ss.Kind == sessiontoken.KindFederatedUser:
+		return 0, errors.New("SessionDuration with GetFederationToken credentials")
+	case ss.Chained && n > 3600:
+		return 0, fmt.Errorf("SessionDuration %d over 3600 with role-chained credentials", n)
+	}
+	return time.Duration(n) * time.Second, nil
 }
 
 func (s *Server) federationLogin(w http.ResponseWriter, r *http.Request) {

@@ -96,8 +96,10 @@ var consoleTmpl = template.Must(template.New("console").Parse(pageHead + `<h1>Co
 <p id="identity">Signed in as <code>{{.S.ARN}}</code></p>
 <table>
 <tr><th>Account</th><td id="account">{{.S.Account}}</td></tr>
-<tr><th>Role</th><td id="role">{{.S.RoleARN}}</td></tr>
-<tr><th>Session name</th><td id="session-name">{{.S.SessionName}}</td></tr>
+{{if .S.Federated}}<tr><th>Federated user</th><td id="federated-user">{{.S.SessionName}}</td></tr>
+<tr><th>Federated by</th><td id="federated-by">{{.S.FederatedBy}}</td></tr>
+{{else}}<tr><th>Role</th><td id="role">{{.S.RoleARN}}</td></tr>
+<tr><th>Session name</th><td id="session-name">{{.S.SessionName}}</td></tr>{{end}}
 <tr><th>Session ends</th><td id="expires">{{.S.Expires.UTC.Format "2006-01-02T15:04:05Z"}} (in {{.Remaining}})</td></tr>
 {{if .S.Issuer}}<tr><th>Federation broker</th><td>{{.S.Issuer}}</td></tr>{{end}}
 {{with .S.SAML}}<tr><th>SAML provider</th><td id="provider"><code>{{.ProviderARN}}</code></td></tr>

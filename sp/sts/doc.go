@@ -6,6 +6,12 @@
 // token carries the session, sealed under the account's keyring (package
 // sessiontoken), and Session reads it back.
 //
+// Federation serves the operations an identity calls with its own
+// credentials (AssumeRole, GetSessionToken, GetFederationToken,
+// GetAccessKeyInfo, DecodeAuthorizationMessage), authorized with sp/policy;
+// MFA and IAM users' policies come through the MFA and UserPolicies
+// interfaces, which IAM implements.
+//
 // Where AWS's behaviour is not documented, the choice made is a field of
 // Behavior, whose doc comments say what was chosen and why; DefaultBehavior is
 // the one place to correct them.

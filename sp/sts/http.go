@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/samlab-dev/samlab/sp/awsapi"
+	"github.com/samlab-dev/samlab/sp/sts/sessiontoken"
 )
 
 // Operations returns the STS Query API actions, for an awsapi.Router:
@@ -14,6 +15,17 @@ func (s *Service) Operations() []awsapi.Operation {
 		{Service: awsapi.STS(), Action: "AssumeRoleWithSAML", Auth: awsapi.AuthNone, Handle: s.handleAssumeRoleWithSAML},
 		{Service: awsapi.STS(), Action: "GetCallerIdentity", Auth: awsapi.AuthSigV4, Handle: s.handleGetCallerIdentity},
 	}
+}
+
+// callerType is CloudTrail's userIdentity.type for a session.
+func callerType(sess *Session) string {
+	switch sess.Kind {
+	case sessiontoken.KindFederatedUser:
+		return "FederatedUser"
+	case sessiontoken.KindUser:
+		return "IAMUser"
+	}
+	return "AssumedRole"
 }
 
 // Credential reads the temporary credentials (accessKeyID, sessionToken)
@@ -27,7 +39,7 @@ func (s *Service) Credential(_ context.Context, accessKeyID, sessionToken string
 	}
 	c := sess.Credentials
 	return awsapi.Credential{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken,
-		Expiration: c.Expiration, Caller: awsapi.Caller{Type: "AssumedRole", PrincipalID: sess.UserID, ARN: sess.ARN,
+		Expiration: c.Expiration, Caller: awsapi.Caller{Type: callerType(sess), PrincipalID: sess.UserID, ARN: sess.ARN,
 			AccountID: sess.Account, SessionContext: sess.Context()}}, true
 }
 

@@ -35,16 +35,43 @@ type Session struct {
 	// MFA is aws:MultiFactorAuthPresent; Chained marks a role-chained
 	// session. Both are false for AssumeRoleWithSAML sessions.
 	MFA, Chained bool
+	// Kind is "" for a role session, sessiontoken.KindFederatedUser for a
+	// GetFederationToken session (ARN
+	// arn:aws:sts::ACCOUNT:federated-user/NAME, UserID ACCOUNT:NAME) and
+	// sessiontoken.KindUser for a GetSessionToken session (ARN and UserID
+	// the IAM user's own). RoleARN is empty for both.
+	Kind string
+	// UserARN is the IAM user (or account root) behind a federated user or
+	// GetSessionToken session.
+	UserARN string
+	// Policy and PolicyARNs are the session policies the session was issued
+	// with.
+	Policy     string
+	PolicyARNs []string
 }
+
+// IsRole reports whether the session is a role session.
+func (s *Session) IsRole() bool { return s.Kind == "" }
 
 // Context returns the session as CloudTrail's sessionContext describes it;
 // its creation date is aws:TokenIssueTime.
 func (s *Session) Context() *awsapi.SessionContext {
+	attrs := awsapi.SessionAttributes{CreationDate: s.TokenIssueTime, MFAAuthenticated: strconv.FormatBool(s.MFA)}
+	if !s.IsRole() {
+		// A federated user's issuer is the IAM user who called
+		// GetFederationToken; a GetSessionToken session has no issuer.
+		ctx := &awsapi.SessionContext{Attributes: attrs, SourceIdentity: s.SourceIdentity}
+		if s.Kind == sessiontoken.KindFederatedUser {
+			ctx.SessionIssuer = awsapi.SessionIssuer{Type: "IAMUser", ARN: s.UserARN, AccountID: s.Account,
+				UserName: s.UserARN[strings.LastIndex(s.UserARN, "/")+1:]}
+		}
+		return ctx
+	}
 	roleName := s.RoleARN[strings.LastIndex(s.RoleARN, "/")+1:]
 	roleID, _, _ := strings.Cut(s.UserID, ":")
 	return &awsapi.SessionContext{
 		SessionIssuer:  awsapi.SessionIssuer{Type: "Role", PrincipalID: roleID, ARN: s.RoleARN, AccountID: s.Account, UserName: roleName},
-		Attributes:     awsapi.SessionAttributes{CreationDate: s.TokenIssueTime, MFAAuthenticated: strconv.FormatBool(s.MFA)},
+		Attributes:     attrs,
 		SourceIdentity: s.SourceIdentity,
 	}
 }
@@ -80,13 +107,19 @@ func (s *Service) SessionKeys() *sessiontoken.Keyring { return s.keys }
 
 func (s *Service) issue(role *iam.Role, sessionName string, expiresAt time.Time, sourceIdentity string,
 	tags map[string]string, transitive []string) (*Session, error) {
-	akid, err := awsapi.NewAccessKeyID(s.rand, "ASIA")
-	if err != nil {
-		return nil, err
-	}
 	c := sessiontoken.Claims{RoleARN: role.ARN, RoleID: role.RoleID, SessionName: sessionName, SourceIdentity: sourceIdentity,
 		Tags: tags, TransitiveTagKeys: transitive, IssuedAt: s.now().UTC().Truncate(time.Second),
 		Expires: expiresAt.UTC().Truncate(time.Second)}
+	return s.issueClaims(c)
+}
+
+// issueClaims seals c into fresh temporary credentials, whose ASIA… access
+// key ID carries the account as AWS's do (GetAccessKeyInfo).
+func (s *Service) issueClaims(c sessiontoken.Claims) (*Session, error) {
+	akid, err := awsapi.NewAccessKeyIDFor(s.rand, "ASIA", s.acct.ID())
+	if err != nil {
+		return nil, err
+	}
 	token, secret, err := s.keys.Issue(akid, c)
 	if err != nil {
 		return nil, fmt.Errorf("sts: issue session token: %w", err)
@@ -96,6 +129,9 @@ func (s *Service) issue(role *iam.Role, sessionName string, expiresAt time.Time,
 
 // sessionOf builds the Session the claims of a token describe.
 func sessionOf(akid, secret, token string, c sessiontoken.Claims) *Session {
+	if c.Kind != "" {
+		return userSessionOf(akid, secret, token, c)
+	}
 	// arn:PARTITION:iam::ACCOUNT:role/PATH/NAME
 	parts := strings.SplitN(c.RoleARN, ":", 6)
 	for len(parts) < 6 {
@@ -109,7 +145,29 @@ func sessionOf(akid, secret, token string, c sessiontoken.Claims) *Session {
 		UserID:      c.RoleID + ":" + c.SessionName,
 		Account:     account, RoleARN: c.RoleARN, SessionName: c.SessionName, SourceIdentity: c.SourceIdentity,
 		Tags: c.Tags, TransitiveTagKeys: c.TransitiveTagKeys, TokenIssueTime: c.IssuedAt, MFA: c.MFA, Chained: c.Chained,
+		Policy: c.Policy, PolicyARNs: c.PolicyARNs,
 	}
+}
+
+// userSessionOf builds a federated user or GetSessionToken session.
+func userSessionOf(akid, secret, token string, c sessiontoken.Claims) *Session {
+	parts := strings.SplitN(c.UserARN, ":", 6)
+	for len(parts) < 6 {
+		parts = append(parts, "")
+	}
+	partition, account := parts[1], parts[4]
+	sess := &Session{
+		Credentials: Credentials{AccessKeyID: akid, SecretAccessKey: secret, SessionToken: token, Expiration: c.Expires},
+		ARN:         c.UserARN, UserID: c.UserID, Account: account, SessionName: c.SessionName,
+		SourceIdentity: c.SourceIdentity, Tags: c.Tags, TransitiveTagKeys: c.TransitiveTagKeys,
+		TokenIssueTime: c.IssuedAt, MFA: c.MFA, Chained: c.Chained, Kind: c.Kind, UserARN: c.UserARN,
+		Policy: c.Policy, PolicyARNs: c.PolicyARNs,
+	}
+	if c.Kind == sessiontoken.KindFederatedUser {
+		sess.ARN = fmt.Sprintf("arn:%s:sts::%s:federated-user/%s", partition, account, c.SessionName)
+		sess.UserID = account + ":" + c.SessionName
+	}
+	return sess
 }
 
 // Session returns the session of the temporary credentials (accessKeyID,

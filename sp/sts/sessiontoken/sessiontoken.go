@@ -58,11 +58,29 @@ type Claims struct {
 	// Chained marks a session obtained with another session's credentials
 	// (role chaining).
 	Chained bool `json:"c,omitempty"`
+	// Kind is "" for a role session, KindFederatedUser for a
+	// GetFederationToken session and KindUser for a GetSessionToken
+	// session. For the last two RoleARN and RoleID are empty, UserARN names
+	// the IAM user (or account root) that asked for the session and UserID
+	// is its unique ID; SessionName is the federated user's name.
+	Kind    string `json:"k,omitempty"`
+	UserARN string `json:"u,omitempty"`
+	UserID  string `json:"d,omitempty"`
+	// Policy and PolicyARNs are the session policies passed when the
+	// session was issued (AssumeRole*, GetFederationToken).
+	Policy     string   `json:"p,omitempty"`
+	PolicyARNs []string `json:"q,omitempty"`
 	// IssuedAt is aws:TokenIssueTime; Expires is when the credentials stop
 	// working. Both are kept to the second, as AWS reports them.
 	IssuedAt time.Time `json:"-"`
 	Expires  time.Time `json:"-"`
 }
+
+// Kinds of session (Claims.Kind).
+const (
+	KindFederatedUser = "federated-user"
+	KindUser          = "user"
+)
 
 // claimsWire is Claims as sealed: times as Unix seconds, and transitive tag
 // keys as indices into the sorted tag keys when they all are tag keys (as STS
@@ -382,4 +400,55 @@ func (kr *Keyring) Open(accessKeyID, token string) (Claims, string, error) {
 		return Claims{}, "", fmt.Errorf("%w: claims: %v", ErrMalformed, err)
 	}
 	return c, k.secret(accessKeyID, token), nil
+}
+
+// Seal encrypts and authenticates plain under the keyring's current key for
+// purpose (which must be given again to Open it), for opaque values other
+// than session tokens, such as STS's encoded authorization messages. The
+// result is URL-safe base64.
+func (kr *Keyring) Seal(purpose string, plain []byte) (string, error) {
+	kr.mu.RLock()
+	k := kr.keys[len(kr.keys)-1]
+	kr.mu.RUnlock()
+	buf := make([]byte, idLen, idLen+k.aead.NonceSize()+len(plain)+k.aead.Overhead())
+	binary.BigEndian.PutUint32(buf, k.ID)
+	nonce := make([]byte, k.aead.NonceSize())
+	if _, err := io.ReadFull(kr.rand, nonce); err != nil {
+		return "", fmt.Errorf("sessiontoken: nonce: %w", err)
+	}
+	buf = append(buf, nonce...)
+	buf = k.aead.Seal(buf, nonce, plain, kr.aad(buf[:idLen], "seal:"+purpose))
+	return base64.RawURLEncoding.EncodeToString(buf), nil
+}
+
+// Unseal reverses Seal for the same purpose, with any key the keyring still
+// holds. The errors are ErrMalformed, ErrUnknownKey and ErrForged, wrapped.
+func (kr *Keyring) Unseal(purpose, sealed string) ([]byte, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(sealed)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	if len(raw) < idLen {
+		return nil, fmt.Errorf("%w: %d bytes", ErrMalformed, len(raw))
+	}
+	id := binary.BigEndian.Uint32(raw)
+	kr.mu.RLock()
+	i := slices.IndexFunc(kr.keys, func(d *derived) bool { return d.ID == id })
+	var k *derived
+	if i >= 0 {
+		k = kr.keys[i]
+	}
+	kr.mu.RUnlock()
+	if k == nil {
+		return nil, fmt.Errorf("%w: key %08x (account %s)", ErrUnknownKey, id, kr.account)
+	}
+	body := raw[idLen:]
+	if len(body) < k.aead.NonceSize()+k.aead.Overhead() {
+		return nil, fmt.Errorf("%w: %d bytes after the key ID, too short", ErrMalformed, len(body))
+	}
+	plain, err := k.aead.Open(nil, body[:k.aead.NonceSize()], body[k.aead.NonceSize():], kr.aad(raw[:idLen], "seal:"+purpose))
+	if err != nil {
+		return nil, fmt.Errorf("%w: sealed %s, key %08x", ErrForged, purpose, id)
+	}
+	return plain, nil
 }
