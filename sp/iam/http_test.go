@@ -38,6 +38,8 @@ func newIAMServer(t testing.TB, a *iam.Account) *iamServer {
 	if a == nil {
 		a = iam.NewAccount(iam.Config{})
 	}
+	// The test key is the lab's administrator, whom no policy restricts.
+	a.SetAdministrators("arn:aws:iam::" + a.ID() + ":user/admin")
 	creds := func(_ context.Context, id string) (awsapi.Credential, bool) {
 		if id != testKeyID {
 			return awsapi.Credential{}, false
