@@ -424,7 +424,7 @@ func (a *Account) Groups(pathPrefix string) []*Group {
 	return out
 }
 
-// GroupsForUser lists the groups a user is in, in joining order.
+// GroupsForUser lists the groups a user is in, sorted by name.
 func (a *Account) GroupsForUser(name string) ([]*Group, error) {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
@@ -438,6 +438,7 @@ func (a *Account) GroupsForUser(name string) ([]*Group, error) {
 			out = append(out, g.clone())
 		}
 	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
 }
 
