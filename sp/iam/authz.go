@@ -36,13 +36,18 @@ func (a *Account) SetAdministrators(arns ...string) {
 	a.ids.admins = slices.Clone(arns)
 }
 
-// isAdmin reports whether c is the root user or a named administrator.
+// isAdmin reports whether c is the root user or a named administrator. A
+// key of one of the account's users is never an administrator's, even when
+// the user has an administrator's name.
 func (a *Account) isAdmin(c awsapi.Caller) bool {
 	if c.ARN == fmt.Sprintf("arn:%s:iam::%s:root", a.partition, a.id) {
 		return true
 	}
 	a.mu.RLock()
 	defer a.mu.RUnlock()
+	if u, _ := a.keyOwnerLocked(c.AccessKeyID); u != nil {
+		return false
+	}
 	return slices.Contains(a.ids.admins, c.ARN)
 }
 
