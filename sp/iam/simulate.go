@@ -176,11 +176,11 @@ func statementSpans(doc string) [][2]int {
 	// ':'), as AWS's positions count it (the CLI's documented example).
 	afterDelim := func(off int) int {
 		i := off
-		for i < len(doc) && strings.IndexByte(" \t\r\n", doc[i]) >= 0 {
-			i++
+		for i > 0 && strings.IndexByte(" \t\r\n", doc[i-1]) >= 0 {
+			i--
 		}
-		if i < len(doc) && strings.IndexByte(",:", doc[i]) >= 0 {
-			return i + 1
+		if i > 0 && strings.IndexByte("[,:", doc[i-1]) >= 0 {
+			return i
 		}
 		return off
 	}
@@ -196,8 +196,8 @@ func statementSpans(doc string) [][2]int {
 			}
 			continue
 		}
-		start := afterDelim(int(dec.InputOffset()))
-		if rest := strings.TrimLeft(doc[start:], " \t\r\n"); strings.HasPrefix(rest, "{") {
+		if rest := strings.TrimLeft(doc[dec.InputOffset():], " \t\r\n:"); strings.HasPrefix(rest, "{") {
+			start := afterDelim(len(doc) - len(rest))
 			var one json.RawMessage
 			if dec.Decode(&one) != nil {
 				return nil
@@ -209,7 +209,8 @@ func statementSpans(doc string) [][2]int {
 		}
 		var out [][2]int
 		for dec.More() {
-			s := afterDelim(int(dec.InputOffset()))
+			rest := strings.TrimLeft(doc[dec.InputOffset():], " \t\r\n,")
+			s := afterDelim(len(doc) - len(rest))
 			var st json.RawMessage
 			if dec.Decode(&st) != nil {
 				return nil
@@ -350,11 +351,24 @@ func (a *Account) handleSimulateCustomPolicy(_ context.Context, r *awsapi.Reques
 	if err != nil {
 		return nil, err
 	}
+	if in.Caller == "" {
+		in.Caller = a.simulatedCaller(r.Caller)
+	}
 	results, err := Simulate(in)
 	if err != nil {
 		return nil, err
 	}
 	return simulationResult(r, results)
+}
+
+// simulatedCaller is the principal SimulateCustomPolicy simulates when the
+// request names no CallerArn: the calling user or role session, but never the
+// root user, whom no policy restricts (AWS's default is unverified).
+func (a *Account) simulatedCaller(c awsapi.Caller) string {
+	if (c.Type == "IAMUser" || c.Type == "AssumedRole") && c.ARN != "" {
+		return c.ARN
+	}
+	return fmt.Sprintf("arn:%s:iam::%s:user/simulated-caller", a.partition, a.id)
 }
 
 // SimulationPolicies returns the policies of the user, group or role with the
