@@ -39,7 +39,7 @@ func TestSDKSimulatePrincipalPolicy(t *testing.T) {
 	must(c.CreateGroup(ctx, &iamsdk.CreateGroupInput{GroupName: aws.String("Uploaders")}))(t, "CreateGroup")
 	must(c.AddUserToGroup(ctx, &iamsdk.AddUserToGroupInput{GroupName: aws.String("Uploaders"), UserName: aws.String("alejandro")}))(t, "AddUserToGroup")
 	must(c.PutGroupPolicy(ctx, &iamsdk.PutGroupPolicyInput{GroupName: aws.String("Uploaders"), PolicyName: aws.String("put"),
-		PolicyDocument: policyDoc(`{"Effect":"Allow","Action":"s3:PutObject","Resource":"arn:aws:s3:::reports/*","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}},`+
+		PolicyDocument: policyDoc(`{"Effect":"Allow","Action":"s3:PutObject","Resource":"arn:aws:s3:::reports/*","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}},` +
 			`{"Effect":"Deny","Action":"s3:PutObject","Resource":"arn:aws:s3:::reports/secret/*"}`)}))(t, "PutGroupPolicy")
 	user := aws.String("arn:aws:iam::123456789012:user/alejandro")
 
@@ -64,7 +64,7 @@ func TestSDKSimulatePrincipalPolicy(t *testing.T) {
 	sim := func(ctxEntries ...types.ContextEntry) []types.EvaluationResult {
 		t.Helper()
 		return must(c.SimulatePrincipalPolicy(ctx, &iamsdk.SimulatePrincipalPolicyInput{PolicySourceArn: user, ActionNames: []string{"s3:PutObject"},
-			ResourceArns: []string{"arn:aws:s3:::reports/q1.csv", "arn:aws:s3:::reports/secret/plan.txt", "arn:aws:s3:::other/x"},
+			ResourceArns:   []string{"arn:aws:s3:::reports/q1.csv", "arn:aws:s3:::reports/secret/plan.txt", "arn:aws:s3:::other/x"},
 			ContextEntries: ctxEntries}))(t, "SimulatePrincipalPolicy s3").EvaluationResults
 	}
 	res := sim()
