@@ -16,9 +16,10 @@ import (
 // engine that authorizes the mock's calls (sp/policy), in AWS's
 // EvaluationResults shape. Where AWS lists every statement that matched,
 // samlab lists, per policy, the statement that decided that policy alone.
-// Positions of matched statements are 1-based lines and columns: from just
-// after the delimiter before the statement to just after its closing brace,
-// which reproduces the positions of the aws CLI's documented example.
+// Positions of matched statements are 1-based lines and columns of the
+// character after the statement's opening brace and after its closing brace:
+// this reproduces both positions of the aws CLI's documented examples
+// (simulate-custom-policy: 1:38 to 1:167 for its one-line policy).
 
 // EvalDecision values.
 const (
@@ -166,24 +167,15 @@ func matched(p SimulationPolicy, index int) MatchedStatement {
 }
 
 // statementSpans returns the byte offsets of each statement of a policy
-// document: its opening brace and the byte after its closing brace.
+// document: the bytes after its opening and after its closing brace.
 func statementSpans(doc string) [][2]int {
 	dec := json.NewDecoder(strings.NewReader(doc))
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
 		return nil
 	}
-	// A statement starts right after the delimiter before it ('[', ',' or
-	// ':'), as AWS's positions count it (the CLI's documented example).
-	afterDelim := func(off int) int {
-		i := off
-		for i > 0 && strings.IndexByte(" \t\r\n", doc[i-1]) >= 0 {
-			i--
-		}
-		if i > 0 && strings.IndexByte("[,:", doc[i-1]) >= 0 {
-			return i
-		}
-		return off
-	}
+	// Positions count from just after the statement's opening brace, as
+	// AWS's do (the CLI's documented examples).
+	afterBrace := func(off int) int { return off + 1 }
 	for dec.More() {
 		key, err := dec.Token()
 		if err != nil {
@@ -197,7 +189,7 @@ func statementSpans(doc string) [][2]int {
 			continue
 		}
 		if rest := strings.TrimLeft(doc[dec.InputOffset():], " \t\r\n:"); strings.HasPrefix(rest, "{") {
-			start := afterDelim(len(doc) - len(rest))
+			start := afterBrace(len(doc) - len(rest))
 			var one json.RawMessage
 			if dec.Decode(&one) != nil {
 				return nil
@@ -210,7 +202,7 @@ func statementSpans(doc string) [][2]int {
 		var out [][2]int
 		for dec.More() {
 			rest := strings.TrimLeft(doc[dec.InputOffset():], " \t\r\n,")
-			s := afterDelim(len(doc) - len(rest))
+			s := afterBrace(len(doc) - len(rest))
 			var st json.RawMessage
 			if dec.Decode(&st) != nil {
 				return nil

@@ -15,15 +15,18 @@ import (
 // column 10, the positions the example shows.
 const codecommitPolicy = `{
     "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Sid": "GrantAccessToCodeCommitListRepo",
-            "Effect": "Allow",
-            "Action": "codecommit:ListRepositories",
-            "Resource": "*"
+    "Statement": {
+        "Sid": "GrantAccessToCodeCommitListRepo",
+        "Effect": "Allow",
+        "Action": "codecommit:ListRepositories",
+        "Resource": "*"
+
         }
-    ]
 }`
+
+// dynamoPolicy is the policy of the CLI's simulate-custom-policy example,
+// whose statement the example shows at 1:38 to 1:167.
+const dynamoPolicy = `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"dynamodb:*","Resource":"*","Condition":{"DateGreaterThan":{"aws:CurrentTime":"2018-08-16T12:00:00Z"}}}}`
 
 // TestSDKSimulatePrincipalPolicy asks what a user may do, from the user's and
 // its groups' policies and its boundary, and checks decisions, matched
@@ -138,6 +141,20 @@ func TestSDKSimulateCustomPolicy(t *testing.T) {
 	}
 	if m := res[1].MatchedStatements; len(m) != 1 || aws.ToString(m[0].SourcePolicyId) != "PolicyInputList.2" {
 		t.Errorf("explicit deny matched %+v, want PolicyInputList.2", m)
+	}
+	// The CLI's example, with its positions.
+	ex := must(c.SimulateCustomPolicy(ctx, &iamsdk.SimulateCustomPolicyInput{PolicyInputList: []string{dynamoPolicy}, ActionNames: []string{"dynamodb:CreateBackup"},
+		ContextEntries: []types.ContextEntry{{ContextKeyName: aws.String("aws:CurrentTime"), ContextKeyValues: []string{"2019-04-25T11:00:00Z"}, ContextKeyType: types.ContextKeyTypeEnumDate}}}))(t, "example").EvaluationResults
+	if len(ex) != 1 || ex[0].EvalDecision != types.PolicyEvaluationDecisionTypeAllowed || len(ex[0].MatchedStatements) != 1 {
+		t.Fatalf("the CLI's example = %+v", ex)
+	}
+	if m := ex[0].MatchedStatements[0]; m.StartPosition.Line != 1 || m.StartPosition.Column != 38 || m.EndPosition.Line != 1 || m.EndPosition.Column != 167 {
+		t.Errorf("example positions %d:%d-%d:%d, want 1:38-1:167", m.StartPosition.Line, m.StartPosition.Column, m.EndPosition.Line, m.EndPosition.Column)
+	}
+	early := must(c.SimulateCustomPolicy(ctx, &iamsdk.SimulateCustomPolicyInput{PolicyInputList: []string{dynamoPolicy}, ActionNames: []string{"dynamodb:CreateBackup"},
+		ContextEntries: []types.ContextEntry{{ContextKeyName: aws.String("aws:CurrentTime"), ContextKeyValues: []string{"2018-04-25T11:00:00Z"}, ContextKeyType: types.ContextKeyTypeEnumDate}}}))(t, "example before the date").EvaluationResults
+	if early[0].EvalDecision != types.PolicyEvaluationDecisionTypeImplicitDeny || len(early[0].MatchedStatements) != 0 {
+		t.Errorf("before the date = %s %+v, want implicitDeny and no statements", early[0].EvalDecision, early[0].MatchedStatements)
 	}
 	_, err := c.SimulateCustomPolicy(ctx, &iamsdk.SimulateCustomPolicyInput{PolicyInputList: []string{`{"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*","Principal":"*"}]}`},
 		ActionNames: []string{"s3:PutObject"}})
