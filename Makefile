@@ -65,6 +65,7 @@ FUZZ_TARGETS := \
 	./sp/awsapi:FuzzQueryDecode \
 	./sp/awsapi:FuzzRouter \
 	./sp/iam:FuzzValidateInput \
+	./sp/iam:FuzzSimulate \
 	./sp/iam:FuzzParsePermissionsPolicy \
 	./idp:FuzzLoadUsers \
 	./idp:FuzzAuthnRequest \
