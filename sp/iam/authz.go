@@ -1,6 +1,7 @@
 package iam
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -51,21 +52,36 @@ func (a *Account) isAdmin(c awsapi.Caller) bool {
 	return slices.Contains(a.ids.admins, c.ARN)
 }
 
-// parsedPolicies caches parsed policy documents: parsing costs hundreds of
-// evaluations, and the same few documents are evaluated on every call.
-var parsedPolicies sync.Map // "kind\x00document" → *policy.Policy
+// parsed caches parsed stored policy documents: parsing costs hundreds of
+// evaluations, and the same few documents are evaluated on every call. It is
+// emptied when it reaches maxParsed entries, so documents that come and go
+// cannot grow it without bound.
+var parsed = struct {
+	sync.Mutex
+	m map[string]*policy.Policy
+}{m: map[string]*policy.Policy{}}
+
+const maxParsed = 4096
 
 func parseCached(doc string, kind policy.Kind, name string) (*policy.Policy, error) {
 	key := strconv.Itoa(int(kind)) + "\x00" + name + "\x00" + doc
-	if p, ok := parsedPolicies.Load(key); ok {
-		return p.(*policy.Policy), nil
+	parsed.Lock()
+	p, ok := parsed.m[key]
+	parsed.Unlock()
+	if ok {
+		return p, nil
 	}
 	p, err := policy.Parse(doc, kind)
 	if err != nil {
 		return nil, err
 	}
 	p.Name = name
-	parsedPolicies.Store(key, p)
+	parsed.Lock()
+	if len(parsed.m) >= maxParsed {
+		parsed.m = map[string]*policy.Policy{}
+	}
+	parsed.m[key] = p
+	parsed.Unlock()
 	return p, nil
 }
 
@@ -165,27 +181,29 @@ func (a *Account) callerPolicies(c awsapi.Caller) principalPolicies {
 }
 
 // input parses the policies into an evaluation input. Stored documents were
-// checked when stored; one sp/policy refuses (it is stricter) is skipped and
-// so grants nothing.
-func (pp principalPolicies) input() policy.Input {
+// checked when stored; one that sp/policy nevertheless refuses (IAM's older
+// checks let it in) makes the whole input unusable, since skipping it could
+// skip a Deny: the caller is then refused (fail closed).
+func (pp principalPolicies) input() (policy.Input, error) {
 	var in policy.Input
 	for i := range pp.identity {
 		np := &pp.identity[i]
-		if p, err := parseCached(np.doc, policy.KindIdentity, np.id); err == nil {
-			np.parsed = p
-			in.Identity = append(in.Identity, p)
+		p, err := parseCached(np.doc, policy.KindIdentity, np.id)
+		if err != nil {
+			return in, fmt.Errorf("policy %s does not parse: %w", np.id, err)
 		}
+		np.parsed = p
+		in.Identity = append(in.Identity, p)
 	}
 	if pp.boundary != nil {
-		if p, err := parseCached(pp.boundary.doc, policy.KindIdentity, pp.boundary.id); err == nil {
-			pp.boundary.parsed = p
-			in.Boundary = p
-		} else {
-			// A boundary that cannot be read allows nothing.
-			in.Boundary = &policy.Policy{Name: pp.boundary.id, Kind: policy.KindIdentity}
+		p, err := parseCached(pp.boundary.doc, policy.KindIdentity, pp.boundary.id)
+		if err != nil {
+			return in, fmt.Errorf("permissions boundary %s does not parse: %w", pp.boundary.id, err)
 		}
+		pp.boundary.parsed = p
+		in.Boundary = p
 	}
-	return in
+	return in, nil
 }
 
 // authorize decides whether r's caller may perform action, and returns
@@ -195,13 +213,21 @@ func (a *Account) authorize(action string, r *awsapi.Request) error {
 		return nil
 	}
 	pp := a.callerPolicies(r.Caller)
-	in := pp.input()
+	in, perr := pp.input()
 	resource := a.resourceOf(action, r)
 	in.Request = policy.Request{Principal: pp.principal, Action: "iam:" + action, Resource: resource,
 		Context: a.requestContext(action, r, pp)}
+	if perr != nil {
+		// Refused with the implicit-deny message of an empty policy set; the
+		// cause goes to the event log.
+		in = policy.Input{Request: in.Request}
+	}
 	d := policy.Evaluate(in)
 	if r.Caller.Type == "IAMUser" {
 		a.noteKeyUse(r.Caller.AccessKeyID, "iam", "us-east-1", r.Time)
+	}
+	if perr != nil {
+		return &awsapi.Error{Code: awsapi.CodeAccessDenied, Status: http.StatusForbidden, Message: d.Message(), Err: perr}
 	}
 	if !d.Allowed {
 		return awsapi.Errorf(awsapi.CodeAccessDenied, http.StatusForbidden, "%s", d.Message())
@@ -368,4 +394,20 @@ func (a *Account) resourceOf(action string, r *awsapi.Request) string {
 		return prefix + "role" + path + name
 	}
 	return user()
+}
+
+// checkEvaluable refuses a permissions policy the policy engine cannot
+// evaluate (an unknown condition operator, a Resource not in ARN form…)
+// with MalformedPolicyDocument and the engine's message, as IAM validates
+// policies when they are stored.
+func checkEvaluable(doc string) error {
+	if _, err := policy.Parse(doc, policy.KindIdentity); err != nil {
+		msg := err.Error()
+		var pe *policy.ParseError
+		if errors.As(err, &pe) {
+			msg = pe.Message
+		}
+		return &awsapi.Error{Code: awsapi.CodeMalformedPolicy, Status: http.StatusBadRequest, Message: msg, Err: err}
+	}
+	return nil
 }

@@ -189,3 +189,28 @@ func TestAuthorizationOfRoleSessions(t *testing.T) {
 	wantAPIError(t, "CreateUser outside the boundary", err, "AccessDenied", http.StatusForbidden,
 		who+"iam:CreateUser on resource: arn:aws:iam::123456789012:user/x because no permissions boundary allows the iam:CreateUser action")
 }
+
+// TestUnreadablePolicyFailsClosed: a stored policy the engine cannot read (a
+// Deny with an unknown condition operator, which older checks let into a
+// role) refuses the role's sessions rather than being skipped; users' and
+// groups' policies are checked by the engine when they are stored.
+func TestUnreadablePolicyFailsClosed(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	s := authzServer(t)
+	admin := s.sdk()
+	session := s.sdkAs(roleKeyID, otherSecret)
+	must(admin.CreateRole(ctx, &iamsdk.CreateRoleInput{RoleName: aws.String("Dev"), AssumeRolePolicyDocument: aws.String(trust)}))(t, "CreateRole")
+	must(admin.PutRolePolicy(ctx, &iamsdk.PutRolePolicyInput{RoleName: aws.String("Dev"), PolicyName: aws.String("all"),
+		PolicyDocument: policyDoc(`{"Effect":"Allow","Action":"iam:*","Resource":"*"}`)}))(t, "PutRolePolicy")
+	must(session.ListUsers(ctx, &iamsdk.ListUsersInput{}))(t, "ListUsers before the unreadable deny")
+	regexDeny := policyDoc(`{"Effect":"Deny","Action":"iam:*","Resource":"*","Condition":{"StringMatchesRegex":{"aws:username":".*"}}}`)
+	must(admin.PutRolePolicy(ctx, &iamsdk.PutRolePolicyInput{RoleName: aws.String("Dev"), PolicyName: aws.String("regex"), PolicyDocument: regexDeny}))(t, "PutRolePolicy")
+	_, err := session.ListUsers(ctx, &iamsdk.ListUsersInput{})
+	wantAPIError(t, "ListUsers with an unreadable deny", err, "AccessDenied", http.StatusForbidden,
+		"User: arn:aws:sts::123456789012:assumed-role/Dev/alice is not authorized to perform: iam:ListUsers on resource: arn:aws:iam::123456789012:user/ because no identity-based policy allows the iam:ListUsers action")
+
+	must(admin.CreateUser(ctx, &iamsdk.CreateUserInput{UserName: aws.String("bob")}))(t, "CreateUser")
+	_, err = admin.PutUserPolicy(ctx, &iamsdk.PutUserPolicyInput{UserName: aws.String("bob"), PolicyName: aws.String("regex"), PolicyDocument: regexDeny})
+	wantAPIError(t, "PutUserPolicy with an unknown operator", err, "MalformedPolicyDocument", http.StatusBadRequest, "Invalid Condition type : StringMatchesRegex")
+}

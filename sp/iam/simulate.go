@@ -144,7 +144,8 @@ func Simulate(in SimulationInput) ([]EvaluationResult, error) {
 }
 
 func parseForSimulation(p SimulationPolicy, kind policy.Kind) (*policy.Policy, error) {
-	pp, err := parseCached(p.Document, kind, p.ID)
+	// Parsed afresh: documents sent for simulation are not cached.
+	pp, err := policy.Parse(p.Document, kind)
 	if err != nil {
 		var pe *policy.ParseError
 		msg := err.Error()
@@ -153,6 +154,7 @@ func parseForSimulation(p SimulationPolicy, kind policy.Kind) (*policy.Policy, e
 		}
 		return nil, &awsapi.Error{Code: awsapi.CodeMalformedPolicy, Status: http.StatusBadRequest, Message: msg, Err: err}
 	}
+	pp.Name = p.ID
 	return pp, nil
 }
 

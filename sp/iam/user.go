@@ -617,7 +617,10 @@ func checkInlinePolicy(policyName, doc string) error {
 	if err := checkOne("PolicyDocument", shPolicyDoc, doc); err != nil {
 		return err
 	}
-	return ParsePermissionsPolicy(doc)
+	if err := ParsePermissionsPolicy(doc); err != nil {
+		return err
+	}
+	return checkEvaluable(doc)
 }
 
 // PutUserPolicy adds or replaces an inline policy of a user.
