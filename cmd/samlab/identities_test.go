@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -12,6 +14,7 @@ import (
 	stssdk "github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
+	"github.com/samlab-dev/samlab/scenarios"
 	"github.com/samlab-dev/samlab/sp/awsapi"
 )
 
@@ -95,5 +98,46 @@ func TestUpKeepsUsers(t *testing.T) {
 	g, err := admin.GetGroup(ctx, &iamsdk.GetGroupInput{GroupName: aws.String("Developers")})
 	if err != nil || len(g.Users) != 1 {
 		t.Errorf("GetGroup after restart = %v, %v", g, err)
+	}
+}
+
+// TestUpLabRolesAuthorizeIAM logs in through the IdP and calls IAM with the
+// SAML session: SAMLAdmin's sessions may change IAM, SAMLReadOnly's may only
+// read it.
+func TestUpLabRolesAuthorizeIAM(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	up := startUp(t)
+	session := func(user, role string) *iamsdk.Client {
+		t.Helper()
+		login := NewRootCommand()
+		var out bytes.Buffer
+		login.SetIn(strings.NewReader("samlab\n"))
+		login.SetOut(&out)
+		login.SetErr(&out)
+		login.SetArgs([]string{"login", "--idp-url", up.endpoint + scenarios.IDPPrefix, "--endpoint-url", up.endpoint,
+			"--username", user, "--password-stdin", "--format", "json", "--role", role})
+		if err := login.ExecuteContext(ctx); err != nil {
+			t.Fatalf("samlab login %s: %v\n%s", user, err, &out)
+		}
+		var c struct{ AccessKeyId, SecretAccessKey, SessionToken string }
+		if err := json.Unmarshal(out.Bytes(), &c); err != nil {
+			t.Fatalf("samlab login output: %v\n%s", err, &out)
+		}
+		cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider(c.AccessKeyId, c.SecretAccessKey, c.SessionToken)}
+		return iamsdk.NewFromConfig(cfg, func(o *iamsdk.Options) { o.BaseEndpoint = aws.String(up.endpoint) })
+	}
+	admin := session(scenarios.DefaultUser, "arn:aws:iam::123456789012:role/"+scenarios.DefaultRoleName)
+	if _, err := admin.CreateUser(ctx, &iamsdk.CreateUserInput{UserName: aws.String("made-by-saml")}); err != nil {
+		t.Fatalf("CreateUser as SAMLAdmin: %v", err)
+	}
+	reader := session("bob", "arn:aws:iam::123456789012:role/"+scenarios.ReadOnlyRoleName)
+	if _, err := reader.ListUsers(ctx, &iamsdk.ListUsersInput{}); err != nil {
+		t.Errorf("ListUsers as SAMLReadOnly: %v", err)
+	}
+	_, err := reader.CreateUser(ctx, &iamsdk.CreateUserInput{UserName: aws.String("not-by-reader")})
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode() != "AccessDenied" || !strings.HasPrefix(ae.ErrorMessage(), "User: arn:aws:sts::123456789012:assumed-role/SAMLReadOnly/") {
+		t.Errorf("CreateUser as SAMLReadOnly = %v, want AccessDenied for the role session", err)
 	}
 }
