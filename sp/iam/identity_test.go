@@ -127,7 +127,7 @@ func TestSDKUsersAndGroups(t *testing.T) {
 	_, err = c.DeleteGroup(ctx, &iamsdk.DeleteGroupInput{GroupName: aws.String("Admins")})
 	wantAPIError(t, "DeleteGroup with members", err, "DeleteConflict", http.StatusConflict, "Cannot delete entity, must remove users from group first.")
 	_, err = c.DeleteUser(ctx, &iamsdk.DeleteUserInput{UserName: aws.String("alice")})
-	wantAPIError(t, "DeleteUser in groups", err, "DeleteConflict", http.StatusConflict, "Cannot delete entity, must remove user from all groups first.")
+	wantAPIError(t, "DeleteUser in groups", err, "DeleteConflict", http.StatusConflict, "Cannot delete entity, must remove users from group first.")
 	must(c.RemoveUserFromGroup(ctx, &iamsdk.RemoveUserFromGroupInput{GroupName: aws.String("Admins"), UserName: aws.String("alice")}))(t, "RemoveUserFromGroup")
 	must(c.DeleteGroup(ctx, &iamsdk.DeleteGroupInput{GroupName: aws.String("Admins")}))(t, "DeleteGroup")
 

@@ -273,7 +273,7 @@ func (a *Account) DeleteUser(name string) error {
 	case a.userHasMFALocked(name):
 		return deleteConflict("Cannot delete entity, must delete MFA device first.")
 	case len(u.Groups) > 0:
-		return deleteConflict("Cannot delete entity, must remove user from all groups first.")
+		return deleteConflict("Cannot delete entity, must remove users from group first.")
 	case len(u.InlinePolicies) > 0:
 		return deleteConflict("Cannot delete entity, must delete policies first.")
 	case len(u.AttachedPolicies) > 0:
