@@ -73,6 +73,7 @@ FUZZ_TARGETS := \
 	./sp/awsapi:FuzzAccountOfAccessKeyID \
 	./sp/sts:FuzzAssumeRoleParams \
 	./sp/iam:FuzzValidateInput \
+	./sp/iam:FuzzSimulate \
 	./sp/iam:FuzzParsePermissionsPolicy \
 	./idp:FuzzLoadUsers \
 	./scenarios/labweb:FuzzIsBrowserPageRequest \

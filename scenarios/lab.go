@@ -3,6 +3,7 @@ package scenarios
 import (
 	"context"
 	"crypto/rsa"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -218,6 +219,12 @@ func NewLab(cfg LabConfig) (*Lab, error) {
 	l.RoleARN = role.ARN
 	if _, err := acct.CreateRole(iam.CreateRoleInput{Name: ReadOnlyRoleName, AssumeRolePolicyDocument: iam.SAMLTrustPolicy(l.ProviderARN)}); err != nil {
 		return nil, fmt.Errorf("lab: create role: %w", err)
+	}
+	// IAM calls are authorized by the caller's policies: the roles get the
+	// permissions their names promise.
+	if err := errors.Join(acct.AttachRolePolicy(DefaultRoleName, "arn:aws:iam::aws:policy/AdministratorAccess"),
+		acct.AttachRolePolicy(ReadOnlyRoleName, "arn:aws:iam::aws:policy/ReadOnlyAccess")); err != nil {
+		return nil, fmt.Errorf("lab: attach role policies: %w", err)
 	}
 	// The scripted users: alice with just the lab role (scenarios and tests
 	// rely on her plain assertion), then the rest of the IdP's demo users

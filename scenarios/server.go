@@ -124,9 +124,14 @@ func (l *Lab) AWSHandler(cfg ServerConfig) (http.Handler, error) {
 		Caller: awsapi.Caller{Type: "IAMUser", PrincipalID: adminUserID(cfg.Admin),
 			ARN:       fmt.Sprintf("arn:%s:iam::%s:user/%s", l.Account.Partition(), l.Account.ID(), AdminUserName),
 			AccountID: l.Account.ID()}}
+	// The admin key is the lab's administrator: no IAM policy restricts it.
+	l.Account.SetAdministrators(admin.Caller.ARN)
 	creds := func(ctx context.Context, id, token string) (awsapi.Credential, bool) {
 		if id == admin.AccessKeyID {
 			return admin, true
+		}
+		if c, ok := l.Account.Credential(ctx, id); ok {
+			return c, true // an IAM user's access key
 		}
 		return l.STS.Credential(ctx, id, token)
 	}

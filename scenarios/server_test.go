@@ -303,6 +303,12 @@ func TestSDKProviderAndRoleAdmin(t *testing.T) {
 	if !updated {
 		t.Fatalf("ListRoles = %+v; want the updated lab role", roles.Roles)
 	}
+	// The lab role has AdministratorAccess attached: IAM refuses to delete a
+	// role with policies.
+	if _, err := admin.DetachRolePolicy(ctx, &iamsdk.DetachRolePolicyInput{RoleName: aws.String(scenarios.DefaultRoleName),
+		PolicyArn: aws.String("arn:aws:iam::aws:policy/AdministratorAccess")}); err != nil {
+		t.Fatalf("DetachRolePolicy: %v", err)
+	}
 	if _, err := admin.DeleteRole(ctx, &iamsdk.DeleteRoleInput{RoleName: aws.String(scenarios.DefaultRoleName)}); err != nil {
 		t.Fatalf("DeleteRole: %v", err)
 	}

@@ -18,6 +18,12 @@ const awsCLI = "/usr/bin/aws"
 // user's environment.
 func (s *iamServer) cli(t *testing.T) func(args ...string) (map[string]any, string, bool) {
 	t.Helper()
+	return s.cliAs(t, testKeyID, testSecret)
+}
+
+// cliAs is cli with the given access key.
+func (s *iamServer) cliAs(t *testing.T, keyID, secret string) func(args ...string) (map[string]any, string, bool) {
+	t.Helper()
 	ci := os.Getenv("CI") == "true"
 	if testing.Short() && !ci {
 		t.Skip("the aws CLI takes a second per call; skipped with -short outside CI")
@@ -35,7 +41,7 @@ func (s *iamServer) cli(t *testing.T) func(args ...string) (map[string]any, stri
 		cmd := exec.CommandContext(t.Context(), awsCLI, full...)
 		cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + home, "AWS_PAGER=", "AWS_EC2_METADATA_DISABLED=true",
 			"AWS_CONFIG_FILE=" + filepath.Join(home, "config"), "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "credentials"),
-			"AWS_ACCESS_KEY_ID=" + testKeyID, "AWS_SECRET_ACCESS_KEY=" + testSecret}
+			"AWS_ACCESS_KEY_ID=" + keyID, "AWS_SECRET_ACCESS_KEY=" + secret}
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
 		err := cmd.Run()

@@ -9,7 +9,8 @@ import (
 
 // Operations returns the IAM Query API actions served for the account, for an
 // awsapi.Router. All of them require SigV4. Each validates its parameters
-// against the constraints of IAM's model first (validate.go). Results have
+// against the constraints of IAM's model first (validate.go), then authorizes
+// the caller with the account's policies (authz.go). Results have
 // the element names and order of the IAM API reference (iam-2010-05-08).
 func (a *Account) Operations() []awsapi.Operation {
 	op := func(action string, h awsapi.HandlerFunc) awsapi.Operation {
@@ -17,11 +18,14 @@ func (a *Account) Operations() []awsapi.Operation {
 			if err := validateInput(action, r.Params); err != nil {
 				return nil, err
 			}
+			if err := a.authorize(action, r); err != nil {
+				return nil, err
+			}
 			return h(ctx, r)
 		}
 		return awsapi.Operation{Service: awsapi.IAM(), Action: action, Auth: awsapi.AuthSigV4, Handle: validated}
 	}
-	return []awsapi.Operation{
+	return append([]awsapi.Operation{
 		op("CreateSAMLProvider", a.handleCreateSAMLProvider),
 		op("UpdateSAMLProvider", a.handleUpdateSAMLProvider),
 		op("GetSAMLProvider", a.handleGetSAMLProvider),
@@ -56,7 +60,7 @@ func (a *Account) Operations() []awsapi.Operation {
 		op("CreateAccountAlias", a.handleCreateAccountAlias),
 		op("DeleteAccountAlias", a.handleDeleteAccountAlias),
 		op("ListAccountAliases", a.handleListAccountAliases),
-	}
+	}, a.identityOperations(op)...)
 }
 
 // tagList renders tags as <member><Key/><Value/></member> elements.

@@ -35,12 +35,25 @@ type iamServer struct {
 
 func newIAMServer(t testing.TB, a *iam.Account) *iamServer {
 	t.Helper()
+	return newIAMServerWith(t, a, nil)
+}
+
+// newIAMServerWith is newIAMServer that also accepts the extra credentials,
+// as a lab's router does for STS sessions, besides the test key and the
+// access keys of the account's users.
+func newIAMServerWith(t testing.TB, a *iam.Account, extra map[string]awsapi.Credential) *iamServer {
+	t.Helper()
 	if a == nil {
 		a = iam.NewAccount(iam.Config{})
 	}
-	creds := func(_ context.Context, id, _ string) (awsapi.Credential, bool) {
+	// The test key is the lab's administrator, whom no policy restricts.
+	a.SetAdministrators("arn:aws:iam::" + a.ID() + ":user/admin")
+	creds := func(ctx context.Context, id, _ string) (awsapi.Credential, bool) {
+		if c, ok := extra[id]; ok {
+			return c, true
+		}
 		if id != testKeyID {
-			return awsapi.Credential{}, false
+			return a.Credential(ctx, id)
 		}
 		return awsapi.Credential{AccessKeyID: id, SecretAccessKey: testSecret,
 			Caller: awsapi.Caller{Type: "IAMUser", ARN: "arn:aws:iam::" + a.ID() + ":user/admin", AccountID: a.ID()}}, true

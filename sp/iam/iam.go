@@ -56,6 +56,7 @@ type Account struct {
 	roles     map[string]*Role          // by name
 	policies  map[string]*ManagedPolicy // customer managed, by ARN
 	alias     string                    // the account alias, "" when none
+	ids       identities                // users, groups, MFA devices (user.go)
 
 	oidc oidcProviders // oidcprovider.go
 }
@@ -63,7 +64,8 @@ type Account struct {
 // NewAccount returns an empty account.
 func NewAccount(cfg Config) *Account {
 	a := &Account{id: cfg.ID, partition: cfg.Partition, now: cfg.Now, rand: cfg.Rand, store: cfg.Store,
-		providers: map[string]*SAMLProvider{}, roles: map[string]*Role{}, policies: map[string]*ManagedPolicy{}}
+		providers: map[string]*SAMLProvider{}, roles: map[string]*Role{}, policies: map[string]*ManagedPolicy{},
+		ids: newIdentities()}
 	if a.id == "" {
 		a.id = DefaultAccountID
 	}

@@ -505,8 +505,8 @@ func (a *Account) PolicyVersion(arn, versionID string) (*ManagedPolicy, error) {
 	return p, nil
 }
 
-// PolicyUsage counts the roles a managed policy is attached to and the roles
-// it bounds.
+// PolicyUsage counts the roles, users and groups a managed policy is
+// attached to and the roles and users it bounds.
 func (a *Account) PolicyUsage(arn string) (attached, boundaries int) {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
@@ -518,7 +518,8 @@ func (a *Account) PolicyUsage(arn string) (attached, boundaries int) {
 			boundaries++
 		}
 	}
-	return attached, boundaries
+	users, bounded := a.identityPolicyUsage(arn)
+	return attached + users, boundaries + bounded
 }
 
 // Policies lists the managed policies: AWS's, the account's, or both

@@ -207,7 +207,7 @@ func (a *Account) AttachStore(s Store) error {
 			stored.roles[name] = r
 		}
 	}
-	stored.policies, stored.alias = a.policies, a.alias
+	stored.policies, stored.alias, stored.ids = a.policies, a.alias, a.ids
 	if err := stored.loadExtras(s); err != nil {
 		return err
 	}
@@ -215,6 +215,6 @@ func (a *Account) AttachStore(s Store) error {
 		return err
 	}
 	a.providers, a.roles, a.store = stored.providers, stored.roles, s
-	a.policies, a.alias = stored.policies, stored.alias
+	a.policies, a.alias, a.ids = stored.policies, stored.alias, stored.ids
 	return nil
 }

@@ -111,5 +111,5 @@ func (a *Account) loadExtras(s Store) error {
 		alias = a.alias
 	}
 	a.alias = alias
-	return nil
+	return a.loadIdentities(s)
 }

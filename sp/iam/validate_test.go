@@ -298,6 +298,9 @@ func TestValidation(t *testing.T) {
 	t.Parallel()
 	s := newIAMServer(t, nil)
 	cases := validationCases()
+	for op, cs := range identityValidationCases() {
+		cases[op] = cs
+	}
 	for _, op := range s.account.Operations() {
 		if _, ok := cases[op.Action]; !ok {
 			t.Errorf("operation %s has no validation cases", op.Action)
