@@ -100,7 +100,7 @@ func (l *Lab) Apply(_ context.Context, s Setup) error {
 			in.Trust = r.Trust.JSON
 		}
 		if _, err := l.Account.RoleByName(name); err == nil {
-			if err := l.DeleteRole(name); err != nil {
+			if err := l.replaceRole(name); err != nil {
 				return err
 			}
 		}
@@ -362,6 +362,30 @@ func (l *Lab) UpdateRoleMaxSession(name string, seconds int) error {
 // expanded).
 func (l *Lab) UpdateTrust(name, policy string) error {
 	return l.Account.UpdateAssumeRolePolicy(name, l.Expand(policy))
+}
+
+// replaceRole deletes the lab's role name, with its inline and attached
+// policies, so that a scenario's setup can define it afresh.
+func (l *Lab) replaceRole(name string) error {
+	attached, err := l.Account.AttachedRolePolicies(name)
+	if err != nil {
+		return err
+	}
+	for _, p := range attached {
+		if err := l.Account.DetachRolePolicy(name, p.ARN); err != nil {
+			return err
+		}
+	}
+	inline, err := l.Account.RolePolicyNames(name)
+	if err != nil {
+		return err
+	}
+	for _, p := range inline {
+		if err := l.Account.DeleteRolePolicy(name, p); err != nil {
+			return err
+		}
+	}
+	return l.DeleteRole(name)
 }
 
 // DeleteRole runs IAM DeleteRole.
