@@ -17,11 +17,13 @@ import "time"
 //     Assertion's Issuer can stand in for a Response without one.
 //   - Parameters (row 1): an empty string is reported like AWS reports a
 //     present-but-empty member (the empty value quoted, then the pattern and
-//     the length violations, as seen from the Go SDK; see validateParams); a
-//     missing member cannot be told apart from an empty one here, so AWS's
-//     "Value null … Member must not be null" form is never produced. Members are reported in the service model's order,
-//     pattern before length as observed; the SAMLAssertion value is never
-//     echoed ("Value at 'sAMLAssertion'"), as AWS does for sensitive members.
+//     the length violations, as seen from the Go SDK; see validateParams),
+//     Policy=” included (minimum length 1); a required member missing from
+//     a wire request gets AWS's "Value null … Member must not be null" form.
+//     Members are reported in the service model's order, pattern before
+//     length as observed, lengths in UTF-16 units; the SAMLAssertion value
+//     is never echoed ("Value at 'sAMLAssertion'"), as AWS does for
+//     sensitive members (a missing one is "Value null" like any other).
 //   - Base64 (row 3): SAMLAssertion is standard base64 with padding;
 //     surrounding whitespace and line breaks are ignored (CLI tools wrap it);
 //     the URL-safe alphabet or missing padding is "Invalid base64".
@@ -48,9 +50,12 @@ import "time"
 //     context also carries aws:RequestTag/<key>, aws:TagKeys,
 //     sts:TransitiveTagKeys and sts:SourceIdentity.
 //   - Not checked (§13: unverified, or no evidence AWS checks them):
-//     Response/@Destination, InResponseTo, the Response's StatusCode (a
-//     failure response carries no Assertion and is refused as unsigned),
-//     Conditions/OneTimeUse and ProxyRestriction.
+//     Response/@Destination, InResponseTo, Conditions/OneTimeUse and
+//     ProxyRestriction.
+//   - StatusCode (see AcceptNonSuccessStatus): checked right after the
+//     signature, before every other stage and before the console's role
+//     chooser; a failure response without an Assertion is refused as unsigned
+//     before that, as before.
 //   - SubjectType of a NameID without Format is computed from SAML's default
 //     format, urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified.
 //   - Never returned: IDPRejectedClaim (when STS uses it for SAML is
@@ -112,6 +117,13 @@ type Behavior struct {
 	// URI). Default false: the STS API reference says only the 2.0 prefix is
 	// removed.
 	SubjectTypeShortensAll bool
+	// AcceptNonSuccessStatus accepts a Response whose top-level StatusCode is
+	// not urn:oasis:names:tc:SAML:2.0:status:Success (or that has no Status)
+	// when it carries a validly signed Assertion (docs/aws-behavior.md §6.2,
+	// §15.1 row 20, unverified). Default false: SAML Core §3.2.2.2 makes the
+	// status the outcome of the request, every SAML SP library refuses such a
+	// response, and no source shows AWS accepting one.
+	AcceptNonSuccessStatus bool
 }
 
 // DefaultBehavior returns the defaults documented on Behavior.

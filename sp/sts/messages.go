@@ -82,6 +82,11 @@ const (
 	msgPackedTags   = "Packed size of session tags consumes %d%% of allotted space."
 	msgPackedPolicy = "Packed policy consumes %d%% of allotted space, please use smaller policy."
 
+	// A Response whose StatusCode is not Success (Behavior.AcceptNonSuccessStatus
+	// false; InvalidIdentityToken, 400): code and wording unverified. %s is the
+	// StatusCode values, outermost first, joined by ", " ("none" without a Status).
+	msgStatusNotSuccess = "SAML Response status is not Success: %s" // unverified
+
 	// Behavior.SingleUse (strict mode, not AWS's default): unverified.
 	msgAlreadyRedeemed = "Assertion has already been redeemed" // unverified
 )

@@ -91,6 +91,7 @@ type stage struct {
 // (shared/spec §4, rows 7-21).
 func (s *Service) assumeStages() []stage {
 	return []stage{
+		{"status", s.stageStatus},                  // Behavior.AcceptNonSuccessStatus
 		{"encryption-mode", s.stageEncryptionMode}, // row 7, second half
 		{"read", stageRead},
 		{"validity", s.stageValidity},          // rows 8-10
@@ -132,6 +133,24 @@ func (s *Service) assumeVerified(in AssumeRoleWithSAMLInput, prov *iam.SAMLProvi
 		PackedPolicySize: r.packed,
 		Session:          sess,
 	}, nil
+}
+
+// stageStatus refuses a Response whose StatusCode is not Success, unless
+// Behavior.AcceptNonSuccessStatus (unverified).
+func (s *Service) stageStatus(r *assumption) error {
+	return s.checkStatus(r.verified)
+}
+
+func (s *Service) checkStatus(v *xmlsec.Verified) error {
+	if s.behavior.AcceptNonSuccessStatus || (len(v.Status) > 0 && v.Status[0] == xmlsec.StatusSuccess) {
+		return nil
+	}
+	codes := "none"
+	if len(v.Status) > 0 {
+		codes = strings.Join(v.Status, ", ")
+	}
+	return invalidToken(fmt.Sprintf(msgStatusNotSuccess, codes),
+		fmt.Errorf("the Response's StatusCode is %s, not %s", codes, xmlsec.StatusSuccess))
 }
 
 // stageEncryptionMode: a provider whose AssertionEncryptionMode is Required

@@ -20,7 +20,7 @@ func TestAssumeStagesOrder(t *testing.T) {
 	for _, st := range (&Service{}).assumeStages() {
 		got = append(got, st.name)
 	}
-	want := []string{"encryption-mode", "read", "validity", "audience", "recipient", "subject", "session-name",
+	want := []string{"status", "encryption-mode", "read", "validity", "audience", "recipient", "subject", "session-name",
 		"role-pair", "trust-policy", "duration", "tags", "session-policy", "single-use"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("stage order (-want +got):\n%s", diff)

@@ -102,6 +102,16 @@ type AssumeRoleWithSAMLInput struct {
 	DurationSeconds *int
 	Policy          string
 	PolicyARNs      []string
+	// PolicySet says Policy was sent even if empty: AWS refuses Policy=''
+	// (the model's minimum length is 1), while a request without Policy has
+	// no session policy. A non-empty Policy counts as sent either way.
+	PolicySet bool
+	// Missing lists the required members the request left out, spelled as
+	// AWS's messages spell them ("roleArn", "principalArn",
+	// "sAMLAssertion"): AWS reports such a member as "Value null", not as an
+	// empty string. The wire handler sets it; for Go callers an empty string
+	// is an empty value.
+	Missing []string
 	// RequestID is echoed in messages that carry one (default: generated).
 	RequestID string
 }
