@@ -30,6 +30,13 @@ type Config struct {
 	AcceptResponseSignature bool
 	// AllowSHA1 accepts SHA-1 signature and digest methods.
 	AllowSHA1 bool
+	// InclusiveC14N accepts inclusive C14N 1.0 (REC-xml-c14n-20010315, with
+	// or without comments) as SignedInfo's CanonicalizationMethod and as the
+	// Reference's canonicalization transform, besides exclusive c14n. XML
+	// Signature requires implementations to support it; SAML only
+	// recommends exclusive c14n. When false, only exclusive c14n is
+	// accepted.
+	InclusiveC14N bool
 	// EnforceCertExpiry refuses a registered certificate outside its validity
 	// window at Now. When false, expiry is not checked.
 	EnforceCertExpiry bool

@@ -101,6 +101,19 @@ type Behavior struct {
 	// AllowSHA1 accepts RSA-SHA1 signatures and SHA-1 digests (§6.2,
 	// unverified). Default true.
 	AllowSHA1 bool
+	// InclusiveC14N accepts signatures canonicalized with inclusive C14N 1.0
+	// (http://www.w3.org/TR/2001/REC-xml-c14n-20010315, with or without
+	// comments) in SignedInfo's CanonicalizationMethod, the Reference's
+	// transform, or both (docs/aws-behavior.md §6.2, §15.1 row 19,
+	// unverified). Default true: XML Signature makes it mandatory to
+	// implement, .NET SignedXml-based IdPs emit it by default, and SAML Core
+	// §5.4.3 only says exclusive c14n SHOULD be used; no report shows AWS
+	// refusing it. When false, only exclusive c14n is accepted (C14N 1.1 is
+	// refused either way). Inclusive c14n signs the namespace declarations
+	// in scope from outside the signed element as well, so moving a signed
+	// Assertion into another Response, or rebinding a prefix above it,
+	// breaks its digest.
+	InclusiveC14N bool
 	// SingleUse rejects a response whose Assertion ID was already redeemed
 	// (§4 "Replay"). Default false: public CLI tools reuse one assertion for
 	// several roles and accounts within its validity window, and AWS accepts
@@ -133,6 +146,7 @@ func DefaultBehavior() Behavior {
 		RedeemWindow:            5 * time.Minute,
 		AcceptResponseSignature: true,
 		AllowSHA1:               true,
+		InclusiveC14N:           true,
 		SessionDurationShortens: true,
 	}
 }
