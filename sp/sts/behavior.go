@@ -9,10 +9,11 @@ import "time"
 // messages.go. Together the two files are the one place to correct a choice.
 //
 // Choices that are fixed rather than switchable, each unverified:
-//   - Check order (§4): the rows run in the spec table's order, except that
+//   - Check order (§4): the rows run in the table's order, except that
 //     PrincipalArn syntax is checked before RoleArn syntax (row 2: the most
 //     recent public reports show "Principal ARN is invalid" when both ARNs were
-//     swapped), the provider lookup precedes decoding (observed), and an
+//     swapped), the provider lookup precedes decoding unless
+//     DecodeBeforeProviderLookup (observed both ways), and an
 //     EncryptedAssertion is decrypted before the Issuer check so that the
 //     Assertion's Issuer can stand in for a Response without one.
 //   - Parameters (row 1): an empty string is reported like AWS reports a
@@ -101,6 +102,15 @@ type Behavior struct {
 	// AllowSHA1 accepts RSA-SHA1 signatures and SHA-1 digests (§6.2,
 	// unverified). Default true.
 	AllowSHA1 bool
+	// DecodeBeforeProviderLookup checks that SAMLAssertion is base64 of a
+	// SAML Response (row 3) before looking the provider up (row 4). The
+	// order varies between public reports (docs/aws-behavior.md §4, §15.1
+	// row 9): two versions of one plugin's live test send the same non-SAML
+	// assertion to a missing provider, one expecting "Invalid base64
+	// SAMLResponse", the other "Specified provider doesn't exist"; which of
+	// the two is AWS's current order is unverified. Default false: the
+	// provider first, samlab's order since its first version.
+	DecodeBeforeProviderLookup bool
 	// InclusiveC14N accepts signatures canonicalized with inclusive C14N 1.0
 	// (http://www.w3.org/TR/2001/REC-xml-c14n-20010315, with or without
 	// comments) in SignedInfo's CanonicalizationMethod, the Reference's

@@ -40,16 +40,31 @@ func (s *Service) assumeRoleWithSAML(_ context.Context, in AssumeRoleWithSAMLInp
 	if err := s.checkRequest(in); err != nil {
 		return nil, err
 	}
-	// Row 4 comes before decoding: an unknown provider is reported even for an
-	// assertion that is not SAML at all (shared/spec §4).
-	prov, err := s.acct.SAMLProvider(in.PrincipalARN)
-	if err != nil {
-		return nil, invalidToken(fmt.Sprintf(msgProviderNotFound, in.RequestID), err)
+	// Rows 3 and 4: base64, XML and a samlp:Response root; the provider
+	// exists. Which AWS checks first varies between reports
+	// (docs/aws-behavior.md §4): by default the provider, so an unknown
+	// provider is reported even for an assertion that is not SAML at all.
+	var prov *iam.SAMLProvider
+	lookup := func() error {
+		var err error
+		if prov, err = s.acct.SAMLProvider(in.PrincipalARN); err != nil {
+			return invalidToken(fmt.Sprintf(msgProviderNotFound, in.RequestID), err)
+		}
+		return nil
 	}
-	// Row 3: base64, XML, and a samlp:Response root.
+	if !s.behavior.DecodeBeforeProviderLookup {
+		if err := lookup(); err != nil {
+			return nil, err
+		}
+	}
 	doc, err := decodeResponse(in.SAMLAssertion, in.RequestID)
 	if err != nil {
 		return nil, err
+	}
+	if s.behavior.DecodeBeforeProviderLookup {
+		if err := lookup(); err != nil {
+			return nil, err
+		}
 	}
 	// Rows 5-7: the verifier decrypts an EncryptedAssertion with the
 	// provider's private keys, checks the (unverified) Issuer against the
