@@ -3,9 +3,10 @@ package sts
 import "time"
 
 // Behavior holds every choice made where AWS's behaviour is unverified
-// (shared/spec/aws-saml.md marks each "unverified"). The defaults are the most
-// plausible behaviour; each field names its spec row and says why its default
-// was chosen. The messages of the rows whose wording is unverified are in
+// (docs/aws-behavior.md marks each "unverified"; the § and row numbers in
+// this package are that document's). The defaults are the most plausible
+// behaviour; each field names its section or row there and says why its
+// default was chosen. The messages of the rows whose wording is unverified are in
 // messages.go. Together the two files are the one place to correct a choice.
 //
 // Choices that are fixed rather than switchable, each unverified:

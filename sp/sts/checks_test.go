@@ -124,7 +124,7 @@ func TestNameQualifier(t *testing.T) {
 	tests := []struct {
 		issuer, account, provider, want string
 	}{
-		// A real AssumeRoleWithSAML result (shared/spec §3).
+		// A real AssumeRoleWithSAML result (docs/aws-behavior.md §3).
 		{"http://www.okta.com/exk3kzb4ja8B9PHgs1d7", "099966572610", "okta-oie", "ntHNa4L+06nVQFiE3ekTsihyVQY="},
 	}
 	for _, tt := range tests {
@@ -132,7 +132,7 @@ func TestNameQualifier(t *testing.T) {
 			t.Errorf("NameQualifier(%q, %q, %q) = %q, want %q", tt.issuer, tt.account, tt.provider, got, tt.want)
 		}
 	}
-	// The variants the spec rules out must not coincide with the formula.
+	// The variants docs/aws-behavior.md §3 rules out must not coincide with the formula.
 	for _, wrong := range []string{
 		NameQualifier("http://www.okta.com/exk3kzb4ja8B9PHgs1d7/", "099966572610", "okta-oie"),
 		NameQualifier("http://www.okta.com/exk3kzb4ja8B9PHgs1d7", "099966572610", "okta-OIE"),

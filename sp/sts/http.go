@@ -32,7 +32,7 @@ func (s *Service) Credential(_ context.Context, accessKeyID, sessionToken string
 }
 
 // assumeRoleWithSAMLResult is <AssumeRoleWithSAMLResult>, members in the
-// order a real STS response has them (shared/spec §1.1).
+// order a real STS response has them (docs/aws-behavior.md §1.1).
 type assumeRoleWithSAMLResult struct {
 	Audience        string `xml:"Audience"`
 	AssumedRoleUser struct {

@@ -1,7 +1,7 @@
 package sts
 
 // AWS's messages for AssumeRoleWithSAML, verbatim where a source quotes them
-// (shared/spec/aws-saml.md §4; the row is given for each). Messages marked
+// (docs/aws-behavior.md §4; the row is given for each). Messages marked
 // "unverified" were chosen here because no AWS output was found; they live in
 // this one block, beside the choices documented on Behavior, so they can be
 // corrected. Messages with a %s take the request ID: AWS's discovery back end

@@ -14,10 +14,10 @@ import (
 
 // AssumeRoleWithSAML validates a SAML response against the provider's
 // registered metadata and, if every check passes, issues temporary
-// credentials. The checks run as named stages in the order of shared/spec §4
-// (see Behavior for where that order is a choice): parameters, provider
-// lookup, decode and parse, decrypt and verify (with the Issuer), then the
-// stages of assumeStages. The first that fails returns an *awsapi.Error with
+// credentials. The checks run as named stages in the order of
+// docs/aws-behavior.md §4 (see Behavior for where that order is a choice):
+// parameters, provider lookup, decode and parse, decrypt and verify (with
+// the Issuer), then the stages of assumeStages. The first that fails returns an *awsapi.Error with
 // AWS's code, status and message, whose Err says exactly what was wrong. See
 // the STS API reference, AssumeRoleWithSAML.
 func (s *Service) AssumeRoleWithSAML(ctx context.Context, in AssumeRoleWithSAMLInput) (*AssumeRoleWithSAMLOutput, error) {
@@ -103,7 +103,7 @@ type stage struct {
 }
 
 // assumeStages are the stages after the signature check, in AWS's order
-// (shared/spec §4, rows 7-21).
+// (docs/aws-behavior.md §4, rows 7-21).
 func (s *Service) assumeStages() []stage {
 	return []stage{
 		{"status", s.stageStatus},                  // Behavior.AcceptNonSuccessStatus

@@ -13,7 +13,7 @@ import (
 )
 
 // TestAssumeStagesOrder pins the order of the checks after the signature
-// (shared/spec §4): a response with two faults reports the earlier row's.
+// (docs/aws-behavior.md §4): a response with two faults reports the earlier row's.
 func TestAssumeStagesOrder(t *testing.T) {
 	t.Parallel()
 	var got []string
