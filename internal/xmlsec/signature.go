@@ -60,8 +60,7 @@ type signedInfo struct {
 	c14nInclusive bool // SignedInfo's CanonicalizationMethod is inclusive C14N 1.0
 	method        string
 	prefixList    string // of the Reference's exclusive c14n transform
-	refComments   bool
-	refInclusive  bool // the Reference's c14n transform is inclusive C14N 1.0
+	refInclusive  bool   // the Reference's c14n transform is inclusive C14N 1.0
 	digestAlg     string
 	digest        []byte
 	value         []byte // SignatureValue
@@ -152,12 +151,11 @@ func isIncC14N(alg string) bool {
 // checkTransforms allows exactly the enveloped-signature transform and one
 // exclusive canonicalization (whose only allowed child is
 // ec:InclusiveNamespaces), in either order, or, when inclusive is set, one
-// inclusive C14N 1.0 transform (no children) in its place. Comments kept by
-// the exclusive WithComments variant are harmless: readers concatenate text
-// and skip comments, which is what the signed bytes mean. The inclusive
-// WithComments variant keeps none: a same-document Reference ("#id")
+// inclusive C14N 1.0 transform (no children) in its place. The WithComments
+// variants digest no comments either: a same-document Reference ("#id")
 // selects its element without comments (XML Signature §4.4.3.3), so only
-// the algorithm's name differs.
+// the algorithm's name differs. Unsigned comments are harmless: readers
+// concatenate text and skip comments.
 func checkTransforms(transforms *etree.Element, out *signedInfo, inclusive bool) error {
 	enveloped, c14n := 0, 0
 	for _, t := range transforms.ChildElements() {
@@ -172,7 +170,6 @@ func checkTransforms(transforms *etree.Element, out *signedInfo, inclusive bool)
 			}
 		case isExcC14N(alg):
 			c14n++
-			out.refComments = alg == string(dsig.CanonicalXML10ExclusiveWithCommentsAlgorithmId)
 			for _, c := range t.ChildElements() {
 				if !Is(c, nsExcC14N, "InclusiveNamespaces") {
 					return fmt.Errorf("%w: unexpected %s in exclusive c14n transform", ErrSignatureShape, c.Tag)
@@ -289,7 +286,7 @@ func (v *Verifier) verifyElement(el *etree.Element) (*etree.Element, error) {
 	if info.refInclusive {
 		*buf = canonicalizeInclusive(*buf, el, false, sig)
 	} else {
-		*buf = canonicalize(*buf, el, info.prefixList, info.refComments, sig)
+		*buf = canonicalize(*buf, el, info.prefixList, false, sig)
 	}
 	h := newDigest(info.digestAlg)
 	h.Write(*buf)
