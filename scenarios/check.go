@@ -246,6 +246,7 @@ func (sc *Scenario) check(d *decoder) {
 		}
 	}
 	sc.checkSetup(at, n)
+	sc.checkLab(at, n)
 
 	snapshots := map[string]bool{}
 	stepFields := fieldNames(reflect.TypeFor[Step]())
@@ -515,5 +516,46 @@ func upgradeV1(sc *Scenario) {
 				}
 			}
 		}
+	}
+}
+
+// checkLab checks a lab block: a task and a solution, a broken state that
+// ends before the check step, and a check step that plays a login or a
+// console sign-in expecting success.
+func (sc *Scenario) checkLab(at func(string, string, ...any), n names) {
+	lab := sc.Lab
+	if lab == nil {
+		return
+	}
+	if strings.TrimSpace(lab.Task) == "" {
+		at("lab.task", "is required (what the trainee is told, without the fix)")
+	}
+	if strings.TrimSpace(lab.Solution) == "" {
+		at("lab.solution", "is required (the commands that fix the lab)")
+	}
+	checkVars(at, "lab.solution", strings.ReplaceAll(lab.Solution, "${endpoint}", ""), n)
+	if lab.Broken < 0 || lab.Broken > len(sc.Steps) {
+		at("lab.broken", "is %d; the scenario has %d steps", lab.Broken, len(sc.Steps))
+	}
+	if lab.Check < 0 || lab.Check > len(sc.Steps) {
+		at("lab.check", "is %d; the scenario has %d steps", lab.Check, len(sc.Steps))
+		return
+	}
+	if len(sc.Steps) == 0 {
+		return
+	}
+	check := len(sc.Steps)
+	if lab.Check > 0 {
+		check = lab.Check
+	}
+	if sc.BrokenSteps() >= check {
+		at("lab.broken", "the broken state (%d steps) must end before the check step (step %d)", sc.BrokenSteps(), check)
+	}
+	st := sc.Steps[check-1]
+	if st.Action != ActionLogin && st.Action != ActionConsoleSignIn {
+		at("lab.check", "step %d is %s; the check step must be a login or console-sign-in", check, st.Action)
+	}
+	if st.Expect.Code != "" || st.Expect.PageError != "" || st.Expect.PageErrorContains != "" {
+		at("lab.check", "step %d expects an error; the check step expects the fixed outcome", check)
 	}
 }
