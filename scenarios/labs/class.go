@@ -263,7 +263,7 @@ func (c *Class) Close() error {
 // WriteRoster writes the class's roster: per trainee, the endpoint, the
 // account, the admin key and the IdP users.
 func WriteRoster(w io.Writer, m *Manifest) error {
-	fmt.Fprintf(w, "lab %s: %s\nIdP users' password: %s\n\n", m.Lab, m.Title, DemoPassword)
+	fmt.Fprintf(w, "lab %s\nIdP users' password: %s\n\n", m.Lab, DemoPassword)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "trainee\tendpoint\taccount\taccess key id\tsecret access key\tusers")
 	for _, s := range m.Trainees {

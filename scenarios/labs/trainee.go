@@ -284,7 +284,6 @@ func (t *Trainee) Reset(ctx context.Context) error {
 // Status is a trainee's lab as `samlab lab status` shows it.
 type Status struct {
 	Lab        string    `json:"lab"`
-	Title      string    `json:"title"`
 	Difficulty int       `json:"difficulty"`
 	Task       string    `json:"task"`
 	Trainee    int       `json:"trainee"`
@@ -306,7 +305,7 @@ func (t *Trainee) Status() Status {
 		users = append(users, u)
 	}
 	sort.Strings(users)
-	return Status{Lab: sc.Name, Title: sc.Title, Difficulty: sc.Difficulty, Task: sc.Lab.Task, Trainee: t.cfg.Trainee,
+	return Status{Lab: sc.Name, Difficulty: sc.Difficulty, Task: sc.Lab.Task, Trainee: t.cfg.Trainee,
 		Account: t.cfg.AccountID, Endpoint: t.cfg.BaseURL, Users: users, Started: t.started,
 		ServingFor: time.Since(t.up).Round(time.Second).String(), Progress: t.progress}
 }
