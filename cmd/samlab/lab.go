@@ -183,7 +183,7 @@ func printLabBanner(w io.Writer, sc *scenarios.Scenario, m *labs.Manifest, state
 	if len(m.Trainees) > 1 {
 		fmt.Fprintf(w, ", for %d trainees", len(m.Trainees))
 	}
-	fmt.Fprintf(w, ".\n\nTask:\n%s\n", indent(sc.Lab.Task, "  "))
+	fmt.Fprintf(w, ".\n\nTask:\n%s\n\n", indent(sc.Lab.Task, "  "))
 	if len(m.Trainees) == 1 {
 		s := m.Trainees[0]
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
@@ -199,10 +199,13 @@ Use the aws CLI against the lab:
   export AWS_SECRET_ACCESS_KEY=%s
   export AWS_REGION=us-east-1
   aws --endpoint-url %s iam list-saml-providers
-`, s.AccessKeyID, s.SecretAccessKey, s.Endpoint)
+
+Log in as a user does (the IdP's response, then AssumeRoleWithSAML):
+  SAMLAB_PASSWORD=%s samlab login --idp-url %s%s --endpoint-url %s --username %s
+`, s.AccessKeyID, s.SecretAccessKey, s.Endpoint, labs.DemoPassword, s.Endpoint, scenarios.IDPPrefix, s.Endpoint, scenarios.DefaultUser)
 	} else {
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "\ntrainee\tendpoint\taccount\taccess key id")
+		fmt.Fprintln(tw, "trainee\tendpoint\taccount\taccess key id")
 		for _, s := range m.Trainees {
 			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", s.Trainee, s.Endpoint, s.Account, s.AccessKeyID)
 		}
