@@ -537,25 +537,26 @@ func (sc *Scenario) checkLab(at func(string, string, ...any), n names) {
 	if lab.Broken < 0 || lab.Broken > len(sc.Steps) {
 		at("lab.broken", "is %d; the scenario has %d steps", lab.Broken, len(sc.Steps))
 	}
-	if lab.Check < 0 || lab.Check > len(sc.Steps) {
-		at("lab.check", "is %d; the scenario has %d steps", lab.Check, len(sc.Steps))
-		return
-	}
 	if len(sc.Steps) == 0 {
 		return
 	}
-	check := len(sc.Steps)
-	if lab.Check > 0 {
-		check = lab.Check
+	last := 0
+	for i, num := range sc.CheckSteps() {
+		p := fmt.Sprintf("lab.check[%d]", i)
+		if num < 1 || num > len(sc.Steps) {
+			at(p, "is %d; the scenario has steps 1 to %d", num, len(sc.Steps))
+			continue
+		}
+		last = max(last, num)
+		st := sc.Steps[num-1]
+		if st.Action != ActionLogin && st.Action != ActionConsoleSignIn {
+			at(p, "step %d is %s; a check step must be a login or console-sign-in", num, st.Action)
+		}
+		if st.Expect.Code != "" || st.Expect.PageError != "" || st.Expect.PageErrorContains != "" {
+			at(p, "step %d expects an error; a check step expects the fixed outcome", num)
+		}
 	}
-	if sc.BrokenSteps() >= check {
-		at("lab.broken", "the broken state (%d steps) must end before the check step (step %d)", sc.BrokenSteps(), check)
-	}
-	st := sc.Steps[check-1]
-	if st.Action != ActionLogin && st.Action != ActionConsoleSignIn {
-		at("lab.check", "step %d is %s; the check step must be a login or console-sign-in", check, st.Action)
-	}
-	if st.Expect.Code != "" || st.Expect.PageError != "" || st.Expect.PageErrorContains != "" {
-		at("lab.check", "step %d expects an error; the check step expects the fixed outcome", check)
+	if last > 0 && sc.BrokenSteps() >= last {
+		at("lab.broken", "the broken state (%d steps) must end before the last check step (step %d)", sc.BrokenSteps(), last)
 	}
 }

@@ -70,10 +70,10 @@ type LabSpec struct {
 	// broken state (default: the steps before the first step that expects
 	// an error).
 	Broken int `yaml:"broken" json:"broken,omitempty"`
-	// Check is the number (from 1) of the step whose action and expectation
-	// say the lab is fixed; a login or console-sign-in (default: the last
-	// step).
-	Check int `yaml:"check" json:"check,omitempty"`
+	// Check lists the numbers (from 1) of the steps whose actions and
+	// expectations together say the lab is fixed: logins or console
+	// sign-ins (default: the last step).
+	Check []int `yaml:"check" json:"check,omitempty"`
 	// Solution is the exact fix, as commands; ${endpoint} is the lab's URL,
 	// and ${account}, ${provider:NAME}, ${role:NAME} are expanded.
 	Solution string `yaml:"solution" json:"solution"`
@@ -95,12 +95,13 @@ func (sc *Scenario) BrokenSteps() int {
 	return 0
 }
 
-// CheckStep returns the step whose expectation says the lab is fixed.
-func (sc *Scenario) CheckStep() Step {
-	if sc.Lab != nil && sc.Lab.Check > 0 && sc.Lab.Check <= len(sc.Steps) {
-		return sc.Steps[sc.Lab.Check-1]
+// CheckSteps returns the numbers (from 1) of the steps whose expectations
+// say the lab is fixed.
+func (sc *Scenario) CheckSteps() []int {
+	if sc.Lab != nil && len(sc.Lab.Check) > 0 {
+		return sc.Lab.Check
 	}
-	return sc.Steps[len(sc.Steps)-1]
+	return []int{len(sc.Steps)}
 }
 
 // Setup is the state of the lab before the first step. Everything is

@@ -197,7 +197,7 @@ func printLabBanner(w io.Writer, sc *scenarios.Scenario, m *labs.Manifest, state
 Use the aws CLI against the lab:
   export AWS_ACCESS_KEY_ID=%s
   export AWS_SECRET_ACCESS_KEY=%s
-  export AWS_REGION=us-east-1
+  export AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
   aws --endpoint-url %s iam list-saml-providers
 
 Log in as a user does (the IdP's response, then AssumeRoleWithSAML):
@@ -312,11 +312,27 @@ status 0: fixed; 1: not fixed (with the hint); 2: the check could not run.`,
 				if err := enc.Encode(res); err != nil {
 					return err
 				}
-			} else if res.Fixed {
-				fmt.Fprintf(w, "fixed (check %d): %s\n  got: %s\n", res.Attempts, res.Step, res.Actual)
 			} else {
-				fmt.Fprintf(w, "not fixed (check %d): %s\n  want: %s\n  got:  %s\n\nhint: %s\n", res.Attempts, res.Step,
-					res.Expected, res.Actual, res.Hint)
+				verdict := "not fixed"
+				if res.Fixed {
+					verdict = "fixed"
+				}
+				fmt.Fprintf(w, "%s (check %d)\n", verdict, res.Attempts)
+				for _, s := range res.Steps {
+					mark := "ok  "
+					if !s.Pass {
+						mark = "FAIL"
+					}
+					fmt.Fprintf(w, "  %s %s\n", mark, s.Step)
+					if s.Pass {
+						fmt.Fprintf(w, "       got:  %s\n", s.Actual)
+					} else {
+						fmt.Fprintf(w, "       want: %s\n       got:  %s\n", s.Expected, s.Actual)
+					}
+				}
+				if !res.Fixed {
+					fmt.Fprintf(w, "\nhint: %s\n", res.Hint)
+				}
 			}
 			if !res.Fixed {
 				return &exitError{code: 1, silent: true, err: errors.New("not fixed")}

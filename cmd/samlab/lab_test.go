@@ -163,8 +163,8 @@ func TestLabFixedWithAWSCLI(t *testing.T) {
 	}
 
 	out, err := run(t, "lab", "check", "--state", state)
-	wantExit(t, "check of the broken lab", out, err, 1, "not fixed (check 1): login works again",
-		"got:  InvalidIdentityToken (400): Response signature invalid", "hint: "+sc.Hint)
+	wantExit(t, "check of the broken lab", out, err, 1, "not fixed (check 1)\n  FAIL login works again\n       want: success\n"+
+		"       got:  InvalidIdentityToken (400): Response signature invalid\n\nhint: "+sc.Hint)
 	out, err = run(t, "lab", "hint", "--state", state)
 	wantExit(t, "hint", out, err, 0, sc.Hint)
 	out, err = run(t, "lab", "solution", "--state", state)
@@ -176,8 +176,8 @@ func TestLabFixedWithAWSCLI(t *testing.T) {
 
 	runSolution(t, out, seat)
 	out, err = run(t, "lab", "check", "--endpoint", seat.Endpoint) // as a trainee without the state
-	wantExit(t, "check after the fix", out, err, 0, "fixed (check 2): login works again",
-		"got: success as arn:aws:sts::"+seat.Account+":assumed-role/SAMLAdmin/alice")
+	wantExit(t, "check after the fix", out, err, 0, "fixed (check 2)\n  ok   login works again\n"+
+		"       got:  success as arn:aws:sts::"+seat.Account+":assumed-role/SAMLAdmin/alice")
 	out, err = run(t, "lab", "status", "--state", state)
 	wantExit(t, "status", out, err, 0, "lab           cert-rotation (difficulty 1)", "trainee       1",
 		"endpoint      "+seat.Endpoint, "account       "+seat.Account, "IdP users     alice, bob", "checks        2 (fixed at the last check")

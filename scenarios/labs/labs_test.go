@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -82,12 +83,12 @@ func TestEveryLabIsBrokenThenFixedByItsFixSteps(t *testing.T) {
 			if res.Fixed || res.Hint != sc.Hint || res.Attempts != 1 {
 				t.Fatalf("broken lab: check says %+v", res)
 			}
-			check := len(sc.Steps)
-			if sc.Lab.Check > 0 {
-				check = sc.Lab.Check
-			}
+			checks := sc.CheckSteps()
 			lab := tr.Lab()
-			for _, st := range sc.Steps[sc.BrokenSteps() : check-1] {
+			for i, st := range sc.Steps[sc.BrokenSteps():slices.Max(checks)] {
+				if slices.Contains(checks, sc.BrokenSteps()+i+1) {
+					continue
+				}
 				out := lab.Do(context.Background(), st)
 				if out.Harness {
 					t.Fatalf("fix step %s: %s", st.Action, out)
@@ -175,5 +176,42 @@ func TestTraineeStateSurvivesReopenAndReset(t *testing.T) {
 	}
 	if bytes.Equal(md3, md2) {
 		t.Error("reset kept the IdP's keys; it replays with new ones")
+	}
+}
+
+// A lab block is checked when the file loads, every problem at once with its
+// line.
+func TestLabBlockProblems(t *testing.T) {
+	src := `version: 2
+name: broken-lab
+title: t
+steps:
+  - action: create-provider
+  - action: login
+    expect: {code: AccessDenied, status: 403, message: x}
+  - action: update-trust
+    role: SAMLAdmin
+    trust: {Version: "2012-10-17", Statement: []}
+  - action: login
+lab:
+  broken: 4
+  check: [3, 9, 2]
+  solution: aws iam update-role --role-name ${role:Nope}
+`
+	_, err := scenarios.Parse("broken-lab.yaml", []byte(src))
+	if err == nil {
+		t.Fatal("a broken lab block loaded")
+	}
+	for _, want := range []string{
+		"broken-lab.yaml:13:3: lab.task: is required",
+		"lab.solution: ${role:Nope}: unknown role",
+		"lab.check[0]: step 3 is update-trust; a check step must be a login or console-sign-in",
+		"lab.check[1]: is 9; the scenario has steps 1 to 4",
+		"lab.check[2]: step 2 expects an error; a check step expects the fixed outcome",
+		"lab.broken: the broken state (4 steps) must end before the last check step (step 3)",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("problems lack %q:\n%v", want, err)
+		}
 	}
 }

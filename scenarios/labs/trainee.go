@@ -222,18 +222,24 @@ type CheckResult struct {
 	Lab     string `json:"lab"`
 	Trainee int    `json:"trainee"`
 	Fixed   bool   `json:"fixed"`
-	// Step is the check step's name; Expected and Actual its expectation
-	// and what the live lab gave.
-	Step       string               `json:"step"`
-	Expected   string               `json:"expected"`
-	Actual     string               `json:"actual"`
-	Mismatches []scenarios.Mismatch `json:"mismatches,omitempty"`
+	// Steps are the check steps as the live lab played them.
+	Steps []CheckedStep `json:"steps"`
 	// Hint is the scenario's hint when the lab is not fixed.
 	Hint     string `json:"hint,omitempty"`
 	Attempts int    `json:"attempts"`
 }
 
-// Check plays the scenario's success condition against the live lab.
+// CheckedStep is one check step: its expectation and what the live lab gave.
+type CheckedStep struct {
+	Step       string               `json:"step"`
+	Expected   string               `json:"expected"`
+	Actual     string               `json:"actual"`
+	Pass       bool                 `json:"pass"`
+	Mismatches []scenarios.Mismatch `json:"mismatches,omitempty"`
+}
+
+// Check plays the scenario's success condition (its check steps, in order)
+// against the live lab.
 func (t *Trainee) Check(ctx context.Context) (CheckResult, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -241,15 +247,19 @@ func (t *Trainee) Check(ctx context.Context) (CheckResult, error) {
 		return CheckResult{}, errors.New("the lab is closed")
 	}
 	sc := t.cfg.Scenario
-	st := sc.CheckStep()
-	out := t.lab.Do(ctx, st)
-	want := t.lab.ExpandExpect(st.Expect)
-	res := CheckResult{Lab: sc.Name, Trainee: t.cfg.Trainee, Step: st.Name, Expected: want.String(), Actual: out.String(),
-		Mismatches: out.Mismatches(want)}
-	if res.Step == "" {
-		res.Step = st.Action
+	res := CheckResult{Lab: sc.Name, Trainee: t.cfg.Trainee, Fixed: true}
+	for _, num := range sc.CheckSteps() {
+		st := sc.Steps[num-1]
+		out := t.lab.Do(ctx, st)
+		want := t.lab.ExpandExpect(st.Expect)
+		c := CheckedStep{Step: st.Name, Expected: want.String(), Actual: out.String(), Mismatches: out.Mismatches(want)}
+		if c.Step == "" {
+			c.Step = st.Action
+		}
+		c.Pass = len(c.Mismatches) == 0
+		res.Fixed = res.Fixed && c.Pass
+		res.Steps = append(res.Steps, c)
 	}
-	res.Fixed = len(res.Mismatches) == 0
 	if !res.Fixed {
 		res.Hint = sc.Hint
 	}
