@@ -75,7 +75,20 @@ func TestEveryLabIsBrokenThenFixedByItsFixSteps(t *testing.T) {
 					t.Errorf("the task gives the fix away: %q", cmd)
 				}
 			}
-			tr := openTrainee(t, sc, t.TempDir())
+			dir := t.TempDir()
+			tr := openTrainee(t, sc, dir)
+			md, err := tr.Lab().IDP.Metadata()
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Reopened from its directory, the lab's IdP is the same.
+			if err := tr.Close(); err != nil {
+				t.Fatal(err)
+			}
+			tr = openTrainee(t, sc, dir)
+			if again, err := tr.Lab().IDP.Metadata(); err != nil || !bytes.Equal(md, again) {
+				t.Fatalf("the reopened IdP publishes other metadata (%v):\n%s\n---\n%s", err, md, again)
+			}
 			res, err := tr.Check(context.Background())
 			if err != nil {
 				t.Fatal(err)
