@@ -90,6 +90,9 @@ func OpenTrainee(ctx context.Context, cfg TraineeConfig) (*Trainee, error) {
 	if cfg.Scenario == nil || cfg.Scenario.Lab == nil {
 		return nil, errors.New("labs: the scenario is not a lab")
 	}
+	if err := cfg.Scenario.Validate(); err != nil {
+		return nil, err
+	}
 	if cfg.Keys == nil {
 		cfg.Keys = certs.GeneratedKeys{}
 	}
