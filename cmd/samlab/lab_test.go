@@ -282,3 +282,34 @@ func TestLabCommandErrors(t *testing.T) {
 	out, err := run(t, "lab", "list")
 	wantExit(t, "list", out, err, 0, "cert-rotation                        1", "trust-condition-not-met              3")
 }
+
+// TestEverySolutionFixesItsLab serves every library lab and runs the
+// commands `samlab lab solution` prints, with curl and Debian's aws CLI v2
+// against the lab: each lab is broken before and fixed after.
+func TestEverySolutionFixesItsLab(t *testing.T) {
+	requireAWSCLI(t)
+	requireTool(t, "/usr/bin/curl")
+	all, err := labs.Library()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sc := range all {
+		t.Run(sc.Name, func(t *testing.T) {
+			state := filepath.Join(t.TempDir(), "class")
+			startClass(t, state, sc.Name)
+			seat, err := readManifest(t, state).Seat(1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := run(t, "lab", "check", "--state", state)
+			wantExit(t, "check before the fix", out, err, 1, "not fixed (check 1)", "hint: "+sc.Hint)
+			out, err = run(t, "lab", "solution", "--state", state)
+			if err != nil {
+				t.Fatalf("solution: %v\n%s", err, out)
+			}
+			runSolution(t, out, seat)
+			out, err = run(t, "lab", "check", "--state", state)
+			wantExit(t, "check after the solution", out, err, 0, "fixed (check 2)")
+		})
+	}
+}
