@@ -240,12 +240,19 @@ func newLabStatusCommand() *cobra.Command {
 	var (
 		t      labTarget
 		output string
+		all    bool
 	)
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show a running lab: trainee, endpoint, time running, checks so far",
-		Args:  cobra.NoArgs,
+		Long: `Show a trainee's lab: the lab, trainee, endpoint, account, IdP users, how
+long it has been broken and served, and the checks so far. --all shows the
+whole class in --state, one line per trainee.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if all {
+				return classStatus(cmd, t.state, output)
+			}
 			url, _, err := t.resolve()
 			if err != nil {
 				return badInput(err)
@@ -281,7 +288,43 @@ func newLabStatusCommand() *cobra.Command {
 	}
 	t.flags(cmd, true)
 	cmd.Flags().StringVarP(&output, "output", "o", "text", "text or json")
+	cmd.Flags().BoolVar(&all, "all", false, "every trainee of the class in --state")
 	return cmd
+}
+
+// classStatus prints every trainee's progress, one line each.
+func classStatus(cmd *cobra.Command, state, output string) error {
+	m, err := labs.ReadManifest(state)
+	if err != nil {
+		return badInput(err)
+	}
+	sts := make([]labs.Status, 0, len(m.Trainees))
+	for _, seat := range m.Trainees {
+		var st labs.Status
+		if err := labCall(cmd, http.MethodGet, seat.Endpoint+labs.ControlPrefix, "", &st); err != nil {
+			return fmt.Errorf("trainee %d: %w", seat.Trainee, err)
+		}
+		sts = append(sts, st)
+	}
+	if output == "json" {
+		enc := json.NewEncoder(cmd.OutOrStdout())
+		enc.SetIndent("", "  ")
+		return enc.Encode(sts)
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "lab %s, %d trainees\n", m.Lab, len(sts))
+	tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "TRAINEE\tENDPOINT\tCHECKS\tSTATE\tLAST CHECK")
+	for _, st := range sts {
+		state, last := "never checked", "-"
+		if st.Attempts > 0 {
+			state, last = "not fixed", st.LastCheck.Format(time.RFC3339)
+			if st.Fixed {
+				state = "fixed"
+			}
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\n", st.Trainee, st.Endpoint, st.Attempts, state, last)
+	}
+	return tw.Flush()
 }
 
 func newLabCheckCommand() *cobra.Command {

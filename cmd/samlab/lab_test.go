@@ -251,6 +251,9 @@ func TestLabClassIsolation(t *testing.T) {
 	wantExit(t, "trainee 1's check", out, err, 0, "fixed (check 1)", "assumed-role/SAMLAdmin/alice")
 	out, err = run(t, "lab", "check", "--state", state, "--trainee", "2")
 	wantExit(t, "trainee 2's check", out, err, 1, "not fixed (check 1)", "AccessDenied (403)")
+	out, err = run(t, "lab", "status", "--state", state, "--all")
+	wantExit(t, "status of the class", out, err, 0, "lab saml-aud-wrong-host, 2 trainees",
+		"1        "+one.Endpoint+"  1       fixed", "2        "+two.Endpoint+"  1       not fixed")
 	out, err = run(t, "lab", "status", "--state", state, "--trainee", "2", "--output", "json")
 	var st labs.Status
 	if jerr := json.Unmarshal([]byte(out), &st); err != nil || jerr != nil || st.Trainee != 2 || st.Account != two.Account ||
