@@ -182,6 +182,10 @@ func TestLabFixedWithAWSCLI(t *testing.T) {
 	wantExit(t, "status", out, err, 0, "lab           cert-rotation (difficulty 1)", "trainee       1",
 		"endpoint      "+seat.Endpoint, "account       "+seat.Account, "IdP users     alice, bob", "checks        2 (fixed at the last check")
 
+	// The trainee's calls are in the trainee's event log.
+	out, err = run(t, "events", filepath.Join(state, "trainee-1", labs.EventsFile))
+	wantExit(t, "events", out, err, 0, "UpdateSAMLProvider")
+
 	// Restart: fixed stays fixed, at the same address.
 	if err := l.stop(); err != nil {
 		t.Fatalf("stop: %v\n%s", err, l.out)

@@ -21,6 +21,7 @@ import (
 
 	"github.com/samlab-dev/samlab/certs"
 	"github.com/samlab-dev/samlab/scenarios"
+	"github.com/samlab-dev/samlab/sp/awsapi"
 	"github.com/samlab-dev/samlab/sp/iam"
 	"github.com/samlab-dev/samlab/sp/sts/sessiontoken"
 )
@@ -30,6 +31,10 @@ const (
 	replayMeta   = "lab-replay"
 	progressMeta = "lab-progress"
 )
+
+// EventsFile is the file in a trainee's directory that records every AWS
+// call of the trainee's lab, CloudTrail-like (read it with samlab events).
+const EventsFile = "events.jsonl"
 
 // TraineeConfig configures one trainee's lab.
 type TraineeConfig struct {
@@ -61,6 +66,7 @@ type Trainee struct {
 	mu       sync.Mutex // serialises check and reset; guards the fields below
 	lab      *scenarios.Lab
 	store    *iam.BoltStore
+	events   *os.File
 	handler  http.Handler
 	started  time.Time // when the broken state was first reached
 	progress Progress
@@ -101,7 +107,7 @@ func OpenTrainee(ctx context.Context, cfg TraineeConfig) (*Trainee, error) {
 	}
 	t := &Trainee{cfg: cfg, up: time.Now()}
 	if err := t.open(ctx); err != nil {
-		return nil, err
+		return nil, errors.Join(err, t.Close())
 	}
 	return t, nil
 }
@@ -193,7 +199,13 @@ func (t *Trainee) open(ctx context.Context) (err error) {
 			return fmt.Errorf("trainee %d: stored progress: %w", t.cfg.Trainee, err)
 		}
 	}
-	h, err := lab.Handler(scenarios.ServerConfig{Admin: t.cfg.Admin, Logger: t.cfg.Logger})
+	if t.events == nil {
+		if t.events, err = os.OpenFile(filepath.Join(t.cfg.Dir, EventsFile), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600); err != nil {
+			return err
+		}
+	}
+	h, err := lab.Handler(scenarios.ServerConfig{Admin: t.cfg.Admin, Logger: t.cfg.Logger,
+		Events: awsapi.NewJSONLines(t.events)})
 	if err != nil {
 		return err
 	}
@@ -205,12 +217,16 @@ func (t *Trainee) open(ctx context.Context) (err error) {
 func (t *Trainee) Close() error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.store == nil {
-		return nil
+	var errs []error
+	if t.events != nil {
+		errs = append(errs, t.events.Close())
+		t.events = nil
 	}
-	err := t.store.Close()
-	t.store = nil
-	return err
+	if t.store != nil {
+		errs = append(errs, t.store.Close())
+		t.store = nil
+	}
+	return errors.Join(errs...)
 }
 
 // Lab returns the trainee's live lab.
