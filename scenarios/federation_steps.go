@@ -90,7 +90,11 @@ var (
 // MFA devices must be defined by an earlier step.
 func checkFederationStep(at func(string, string, ...any), p string, st Step, saved, devices map[string]bool) {
 	if st.Caller != "" && st.Caller != CallerAdmin && st.Caller != CallerLast && !saved[st.Caller] {
-		at(p+".caller", "unknown caller %q: use admin, last or a name an earlier step saved with save_as (saved: %s)", st.Caller, known(saved))
+		names := "none saved before this step"
+		if len(saved) > 0 {
+			names = "saved: " + known(saved)
+		}
+		at(p+".caller", "unknown caller %q: use admin, last or a name an earlier step saved with save_as (%s)", st.Caller, names)
 	}
 	if st.SaveAs != "" {
 		switch {
