@@ -249,6 +249,7 @@ func (sc *Scenario) check(d *decoder) {
 	sc.checkLab(at, n)
 
 	snapshots := map[string]bool{}
+	saved, devices := federationNames(sc.Steps)
 	stepFields := fieldNames(reflect.TypeFor[Step]())
 	for i, st := range sc.Steps {
 		p := fmt.Sprintf("steps[%d]", i)
@@ -294,6 +295,7 @@ func (sc *Scenario) check(d *decoder) {
 			}
 		}
 		sc.checkStep(d, at, p, st, n, snapshots)
+		checkFederationStep(at, p, st, saved[i], devices[i])
 	}
 }
 
@@ -463,15 +465,19 @@ func (sc *Scenario) checkStep(d *decoder, at func(string, string, ...any), p str
 	}
 	e := st.Expect
 	ep := p + ".expect"
-	console := st.Action == ActionConsoleSignIn
+	console := pageAction(st.Action)
 	if console && e.Code != "" {
-		at(ep, "a console sign-in shows a page, not an API error: expect page_error or page_error_contains")
+		what := "a console sign-in shows a page"
+		if st.Action == ActionSignInURL {
+			what = "the federation endpoint answers with a page"
+		}
+		at(ep, "%s, not an API error: expect page_error or page_error_contains", what)
 	}
 	if !console && (e.PageError != "" || e.PageErrorContains != "") {
-		at(ep, "page_error applies only to console-sign-in")
+		at(ep, "page_error applies only to console-sign-in and sign-in-url")
 	}
-	if e.successSet() && st.Action != ActionLogin && st.Action != ActionConsoleSignIn && st.Action != ActionGetCallerIdentity {
-		at(ep, "session properties (assumed_role_arn, ...) apply only to login, console-sign-in and get-caller-identity")
+	if e.successSet() && !sessionAction(st.Action) {
+		at(ep, "session properties (assumed_role_arn, ...) apply only to login, console-sign-in, get-caller-identity, assume-role and sign-in-url")
 	}
 	if e.AssumedRoleARN != "" {
 		if !arnRE.MatchString(e.AssumedRoleARN) || !strings.Contains(e.AssumedRoleARN, ":assumed-role/") {

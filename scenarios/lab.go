@@ -217,6 +217,9 @@ func NewLab(cfg LabConfig) (*Lab, error) {
 	if cfg.UserPolicies == nil {
 		cfg.UserPolicies = adminPolicies
 	}
+	if cfg.MFA == nil {
+		cfg.MFA = newLabMFA() // enable-mfa steps add devices
+	}
 	l := &Lab{Clock: clock, IDP: server, Account: acct, STS: svc, WebIdentity: svc.NewWebIdentity(cfg.WebIdentity), SignIn: console,
 		ProviderName: cfg.ProviderName, ProviderARN: acct.ProviderARN(cfg.ProviderName), state: newLabState(cfg, idpCfg),
 		Federation: svc.NewFederation(sts.FederationConfig{MFA: cfg.MFA, Users: cfg.UserPolicies})}

@@ -42,6 +42,8 @@ type labState struct {
 	rawRoles  map[string][]string // user → Role values sent verbatim
 	last      *sts.Credentials    // of the last successful login
 	aws       http.Handler        // the lab's IAM and STS endpoint, made on first use
+	admin     AdminKey            // its admin key
+	fed       *fedState           // federation steps (federation_steps.go)
 }
 
 func newLabState(cfg LabConfig, idpCfg idp.Config) *labState {
@@ -637,7 +639,7 @@ func (l *Lab) awsHandler() (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	l.state.aws = h
+	l.state.aws, l.state.admin = h, admin
 	return h, nil
 }
 

@@ -333,6 +333,19 @@ type Step struct {
 	Signing  *SigningSetup `yaml:"signing" json:"signing,omitempty"`
 	With     *UserSetup    `yaml:"with" json:"with,omitempty"`
 
+	// Federation steps (assume-role, enable-mfa, save-credentials,
+	// sign-in-url): who calls (admin, last or a saved name), under which name
+	// the new credentials are kept, and AssumeRole's and getSigninToken's
+	// parameters. serial_number names an MFA device (enable-mfa) or is its
+	// ARN; token_code is current, wrong or six digits.
+	Caller          string `yaml:"caller" json:"caller,omitempty"`
+	SaveAs          string `yaml:"save_as" json:"save_as,omitempty"`
+	SessionName     string `yaml:"session_name" json:"session_name,omitempty"`
+	ExternalID      string `yaml:"external_id" json:"external_id,omitempty"`
+	SerialNumber    string `yaml:"serial_number" json:"serial_number,omitempty"`
+	TokenCode       string `yaml:"token_code" json:"token_code,omitempty"`
+	SessionDuration int    `yaml:"session_duration" json:"session_duration,omitempty"`
+
 	// Expect is the outcome; default success.
 	Expect Expect `yaml:"expect" json:"expect"`
 
