@@ -156,7 +156,7 @@ func FromCapture(ex *sts.Explanation, info CaptureInfo) ([]byte, error) {
 		fmt.Fprintf(&desc, "Diagnosis: %s. The fix: %s\n", ex.Diagnosis, firstFix(ex))
 	}
 	desc.WriteString("The lab's IdP and account stand in for the captured ones (account " + DefaultAccountID + ").\n")
-	sc := captureYAML{Version: 1, Name: name, Title: title, Description: desc.String(),
+	sc := captureYAML{Version: Version, Name: name, Title: title, Description: desc.String(),
 		Labels: []string{"captured", labelOf(ex)}, Steps: append(append(append(stepsOf(reg), before...), failing), after...)}
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)

@@ -70,8 +70,8 @@ func requireTool(t *testing.T, path string) {
 	}
 }
 
-// awsEnv is a clean environment for the aws CLI with a seat's admin key.
-func awsEnv(t *testing.T, seat labs.Seat) []string {
+// labAWSEnv is a clean environment for the aws CLI with a seat's admin key.
+func labAWSEnv(t *testing.T, seat labs.Seat) []string {
 	home := t.TempDir()
 	return []string{"PATH=/usr/bin:/bin", "HOME=" + home, "AWS_PAGER=", "AWS_EC2_METADATA_DISABLED=true",
 		"AWS_CONFIG_FILE=" + filepath.Join(home, "config"), "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "credentials"),
@@ -85,7 +85,7 @@ func runSolution(t *testing.T, script string, seat labs.Seat) {
 	t.Helper()
 	cmd := exec.CommandContext(t.Context(), "/bin/sh", "-e", "-c", script)
 	cmd.Dir = t.TempDir()
-	cmd.Env = awsEnv(t, seat)
+	cmd.Env = labAWSEnv(t, seat)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("the solution failed: %v\n%s\n--- script:\n%s", err, out, script)
 	}
@@ -95,7 +95,7 @@ func runSolution(t *testing.T, script string, seat labs.Seat) {
 func awsCall(t *testing.T, seat labs.Seat, endpoint string, args ...string) (string, error) {
 	t.Helper()
 	cmd := exec.CommandContext(t.Context(), awsCLI, append([]string{"--endpoint-url", endpoint, "--output", "json"}, args...)...)
-	cmd.Env = awsEnv(t, seat)
+	cmd.Env = labAWSEnv(t, seat)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
