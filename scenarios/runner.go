@@ -160,6 +160,7 @@ func Run(ctx context.Context, sc *Scenario, cfg LabConfig, observe func(StepResu
 	if err != nil {
 		return nil, fmt.Errorf("scenario %s: set up the lab: %w", sc.Name, err)
 	}
+	defer lab.Close()
 	rep := &Report{Scenario: sc.Name, Title: sc.Title, File: sc.File, Labels: sc.Labels, Difficulty: sc.Difficulty,
 		Pass: true, SetupElapsed: time.Since(start)}
 	for i, st := range sc.Steps {
@@ -193,6 +194,12 @@ func (l *Lab) ExpandExpect(e Expect) Expect {
 
 // Do performs one step against the lab and returns its outcome.
 func (l *Lab) Do(ctx context.Context, st Step) Outcome {
+	if out, ok, err := l.doWebIdentity(ctx, st); ok {
+		if err != nil {
+			return OutcomeOf(err)
+		}
+		return out
+	}
 	var err error
 	var out Outcome
 	switch st.Action {

@@ -76,6 +76,16 @@ type Setup struct {
 	// Behavior switches the mock STS's choices by name (snake_case of
 	// sts.Behavior's fields: clock_skew: 30s, single_use: true, ...).
 	Behavior map[string]string `yaml:"behavior" json:"behavior,omitempty"`
+	// OIDC is the lab's OpenID Connect provider, served on loopback; web
+	// identity steps need it (see OIDCSetup).
+	OIDC *OIDCSetup `yaml:"oidc" json:"oidc,omitempty"`
+	// WebIdentity switches AssumeRoleWithWebIdentity's choices by name
+	// (snake_case of sts.WebIdentityBehavior's fields: jwks_cache_ttl: 1h,
+	// refetch_on_unknown_key: false, ...).
+	WebIdentity map[string]string `yaml:"web_identity" json:"web_identity,omitempty"`
+	// IdentityPools are Cognito identity pools created before the first
+	// step, by name, with the lab's IAM OIDC provider as their login.
+	IdentityPools map[string]IdentityPoolSetup `yaml:"identity_pools" json:"identity_pools,omitempty"`
 }
 
 // IDPSetup configures the lab's identity provider.
@@ -285,6 +295,25 @@ type Step struct {
 	EntityID string        `yaml:"entity_id" json:"entity_id,omitempty"`
 	Signing  *SigningSetup `yaml:"signing" json:"signing,omitempty"`
 	With     *UserSetup    `yaml:"with" json:"with,omitempty"`
+
+	// Web identity: the IAM OIDC provider's client IDs (create-oidc-provider)
+	// or one of them (add-client-id, remove-client-id).
+	ClientIDs []string `yaml:"client_ids" json:"client_ids,omitempty"`
+	ClientID  string   `yaml:"client_id" json:"client_id,omitempty"`
+	// TokenFault injects a defect into the ID token (idp/oidc's faults).
+	TokenFault string `yaml:"token_fault" json:"token_fault,omitempty"`
+	// SaveToken keeps the step's ID token under a name; Token sends a kept
+	// token again instead of a fresh one (web-identity-login).
+	SaveToken string `yaml:"save_token" json:"save_token,omitempty"`
+	Token     string `yaml:"token" json:"token,omitempty"`
+	// Pool names an identity pool of setup.identity_pools.
+	Pool string `yaml:"pool" json:"pool,omitempty"`
+	// AllowUnauthenticated is update-identity-pool's
+	// --[no-]allow-unauthenticated-identities.
+	AllowUnauthenticated *bool `yaml:"allow_unauthenticated" json:"allow_unauthenticated,omitempty"`
+	// AuthenticatedRole and UnauthenticatedRole are set-identity-pool-roles'.
+	AuthenticatedRole   string `yaml:"authenticated_role" json:"authenticated_role,omitempty"`
+	UnauthenticatedRole string `yaml:"unauthenticated_role" json:"unauthenticated_role,omitempty"`
 
 	// Expect is the outcome; default success.
 	Expect Expect `yaml:"expect" json:"expect"`
