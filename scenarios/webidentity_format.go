@@ -25,6 +25,8 @@ const (
 	ActionUpdateIdentityPool   = "update-identity-pool"    // aws cognito-identity update-identity-pool
 	ActionSetIdentityPoolRoles = "set-identity-pool-roles" // aws cognito-identity set-identity-pool-roles
 	ActionCognitoLogin         = "cognito-login"           // GetId, then GetCredentialsForIdentity
+	ActionBlockOIDCIssuer      = "block-oidc-issuer"       // the issuer stops answering AWS (503)
+	ActionUnblockOIDCIssuer    = "unblock-oidc-issuer"     // the issuer answers again
 )
 
 // DefaultClientID is the client ID (token audience) web identity steps use
@@ -35,7 +37,7 @@ const DefaultClientID = "sts.amazonaws.com"
 // webIdentityActions are the actions that need setup.oidc.
 var webIdentityActions = []string{ActionCreateOIDCProvider, ActionDeleteOIDCProvider, ActionAddClientID, ActionRemoveClientID,
 	ActionRotateOIDCKey, ActionStageOIDCRollover, ActionWebIdentityLogin, ActionUpdateIdentityPool, ActionSetIdentityPoolRoles,
-	ActionCognitoLogin}
+	ActionCognitoLogin, ActionBlockOIDCIssuer, ActionUnblockOIDCIssuer}
 
 // OIDCSetup is the lab's OpenID Connect provider (samlab's idp/oidc for the
 // IdP's users), served on a loopback address over http. IAM accepts its

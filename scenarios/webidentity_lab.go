@@ -27,6 +27,7 @@ type webState struct {
 	issuer   string
 	tokens   map[string]string
 	pools    map[string]string // scenario name → pool ID
+	blocked  bool              // the issuer answers 503
 }
 
 func (l *Lab) web() *webState {
@@ -66,11 +67,39 @@ func (l *Lab) StartOIDC(s OIDCSetup) (*oidc.Provider, error) {
 		_ = ln.Close()
 		return nil, fmt.Errorf("lab: oidc: %w", err)
 	}
-	srv := &http.Server{Handler: p, ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: w.gate(p), ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	l.Account.SetInsecureHTTPIssuers(true)
 	w.provider, w.server, w.issuer = p, srv, issuer
 	return p, nil
+}
+
+// gate serves h unless the issuer is blocked (SetOIDCBlocked).
+func (w *webState) gate(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		w.mu.Lock()
+		blocked := w.blocked
+		w.mu.Unlock()
+		if blocked {
+			http.Error(rw, "the issuer is blocked", http.StatusServiceUnavailable)
+			return
+		}
+		h.ServeHTTP(rw, r)
+	})
+}
+
+// SetOIDCBlocked makes the OpenID Connect issuer answer every request with
+// HTTP 503 (blocked) or serve again, as an issuer behind a firewall that
+// AWS cannot reach. Keys STS cached earlier stay usable until they expire.
+func (l *Lab) SetOIDCBlocked(blocked bool) error {
+	if _, _, err := l.oidcProvider(); err != nil {
+		return err
+	}
+	w := l.web()
+	w.mu.Lock()
+	w.blocked = blocked
+	w.mu.Unlock()
+	return nil
 }
 
 // Close stops what the lab serves on its own (the OpenID Connect provider).
@@ -438,6 +467,10 @@ func (l *Lab) doWebIdentity(ctx context.Context, st Step) (out Outcome, ok bool,
 		err = l.RotateOIDCKey()
 	case ActionStageOIDCRollover:
 		err = l.StageOIDCRollover()
+	case ActionBlockOIDCIssuer:
+		err = l.SetOIDCBlocked(true)
+	case ActionUnblockOIDCIssuer:
+		err = l.SetOIDCBlocked(false)
 	case ActionUpdateIdentityPool:
 		if st.AllowUnauthenticated == nil {
 			return out, true, errors.New("update-identity-pool needs allow_unauthenticated")
