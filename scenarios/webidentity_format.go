@@ -120,9 +120,15 @@ func WebIdentitySwitchNames() []string {
 
 func checkClientIDs(at func(string, string, ...any), p string, ids []string) {
 	for i, id := range ids {
-		if id == "" || len(id) > 255 || strings.TrimSpace(id) != id {
-			at(fmt.Sprintf("%s[%d]", p, i), "client ID %q: 1 to 255 characters without surrounding spaces", id)
-		}
+		checkClientID(at, fmt.Sprintf("%s[%d]", p, i), id)
+	}
+}
+
+// checkClientID checks a client ID against IAM's model (1 to 255
+// characters); surrounding spaces are refused too, as they are never meant.
+func checkClientID(at func(string, string, ...any), p, id string) {
+	if id == "" || len(id) > 255 || strings.TrimSpace(id) != id {
+		at(p, "client ID %q: 1 to 255 characters without surrounding spaces", id)
 	}
 }
 
@@ -152,7 +158,9 @@ func (sc *Scenario) checkWebIdentityStep(at func(string, string, ...any), p stri
 	case ActionCreateOIDCProvider:
 		checkClientIDs(at, p+".client_ids", st.ClientIDs)
 	case ActionAddClientID, ActionRemoveClientID:
-		checkClientIDs(at, p+".client_id", []string{st.ClientID})
+		if st.ClientID != "" { // a missing one is reported as required
+			checkClientID(at, p+".client_id", st.ClientID)
+		}
 	case ActionWebIdentityLogin:
 		if st.Role == "" && st.RoleARN == "" {
 			at(p, "web-identity-login needs role or role_arn")
