@@ -69,7 +69,9 @@ var actions = map[string]actionSpec{
 	ActionGetCallerIdentity: {"sts get-caller-identity with the credentials of the last login", nil, nil},
 	ActionAdvanceClock:      {"move the lab clock forward by `duration`", []string{"duration"}, []string{"duration"}},
 
-	ActionCreateOIDCProvider:   {"register the lab's OpenID Connect issuer in IAM with `client_ids` (default sts.amazonaws.com)", []string{"client_ids"}, nil},
+	ActionCreateOIDCProvider:   {"register the lab's OpenID Connect issuer in IAM with `client_ids` (default sts.amazonaws.com) and `thumbprints` (default: read from an https issuer)", []string{"client_ids", "thumbprints"}, nil},
+	ActionRotateOIDCTLSCert:    {"the OpenID Connect issuer's host presents a new TLS certificate (setup.oidc.tls)", nil, nil},
+	ActionUpdateOIDCThumbprint: {"replace the IAM OIDC provider's thumbprints with `thumbprints` (default: the issuer's current certificate's)", []string{"thumbprints"}, nil},
 	ActionDeleteOIDCProvider:   {"delete the lab's IAM OIDC provider", nil, nil},
 	ActionAddClientID:          {"add `client_id` to the IAM OIDC provider", []string{"client_id"}, []string{"client_id"}},
 	ActionRemoveClientID:       {"remove `client_id` from the IAM OIDC provider", []string{"client_id"}, []string{"client_id"}},

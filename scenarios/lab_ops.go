@@ -157,7 +157,7 @@ func (l *Lab) Expand(text string) string {
 		case "oidc_provider":
 			return l.OIDCProviderARN()
 		case "oidc_host":
-			return strings.TrimPrefix(l.OIDCIssuer(), "http://")
+			return l.OIDCHost()
 		case "pool":
 			return l.IdentityPoolID(sub[2])
 		}

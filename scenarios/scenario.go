@@ -300,6 +300,9 @@ type Step struct {
 	// or one of them (add-client-id, remove-client-id).
 	ClientIDs []string `yaml:"client_ids" json:"client_ids,omitempty"`
 	ClientID  string   `yaml:"client_id" json:"client_id,omitempty"`
+	// Thumbprints are IAM's thumbprints of the issuer's certificate
+	// (create-oidc-provider, update-oidc-thumbprint).
+	Thumbprints []string `yaml:"thumbprints" json:"thumbprints,omitempty"`
 	// TokenFault injects a defect into the ID token (idp/oidc's faults).
 	TokenFault string `yaml:"token_fault" json:"token_fault,omitempty"`
 	// SaveToken keeps the step's ID token under a name; Token sends a kept

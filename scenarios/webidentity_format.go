@@ -3,6 +3,7 @@ package scenarios
 import (
 	"fmt"
 	"reflect"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -25,6 +26,8 @@ const (
 	ActionUpdateIdentityPool   = "update-identity-pool"    // aws cognito-identity update-identity-pool
 	ActionSetIdentityPoolRoles = "set-identity-pool-roles" // aws cognito-identity set-identity-pool-roles
 	ActionCognitoLogin         = "cognito-login"           // GetId, then GetCredentialsForIdentity
+	ActionRotateOIDCTLSCert    = "rotate-oidc-tls-cert"    // the issuer's host presents a new TLS certificate
+	ActionUpdateOIDCThumbprint = "update-oidc-thumbprint"  // aws iam update-open-id-connect-provider-thumbprint
 	ActionBlockOIDCIssuer      = "block-oidc-issuer"       // the issuer stops answering AWS (503)
 	ActionUnblockOIDCIssuer    = "unblock-oidc-issuer"     // the issuer answers again
 )
@@ -37,13 +40,18 @@ const DefaultClientID = "sts.amazonaws.com"
 // webIdentityActions are the actions that need setup.oidc.
 var webIdentityActions = []string{ActionCreateOIDCProvider, ActionDeleteOIDCProvider, ActionAddClientID, ActionRemoveClientID,
 	ActionRotateOIDCKey, ActionStageOIDCRollover, ActionWebIdentityLogin, ActionUpdateIdentityPool, ActionSetIdentityPoolRoles,
-	ActionCognitoLogin, ActionBlockOIDCIssuer, ActionUnblockOIDCIssuer}
+	ActionCognitoLogin, ActionBlockOIDCIssuer, ActionUnblockOIDCIssuer, ActionRotateOIDCTLSCert, ActionUpdateOIDCThumbprint}
 
 // OIDCSetup is the lab's OpenID Connect provider (samlab's idp/oidc for the
-// IdP's users), served on a loopback address over http. IAM accepts its
-// http:// issuer only because the lab turns on samlab's loopback deviation
-// (LabConfig.InsecureHTTPIssuers); AWS requires https://.
+// IdP's users), served on a loopback address over http, or over https with
+// TLS. IAM accepts an http:// issuer only because the lab then turns on
+// samlab's loopback deviation (LabConfig.InsecureHTTPIssuers); AWS requires
+// https://.
 type OIDCSetup struct {
+	// TLS serves the issuer over https with a self-signed lab certificate,
+	// so IAM's thumbprints are checked when STS fetches the keys (default
+	// false: http).
+	TLS bool `yaml:"tls" json:"tls,omitempty"`
 	// Algorithm signs ID tokens (default RS256).
 	Algorithm string `yaml:"algorithm" json:"algorithm,omitempty"`
 	// TokenLifetime is how long ID tokens are valid (default 1h).
@@ -57,6 +65,9 @@ type OIDCSetup struct {
 type OIDCProviderSetup struct {
 	// ClientIDs are the audiences IAM accepts (default [sts.amazonaws.com]).
 	ClientIDs []string `yaml:"client_ids" json:"client_ids,omitempty"`
+	// Thumbprints are the SHA-1 thumbprints IAM keeps (default: none given,
+	// so IAM reads the https issuer's certificate chain, as AWS does).
+	Thumbprints []string `yaml:"thumbprints" json:"thumbprints,omitempty"`
 }
 
 // IdentityPoolSetup is a Cognito identity pool whose login provider is the
@@ -82,6 +93,7 @@ func (sc *Scenario) checkWebIdentitySetup(at func(string, string, ...any), n nam
 		}
 		if o.Provider != nil {
 			checkClientIDs(at, "setup.oidc.provider.client_ids", o.Provider.ClientIDs)
+			checkThumbprints(at, "setup.oidc.provider.thumbprints", o.Provider.Thumbprints)
 		}
 	}
 	b := sts.DefaultWebIdentityBehavior()
@@ -124,6 +136,17 @@ func checkClientIDs(at func(string, string, ...any), p string, ids []string) {
 	}
 }
 
+var thumbprintRE = regexp.MustCompile(`^[0-9a-fA-F]{40}$`)
+
+// checkThumbprints checks thumbprints against IAM's model: 40 hex digits.
+func checkThumbprints(at func(string, string, ...any), p string, tps []string) {
+	for i, tp := range tps {
+		if !thumbprintRE.MatchString(tp) {
+			at(fmt.Sprintf("%s[%d]", p, i), "thumbprint %q is not 40 hexadecimal digits (the SHA-1 of a certificate)", tp)
+		}
+	}
+}
+
 // checkClientID checks a client ID against IAM's model (1 to 255
 // characters); surrounding spaces are refused too, as they are never meant.
 func checkClientID(at func(string, string, ...any), p, id string) {
@@ -157,6 +180,13 @@ func (sc *Scenario) checkWebIdentityStep(at func(string, string, ...any), p stri
 	switch st.Action {
 	case ActionCreateOIDCProvider:
 		checkClientIDs(at, p+".client_ids", st.ClientIDs)
+		checkThumbprints(at, p+".thumbprints", st.Thumbprints)
+	case ActionUpdateOIDCThumbprint:
+		checkThumbprints(at, p+".thumbprints", st.Thumbprints)
+	case ActionRotateOIDCTLSCert:
+		if sc.Setup.OIDC != nil && !sc.Setup.OIDC.TLS {
+			at(p+".action", "the issuer is served over http: rotate-oidc-tls-cert needs setup.oidc.tls: true")
+		}
 	case ActionAddClientID, ActionRemoveClientID:
 		if st.ClientID != "" { // a missing one is reported as required
 			checkClientID(at, p+".client_id", st.ClientID)

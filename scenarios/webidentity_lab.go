@@ -2,8 +2,10 @@ package scenarios
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"reflect"
@@ -28,6 +30,8 @@ type webState struct {
 	tokens   map[string]string
 	pools    map[string]string // scenario name → pool ID
 	blocked  bool              // the issuer answers 503
+	cert     *tls.Certificate  // the https issuer's certificate
+	certs    int               // certificates made so far
 }
 
 func (l *Lab) web() *webState {
@@ -60,6 +64,19 @@ func (l *Lab) StartOIDC(s OIDCSetup) (*oidc.Provider, error) {
 		return nil, fmt.Errorf("lab: oidc listener: %w", err)
 	}
 	issuer := "http://" + ln.Addr().String()
+	if s.TLS {
+		if err := l.newOIDCCertLocked(w); err != nil {
+			_ = ln.Close()
+			return nil, err
+		}
+		ln = tls.NewListener(ln, &tls.Config{MinVersion: tls.VersionTLS12,
+			GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+				w.mu.Lock()
+				defer w.mu.Unlock()
+				return w.cert, nil
+			}})
+		issuer = "https://" + strings.TrimPrefix(issuer, "http://")
+	}
 	p, err := oidc.New(oidc.Config{Issuer: issuer, Algorithm: s.Algorithm, IDTokenLifetime: s.TokenLifetime,
 		Users: l.IDP.Users(), Keys: l.state.cfg.Keys, Now: l.Clock.Now, Rand: l.state.cfg.Rand,
 		Logger: l.state.cfg.Logger.With("component", "oidc")})
@@ -67,11 +84,69 @@ func (l *Lab) StartOIDC(s OIDCSetup) (*oidc.Provider, error) {
 		_ = ln.Close()
 		return nil, fmt.Errorf("lab: oidc: %w", err)
 	}
-	srv := &http.Server{Handler: w.gate(p), ReadHeaderTimeout: 5 * time.Second}
+	// The server's own errors (a client refusing the certificate, as STS
+	// does on a thumbprint mismatch) go to the lab's log, not to stderr.
+	srv := &http.Server{Handler: w.gate(p), ReadHeaderTimeout: 5 * time.Second,
+		ErrorLog: slog.NewLogLogger(l.state.cfg.Logger.Handler(), slog.LevelDebug)}
 	go func() { _ = srv.Serve(ln) }()
-	l.Account.SetInsecureHTTPIssuers(true)
+	if !s.TLS {
+		l.Account.SetInsecureHTTPIssuers(true)
+	}
 	w.provider, w.server, w.issuer = p, srv, issuer
 	return p, nil
+}
+
+// newOIDCCertLocked makes a fresh self-signed certificate (from a new lab
+// key) for the https issuer. The caller holds w.mu.
+func (l *Lab) newOIDCCertLocked(w *webState) error {
+	w.certs++
+	kp, err := l.Key(fmt.Sprintf("oidc-tls-%d", w.certs))
+	if err != nil {
+		return err
+	}
+	w.cert = &tls.Certificate{Certificate: [][]byte{kp.Cert.Raw}, PrivateKey: kp.Key, Leaf: kp.Cert}
+	return nil
+}
+
+// RotateOIDCTLSCert makes the https issuer present a new certificate (a new
+// key and self-signed certificate), as when its host's certificate chain
+// changes. IAM's thumbprints are not updated.
+func (l *Lab) RotateOIDCTLSCert() error {
+	if _, _, err := l.oidcProvider(); err != nil {
+		return err
+	}
+	w := l.web()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.cert == nil {
+		return errors.New("lab: the OpenID Connect issuer is served over http (setup.oidc.tls)")
+	}
+	return l.newOIDCCertLocked(w)
+}
+
+// OIDCThumbprint returns IAM's thumbprint (lower-case hex SHA-1) of the
+// certificate the https issuer presents now; empty for an http issuer.
+func (l *Lab) OIDCThumbprint() string {
+	w := l.web()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.cert == nil {
+		return ""
+	}
+	return iam.Thumbprint(w.cert.Certificate[0])
+}
+
+// UpdateOIDCThumbprint runs IAM UpdateOpenIDConnectProviderThumbprint on the
+// lab's provider with thumbprints (default: OIDCThumbprint, what an
+// administrator computes from the issuer's certificate).
+func (l *Lab) UpdateOIDCThumbprint(thumbprints []string) error {
+	if _, _, err := l.oidcProvider(); err != nil {
+		return err
+	}
+	if len(thumbprints) == 0 {
+		thumbprints = []string{l.OIDCThumbprint()}
+	}
+	return l.Account.UpdateOIDCProviderThumbprint(l.OIDCProviderARN(), thumbprints)
 }
 
 // gate serves h unless the issuer is blocked (SetOIDCBlocked).
@@ -138,14 +213,25 @@ func (l *Lab) OIDCIssuer() string {
 	return iss
 }
 
+// OIDCHost returns the issuer without its scheme: the IAM provider's name
+// and the prefix of its trust-policy condition keys.
+func (l *Lab) OIDCHost() string {
+	iss := l.OIDCIssuer()
+	if rest, ok := strings.CutPrefix(iss, "https://"); ok {
+		return rest
+	}
+	return strings.TrimPrefix(iss, "http://")
+}
+
 // OIDCProviderARN returns the ARN IAM gives (or would give) the lab's issuer.
 func (l *Lab) OIDCProviderARN() string {
 	return l.Account.OIDCProviderARN(l.OIDCIssuer())
 }
 
 // CreateOIDCProvider runs IAM CreateOpenIDConnectProvider for the lab's
-// issuer with clientIDs (default [DefaultClientID]).
-func (l *Lab) CreateOIDCProvider(ctx context.Context, clientIDs []string) error {
+// issuer with clientIDs (default [DefaultClientID]) and thumbprints (default
+// none: IAM reads an https issuer's chain).
+func (l *Lab) CreateOIDCProvider(ctx context.Context, clientIDs, thumbprints []string) error {
 	_, iss, err := l.oidcProvider()
 	if err != nil {
 		return err
@@ -153,7 +239,7 @@ func (l *Lab) CreateOIDCProvider(ctx context.Context, clientIDs []string) error 
 	if len(clientIDs) == 0 {
 		clientIDs = []string{DefaultClientID}
 	}
-	_, err = l.Account.CreateOIDCProvider(ctx, iam.CreateOIDCProviderInput{URL: iss, ClientIDs: clientIDs})
+	_, err = l.Account.CreateOIDCProvider(ctx, iam.CreateOIDCProviderInput{URL: iss, ClientIDs: clientIDs, Thumbprints: thumbprints})
 	return err
 }
 
@@ -361,7 +447,7 @@ func (l *Lab) CognitoLogin(ctx context.Context, in CognitoLoginInput) (*sts.Assu
 		if err != nil {
 			return nil, err
 		}
-		logins = map[string]string{strings.TrimPrefix(l.OIDCIssuer(), "http://"): tok}
+		logins = map[string]string{l.OIDCHost(): tok}
 	}
 	id, err := l.Cognito.GetID(ctx, l.IdentityPoolID(in.Pool), logins)
 	if err != nil {
@@ -422,7 +508,7 @@ func (l *Lab) startWebIdentity(ctx context.Context, s Setup) error {
 		return err
 	}
 	if s.OIDC.Provider != nil {
-		if err := l.CreateOIDCProvider(ctx, s.OIDC.Provider.ClientIDs); err != nil {
+		if err := l.CreateOIDCProvider(ctx, s.OIDC.Provider.ClientIDs, s.OIDC.Provider.Thumbprints); err != nil {
 			return fmt.Errorf("setup: oidc provider: %w", err)
 		}
 	}
@@ -456,7 +542,7 @@ func (l *Lab) doWebIdentity(ctx context.Context, st Step) (out Outcome, ok bool,
 	ok = true
 	switch st.Action {
 	case ActionCreateOIDCProvider:
-		err = l.CreateOIDCProvider(ctx, st.ClientIDs)
+		err = l.CreateOIDCProvider(ctx, st.ClientIDs, st.Thumbprints)
 	case ActionDeleteOIDCProvider:
 		err = l.DeleteOIDCProvider()
 	case ActionAddClientID:
@@ -467,6 +553,10 @@ func (l *Lab) doWebIdentity(ctx context.Context, st Step) (out Outcome, ok bool,
 		err = l.RotateOIDCKey()
 	case ActionStageOIDCRollover:
 		err = l.StageOIDCRollover()
+	case ActionRotateOIDCTLSCert:
+		err = l.RotateOIDCTLSCert()
+	case ActionUpdateOIDCThumbprint:
+		err = l.UpdateOIDCThumbprint(st.Thumbprints)
 	case ActionBlockOIDCIssuer:
 		err = l.SetOIDCBlocked(true)
 	case ActionUnblockOIDCIssuer:

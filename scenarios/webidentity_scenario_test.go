@@ -70,6 +70,12 @@ func TestParseWebIdentityProblems(t *testing.T) {
 			[]string{"steps[0]: update-identity-pool needs allow_unauthenticated"}},
 		{"flag is a boolean", wiHead + "  - action: update-identity-pool\n    pool: app\n    allow_unauthenticated: sometimes\n",
 			[]string{"t.yaml:13:28: steps[0].allow_unauthenticated: want true or false"}},
+		{"bad thumbprint", wiHead + "  - action: update-oidc-thumbprint\n    thumbprints: [abc]\n",
+			[]string{"t.yaml:12:19: steps[0].thumbprints[0]: thumbprint \"abc\" is not 40 hexadecimal digits"}},
+		{"setup thumbprint", "version: 2\nname: x\nsetup:\n  oidc:\n    provider: {thumbprints: [xyz]}\nsteps:\n  - action: rotate-oidc-key\n",
+			[]string{"setup.oidc.provider.thumbprints[0]: thumbprint \"xyz\""}},
+		{"TLS rotation on an http issuer", wiHead + "  - action: rotate-oidc-tls-cert\n",
+			[]string{"t.yaml:11:13: steps[0].action: the issuer is served over http: rotate-oidc-tls-cert needs setup.oidc.tls: true"}},
 		{"session properties on an IAM step", wiHead + "  - action: add-client-id\n    client_id: a\n    expect: {assumed_role_arn: \"arn:aws:sts::${account}:assumed-role/WebApp/alice\"}\n",
 			[]string{"steps[0].expect: session properties (assumed_role_arn, ...) apply only to"}},
 	}
@@ -173,7 +179,7 @@ func TestLabWebIdentityAPI(t *testing.T) {
 	if err := lab.CreateRole(scenarios.RoleInput{Name: "Web", Trust: trust}); err != nil {
 		t.Fatal(err)
 	}
-	if err := lab.CreateOIDCProvider(ctx, []string{"app"}); err != nil {
+	if err := lab.CreateOIDCProvider(ctx, []string{"app"}, nil); err != nil {
 		t.Fatal(err)
 	}
 	login := func(aud string) error {
