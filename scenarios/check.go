@@ -503,6 +503,12 @@ func (sc *Scenario) checkStep(d *decoder, at func(string, string, ...any), p str
 	if e.successSet() && !slices.Contains([]string{ActionLogin, ActionConsoleSignIn, ActionGetCallerIdentity, ActionWebIdentityLogin, ActionCognitoLogin}, st.Action) {
 		at(ep, "session properties (assumed_role_arn, ...) apply only to login, console-sign-in, web-identity-login, cognito-login and get-caller-identity")
 	}
+	if (e.Subject != "" || e.Provider != "") && st.Action != ActionWebIdentityLogin && st.Action != ActionCognitoLogin {
+		at(ep, "subject and provider apply only to web-identity-login and cognito-login")
+	}
+	if e.Provider != "" {
+		checkVars(at, ep+".provider", e.Provider, n)
+	}
 	if e.AssumedRoleARN != "" {
 		if !arnRE.MatchString(e.AssumedRoleARN) || !strings.Contains(e.AssumedRoleARN, ":assumed-role/") {
 			at(ep+".assumed_role_arn", "%q is not an assumed-role ARN (arn:aws:sts::${account}:assumed-role/ROLE/SESSION)", e.AssumedRoleARN)

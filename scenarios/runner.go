@@ -39,6 +39,9 @@ type Outcome struct {
 	DurationSeconds int               `json:"duration_seconds,omitempty"`
 	SubjectType     string            `json:"subject_type,omitempty"`
 	Audience        string            `json:"audience,omitempty"`
+	// Subject and Provider of a web identity session.
+	Subject  string `json:"subject,omitempty"`
+	Provider string `json:"provider,omitempty"`
 }
 
 // String renders the outcome for people.
@@ -110,6 +113,8 @@ func (o Outcome) Mismatches(e Expect) []Mismatch {
 	str("source_identity", e.SourceIdentity, o.SourceIdentity)
 	str("subject_type", e.SubjectType, o.SubjectType)
 	str("audience", e.Audience, o.Audience)
+	str("subject", e.Subject, o.Subject)
+	str("provider", e.Provider, o.Provider)
 	if e.DurationSeconds != 0 && e.DurationSeconds != o.DurationSeconds {
 		out = append(out, Mismatch{"duration_seconds", fmt.Sprint(e.DurationSeconds), fmt.Sprint(o.DurationSeconds)})
 	}
@@ -189,6 +194,7 @@ func Run(ctx context.Context, sc *Scenario, cfg LabConfig, observe func(StepResu
 // ExpandExpect replaces ${...} variables in the expectation's ARN.
 func (l *Lab) ExpandExpect(e Expect) Expect {
 	e.AssumedRoleARN = l.Expand(e.AssumedRoleARN)
+	e.Provider = l.Expand(e.Provider)
 	return e
 }
 

@@ -348,6 +348,11 @@ type Expect struct {
 	DurationSeconds int               `yaml:"duration_seconds" json:"duration_seconds,omitempty"`
 	SubjectType     string            `yaml:"subject_type" json:"subject_type,omitempty"`
 	Audience        string            `yaml:"audience" json:"audience,omitempty"`
+	// Subject and Provider are AssumeRoleWithWebIdentity's
+	// SubjectFromWebIdentityToken and Provider (web-identity-login,
+	// cognito-login); Provider may be ${oidc_provider}.
+	Subject  string `yaml:"subject" json:"subject,omitempty"`
+	Provider string `yaml:"provider" json:"provider,omitempty"`
 }
 
 type expectFields struct {
@@ -363,6 +368,8 @@ type expectFields struct {
 	DurationSeconds   int               `yaml:"duration_seconds"`
 	SubjectType       string            `yaml:"subject_type"`
 	Audience          string            `yaml:"audience"`
+	Subject           string            `yaml:"subject"`
+	Provider          string            `yaml:"provider"`
 }
 
 func (e *Expect) decodeNode(d *decoder, n *yaml.Node, path string) {
@@ -377,7 +384,7 @@ func (e *Expect) decodeNode(d *decoder, n *yaml.Node, path string) {
 	*e = Expect{Code: f.Code, Status: f.Status, Message: f.Message, MessageContains: f.MessageContains,
 		PageError: f.PageError, PageErrorContains: f.PageErrorContains, AssumedRoleARN: f.AssumedRoleARN,
 		SourceIdentity: f.SourceIdentity, SessionTags: f.SessionTags, DurationSeconds: f.DurationSeconds,
-		SubjectType: f.SubjectType, Audience: f.Audience}
+		SubjectType: f.SubjectType, Audience: f.Audience, Subject: f.Subject, Provider: f.Provider}
 	e.Error = e.Code != "" || e.PageError != "" || e.PageErrorContains != ""
 	if !e.Error && (e.Status != 0 || e.Message != "" || e.MessageContains != "") {
 		d.errorf(n, path, "an error expectation needs a code (or page_error for the console)")
@@ -392,7 +399,7 @@ func (e *Expect) decodeNode(d *decoder, n *yaml.Node, path string) {
 
 func (e Expect) successSet() bool {
 	return e.AssumedRoleARN != "" || e.SourceIdentity != "" || e.SessionTags != nil || e.DurationSeconds != 0 ||
-		e.SubjectType != "" || e.Audience != ""
+		e.SubjectType != "" || e.Audience != "" || e.Subject != "" || e.Provider != ""
 }
 
 // String renders the expectation for people.

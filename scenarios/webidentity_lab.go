@@ -619,6 +619,7 @@ func (l *Lab) doWebIdentityLogin(ctx context.Context, st Step) (Outcome, error) 
 
 func (l *Lab) webIdentityOutcome(res *sts.AssumeRoleWithWebIdentityOutput) Outcome {
 	o := Outcome{AssumedRoleARN: res.AssumedRoleUser.ARN, SourceIdentity: res.SourceIdentity, Audience: res.Audience,
+		Subject: res.SubjectFromWebIdentityToken, Provider: res.Provider,
 		DurationSeconds: int(res.Credentials.Expiration.Sub(l.Clock.Now().Truncate(time.Second)).Seconds())}
 	if res.Session != nil {
 		o.SessionTags = res.Session.Tags

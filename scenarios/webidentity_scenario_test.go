@@ -76,6 +76,12 @@ func TestParseWebIdentityProblems(t *testing.T) {
 			[]string{"setup.oidc.provider.thumbprints[0]: thumbprint \"xyz\""}},
 		{"TLS rotation on an http issuer", wiHead + "  - action: rotate-oidc-tls-cert\n",
 			[]string{"t.yaml:11:13: steps[0].action: the issuer is served over http: rotate-oidc-tls-cert needs setup.oidc.tls: true"}},
+		{"negative token lifetime", "version: 2\nname: x\nsetup:\n  oidc: {token_lifetime: -1h}\nsteps:\n  - action: rotate-oidc-key\n",
+			[]string{"t.yaml:4:26: setup.oidc.token_lifetime: want a duration"}},
+		{"subject on a SAML login", wiHead + "  - action: login\n    expect: {subject: alice}\n",
+			[]string{"steps[0].expect: subject and provider apply only to web-identity-login and cognito-login"}},
+		{"provider variable without setup.oidc", "version: 2\nname: x\nsteps:\n  - action: login\n    expect: {provider: \"${oidc_provider}\"}\n",
+			[]string{"steps[0].expect.provider: ${oidc_provider} names the lab's OpenID Connect provider"}},
 		{"session properties on an IAM step", wiHead + "  - action: add-client-id\n    client_id: a\n    expect: {assumed_role_arn: \"arn:aws:sts::${account}:assumed-role/WebApp/alice\"}\n",
 			[]string{"steps[0].expect: session properties (assumed_role_arn, ...) apply only to"}},
 	}
