@@ -68,6 +68,21 @@ var actions = map[string]actionSpec{
 	ActionConsoleSignIn:     {"the IdP posts a response to the console sign-in endpoint", []string{"user", "fault", "choose", "recipient", "audience", "redeem_after"}, nil},
 	ActionGetCallerIdentity: {"sts get-caller-identity with the credentials of the last login", nil, nil},
 	ActionAdvanceClock:      {"move the lab clock forward by `duration`", []string{"duration"}, []string{"duration"}},
+
+	ActionCreateOIDCProvider:   {"register the lab's OpenID Connect issuer in IAM with `client_ids` (default sts.amazonaws.com) and `thumbprints` (default: read from an https issuer)", []string{"client_ids", "thumbprints"}, nil},
+	ActionRotateOIDCTLSCert:    {"the OpenID Connect issuer's host presents a new TLS certificate (setup.oidc.tls)", nil, nil},
+	ActionUpdateOIDCThumbprint: {"replace the IAM OIDC provider's thumbprints with `thumbprints` (default: the issuer's current certificate's)", []string{"thumbprints"}, nil},
+	ActionDeleteOIDCProvider:   {"delete the lab's IAM OIDC provider", nil, nil},
+	ActionAddClientID:          {"add `client_id` to the IAM OIDC provider", []string{"client_id"}, []string{"client_id"}},
+	ActionRemoveClientID:       {"remove `client_id` from the IAM OIDC provider", []string{"client_id"}, []string{"client_id"}},
+	ActionRotateOIDCKey:        {"the OpenID Connect provider signs with a new key (the staged one, if any)", nil, nil},
+	ActionStageOIDCRollover:    {"the OpenID Connect provider publishes its next key in its JWKS", nil, nil},
+	ActionWebIdentityLogin:     {"the OpenID Connect provider issues an ID token and AssumeRoleWithWebIdentity redeems it", []string{"user", "role", "role_arn", "audience", "token_fault", "redeem_after", "duration_seconds", "save_token", "token"}, nil},
+	ActionUpdateIdentityPool:   {"change whether an identity pool allows unauthenticated identities", []string{"pool", "allow_unauthenticated"}, []string{"pool", "allow_unauthenticated"}},
+	ActionSetIdentityPoolRoles: {"set an identity pool's authenticated and unauthenticated roles", []string{"pool", "authenticated_role", "unauthenticated_role"}, []string{"pool"}},
+	ActionBlockOIDCIssuer:      {"the OpenID Connect issuer's discovery and JWKS stop answering (HTTP 503), as behind a firewall", nil, nil},
+	ActionUnblockOIDCIssuer:    {"the OpenID Connect issuer answers again", nil, nil},
+	ActionCognitoLogin:         {"GetId then GetCredentialsForIdentity on a pool, with `user`'s ID token or as a guest", []string{"pool", "user", "audience", "token_fault"}, []string{"pool"}},
 }
 
 // Actions lists the step actions with a one-line description each.
@@ -184,7 +199,8 @@ var (
 
 // names are the lab objects a scenario may refer to.
 type names struct {
-	users, roles, providers map[string]bool
+	users, roles, providers, pools map[string]bool
+	oidc                           bool // setup.oidc is given
 }
 
 func set(xs ...string) map[string]bool {
@@ -220,7 +236,11 @@ func (sc *Scenario) check(d *decoder) {
 		}
 	}
 
-	n := names{users: set(DefaultUser), roles: set(DefaultRoleName, ReadOnlyRoleName), providers: set(DefaultProviderName)}
+	n := names{users: set(DefaultUser), roles: set(DefaultRoleName, ReadOnlyRoleName), providers: set(DefaultProviderName), pools: set()}
+	n.oidc = sc.Setup.OIDC != nil
+	for p := range sc.Setup.IdentityPools {
+		n.pools[p] = true
+	}
 	for _, u := range idp.DemoUsers().Names() {
 		n.users[u] = true
 	}
@@ -247,9 +267,11 @@ func (sc *Scenario) check(d *decoder) {
 	}
 	sc.checkSetup(at, n)
 	sc.checkLab(at, n)
+	sc.checkWebIdentitySetup(at, n)
 
 	snapshots := map[string]bool{}
 	saved, devices := federationNames(sc.Steps)
+	tokens := map[string]bool{}
 	stepFields := fieldNames(reflect.TypeFor[Step]())
 	for i, st := range sc.Steps {
 		p := fmt.Sprintf("steps[%d]", i)
@@ -296,6 +318,7 @@ func (sc *Scenario) check(d *decoder) {
 		}
 		sc.checkStep(d, at, p, st, n, snapshots)
 		checkFederationStep(at, p, st, saved[i], devices[i])
+		sc.checkWebIdentityStep(at, p, st, n, tokens)
 	}
 }
 
@@ -377,8 +400,16 @@ func checkVars(at func(string, string, ...any), p, text string, n names) {
 			if !n.roles[m[2]] {
 				at(p, "${role:%s}: unknown role (known: %s)", m[2], known(n.roles))
 			}
+		case "oidc_provider", "oidc_host":
+			if !n.oidc {
+				at(p, "${%s} names the lab's OpenID Connect provider: add setup.oidc", m[1])
+			}
+		case "pool":
+			if !n.pools[m[2]] {
+				at(p, "${pool:%s}: unknown identity pool (known: %s)", m[2], known(n.pools))
+			}
 		default:
-			at(p, "unknown variable ${%s} (known: ${account}, ${partition}, ${provider:NAME}, ${role:NAME})", m[1])
+			at(p, "unknown variable ${%s} (known: ${account}, ${partition}, ${provider:NAME}, ${role:NAME}, ${oidc_provider}, ${oidc_host}, ${pool:NAME})", m[1])
 		}
 	}
 }
@@ -477,7 +508,13 @@ func (sc *Scenario) checkStep(d *decoder, at func(string, string, ...any), p str
 		at(ep, "page_error applies only to console-sign-in and sign-in-url")
 	}
 	if e.successSet() && !sessionAction(st.Action) {
-		at(ep, "session properties (assumed_role_arn, ...) apply only to login, console-sign-in, get-caller-identity, assume-role and sign-in-url")
+		at(ep, "session properties (assumed_role_arn, ...) apply only to login, console-sign-in, get-caller-identity, assume-role, sign-in-url, web-identity-login and cognito-login")
+	}
+	if (e.Subject != "" || e.Provider != "") && st.Action != ActionWebIdentityLogin && st.Action != ActionCognitoLogin {
+		at(ep, "subject and provider apply only to web-identity-login and cognito-login")
+	}
+	if e.Provider != "" {
+		checkVars(at, ep+".provider", e.Provider, n)
 	}
 	if e.AssumedRoleARN != "" {
 		if !arnRE.MatchString(e.AssumedRoleARN) || !strings.Contains(e.AssumedRoleARN, ":assumed-role/") {

@@ -72,7 +72,8 @@ func init() {
 // sessionActions are the actions whose success may be described by session
 // properties (assumed_role_arn, duration_seconds, ...).
 func sessionAction(action string) bool {
-	return slices.Contains([]string{ActionLogin, ActionConsoleSignIn, ActionGetCallerIdentity, ActionAssumeRole, ActionSignInURL}, action)
+	return slices.Contains([]string{ActionLogin, ActionConsoleSignIn, ActionGetCallerIdentity, ActionAssumeRole, ActionSignInURL,
+		ActionWebIdentityLogin, ActionCognitoLogin}, action)
 }
 
 // pageAction reports whether the action's failures are pages or plain

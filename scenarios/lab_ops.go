@@ -44,6 +44,7 @@ type labState struct {
 	aws       http.Handler        // the lab's IAM and STS endpoint, made on first use
 	admin     AdminKey            // its admin key
 	fed       *fedState           // federation steps (federation_steps.go)
+	web       *webState           // the web identity side, made on first use
 }
 
 func newLabState(cfg LabConfig, idpCfg idp.Config) *labState {
@@ -79,11 +80,22 @@ func NewLabFor(ctx context.Context, cfg LabConfig, s Setup) (*Lab, error) {
 		}
 		cfg.Behavior = &b
 	}
+	if len(s.WebIdentity) > 0 {
+		b := sts.DefaultWebIdentityBehavior()
+		if cfg.WebIdentity != nil {
+			b = *cfg.WebIdentity
+		}
+		if err := applySwitches(&b, "WebIdentityBehavior", s.WebIdentity); err != nil {
+			return nil, err
+		}
+		cfg.WebIdentity = &b
+	}
 	lab, err := NewLab(cfg)
 	if err != nil {
 		return nil, err
 	}
 	if err := lab.Apply(ctx, s); err != nil {
+		_ = lab.Close()
 		return nil, err
 	}
 	return lab, nil
@@ -91,8 +103,11 @@ func NewLabFor(ctx context.Context, cfg LabConfig, s Setup) (*Lab, error) {
 
 // Apply sets up the IdP, users, roles and providers of s (its account and
 // Behavior are fixed when the lab is built: see NewLabFor).
-func (l *Lab) Apply(_ context.Context, s Setup) error {
+func (l *Lab) Apply(ctx context.Context, s Setup) error {
 	if err := l.ConfigureIDP(s.IDP); err != nil {
+		return err
+	}
+	if err := l.startWebIdentity(ctx, s); err != nil {
 		return err
 	}
 	for _, name := range sortedKeys(s.Roles) {
@@ -121,11 +136,14 @@ func (l *Lab) Apply(_ context.Context, s Setup) error {
 			return fmt.Errorf("setup: provider %s: %w", name, err)
 		}
 	}
-	return nil
+	return l.applyWebIdentity(s)
 }
 
-// Expand replaces ${account}, ${partition}, ${provider:NAME} and
-// ${role:NAME} in text with the lab's values.
+// Expand replaces ${account}, ${partition}, ${provider:NAME},
+// ${role:NAME}, ${oidc_provider} (the IAM OIDC provider ARN of the lab's
+// issuer), ${oidc_host} (the issuer without its scheme: the prefix of its
+// condition keys) and ${pool:NAME} (an identity pool's ID) in text with the
+// lab's values.
 func (l *Lab) Expand(text string) string {
 	return varRE.ReplaceAllStringFunc(text, func(m string) string {
 		sub := varRE.FindStringSubmatch(m)
@@ -138,6 +156,12 @@ func (l *Lab) Expand(text string) string {
 			return l.providerARN(sub[2])
 		case "role":
 			return l.roleARN(sub[2])
+		case "oidc_provider":
+			return l.OIDCProviderARN()
+		case "oidc_host":
+			return l.OIDCHost()
+		case "pool":
+			return l.IdentityPoolID(sub[2])
 		}
 		return m
 	})

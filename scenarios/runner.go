@@ -39,6 +39,9 @@ type Outcome struct {
 	DurationSeconds int               `json:"duration_seconds,omitempty"`
 	SubjectType     string            `json:"subject_type,omitempty"`
 	Audience        string            `json:"audience,omitempty"`
+	// Subject and Provider of a web identity session.
+	Subject  string `json:"subject,omitempty"`
+	Provider string `json:"provider,omitempty"`
 }
 
 // String renders the outcome for people.
@@ -110,6 +113,8 @@ func (o Outcome) Mismatches(e Expect) []Mismatch {
 	str("source_identity", e.SourceIdentity, o.SourceIdentity)
 	str("subject_type", e.SubjectType, o.SubjectType)
 	str("audience", e.Audience, o.Audience)
+	str("subject", e.Subject, o.Subject)
+	str("provider", e.Provider, o.Provider)
 	if e.DurationSeconds != 0 && e.DurationSeconds != o.DurationSeconds {
 		out = append(out, Mismatch{"duration_seconds", fmt.Sprint(e.DurationSeconds), fmt.Sprint(o.DurationSeconds)})
 	}
@@ -160,6 +165,7 @@ func Run(ctx context.Context, sc *Scenario, cfg LabConfig, observe func(StepResu
 	if err != nil {
 		return nil, fmt.Errorf("scenario %s: set up the lab: %w", sc.Name, err)
 	}
+	defer lab.Close()
 	rep := &Report{Scenario: sc.Name, Title: sc.Title, File: sc.File, Labels: sc.Labels, Difficulty: sc.Difficulty,
 		Pass: true, SetupElapsed: time.Since(start)}
 	for i, st := range sc.Steps {
@@ -189,11 +195,18 @@ func Run(ctx context.Context, sc *Scenario, cfg LabConfig, observe func(StepResu
 func (l *Lab) ExpandExpect(e Expect) Expect {
 	e.AssumedRoleARN = l.Expand(e.AssumedRoleARN)
 	e.Message, e.MessageContains = l.Expand(e.Message), l.Expand(e.MessageContains)
+	e.Provider = l.Expand(e.Provider)
 	return e
 }
 
 // Do performs one step against the lab and returns its outcome.
 func (l *Lab) Do(ctx context.Context, st Step) Outcome {
+	if out, ok, err := l.doWebIdentity(ctx, st); ok {
+		if err != nil {
+			return OutcomeOf(err)
+		}
+		return out
+	}
 	var err error
 	var out Outcome
 	switch st.Action {

@@ -123,6 +123,16 @@ type Setup struct {
 	// Behavior switches the mock STS's choices by name (snake_case of
 	// sts.Behavior's fields: clock_skew: 30s, single_use: true, ...).
 	Behavior map[string]string `yaml:"behavior" json:"behavior,omitempty"`
+	// OIDC is the lab's OpenID Connect provider, served on loopback; web
+	// identity steps need it (see OIDCSetup).
+	OIDC *OIDCSetup `yaml:"oidc" json:"oidc,omitempty"`
+	// WebIdentity switches AssumeRoleWithWebIdentity's choices by name
+	// (snake_case of sts.WebIdentityBehavior's fields: jwks_cache_ttl: 1h,
+	// refetch_on_unknown_key: false, ...).
+	WebIdentity map[string]string `yaml:"web_identity" json:"web_identity,omitempty"`
+	// IdentityPools are Cognito identity pools created before the first
+	// step, by name, with the lab's IAM OIDC provider as their login.
+	IdentityPools map[string]IdentityPoolSetup `yaml:"identity_pools" json:"identity_pools,omitempty"`
 }
 
 // IDPSetup configures the lab's identity provider.
@@ -345,6 +355,27 @@ type Step struct {
 	SerialNumber    string `yaml:"serial_number" json:"serial_number,omitempty"`
 	TokenCode       string `yaml:"token_code" json:"token_code,omitempty"`
 	SessionDuration int    `yaml:"session_duration" json:"session_duration,omitempty"`
+	// Web identity: the IAM OIDC provider's client IDs (create-oidc-provider)
+	// or one of them (add-client-id, remove-client-id).
+	ClientIDs []string `yaml:"client_ids" json:"client_ids,omitempty"`
+	ClientID  string   `yaml:"client_id" json:"client_id,omitempty"`
+	// Thumbprints are IAM's thumbprints of the issuer's certificate
+	// (create-oidc-provider, update-oidc-thumbprint).
+	Thumbprints []string `yaml:"thumbprints" json:"thumbprints,omitempty"`
+	// TokenFault injects a defect into the ID token (idp/oidc's faults).
+	TokenFault string `yaml:"token_fault" json:"token_fault,omitempty"`
+	// SaveToken keeps the step's ID token under a name; Token sends a kept
+	// token again instead of a fresh one (web-identity-login).
+	SaveToken string `yaml:"save_token" json:"save_token,omitempty"`
+	Token     string `yaml:"token" json:"token,omitempty"`
+	// Pool names an identity pool of setup.identity_pools.
+	Pool string `yaml:"pool" json:"pool,omitempty"`
+	// AllowUnauthenticated is update-identity-pool's
+	// --[no-]allow-unauthenticated-identities.
+	AllowUnauthenticated *bool `yaml:"allow_unauthenticated" json:"allow_unauthenticated,omitempty"`
+	// AuthenticatedRole and UnauthenticatedRole are set-identity-pool-roles'.
+	AuthenticatedRole   string `yaml:"authenticated_role" json:"authenticated_role,omitempty"`
+	UnauthenticatedRole string `yaml:"unauthenticated_role" json:"unauthenticated_role,omitempty"`
 
 	// Expect is the outcome; default success.
 	Expect Expect `yaml:"expect" json:"expect"`
@@ -376,6 +407,11 @@ type Expect struct {
 	DurationSeconds int               `yaml:"duration_seconds" json:"duration_seconds,omitempty"`
 	SubjectType     string            `yaml:"subject_type" json:"subject_type,omitempty"`
 	Audience        string            `yaml:"audience" json:"audience,omitempty"`
+	// Subject and Provider are AssumeRoleWithWebIdentity's
+	// SubjectFromWebIdentityToken and Provider (web-identity-login,
+	// cognito-login); Provider may be ${oidc_provider}.
+	Subject  string `yaml:"subject" json:"subject,omitempty"`
+	Provider string `yaml:"provider" json:"provider,omitempty"`
 }
 
 type expectFields struct {
@@ -391,6 +427,8 @@ type expectFields struct {
 	DurationSeconds   int               `yaml:"duration_seconds"`
 	SubjectType       string            `yaml:"subject_type"`
 	Audience          string            `yaml:"audience"`
+	Subject           string            `yaml:"subject"`
+	Provider          string            `yaml:"provider"`
 }
 
 func (e *Expect) decodeNode(d *decoder, n *yaml.Node, path string) {
@@ -405,7 +443,7 @@ func (e *Expect) decodeNode(d *decoder, n *yaml.Node, path string) {
 	*e = Expect{Code: f.Code, Status: f.Status, Message: f.Message, MessageContains: f.MessageContains,
 		PageError: f.PageError, PageErrorContains: f.PageErrorContains, AssumedRoleARN: f.AssumedRoleARN,
 		SourceIdentity: f.SourceIdentity, SessionTags: f.SessionTags, DurationSeconds: f.DurationSeconds,
-		SubjectType: f.SubjectType, Audience: f.Audience}
+		SubjectType: f.SubjectType, Audience: f.Audience, Subject: f.Subject, Provider: f.Provider}
 	e.Error = e.Code != "" || e.PageError != "" || e.PageErrorContains != ""
 	if !e.Error && (e.Status != 0 || e.Message != "" || e.MessageContains != "") {
 		d.errorf(n, path, "an error expectation needs a code (or page_error for the console)")
@@ -420,7 +458,7 @@ func (e *Expect) decodeNode(d *decoder, n *yaml.Node, path string) {
 
 func (e Expect) successSet() bool {
 	return e.AssumedRoleARN != "" || e.SourceIdentity != "" || e.SessionTags != nil || e.DurationSeconds != 0 ||
-		e.SubjectType != "" || e.Audience != ""
+		e.SubjectType != "" || e.Audience != "" || e.Subject != "" || e.Provider != ""
 }
 
 // String renders the expectation for people.

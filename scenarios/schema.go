@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/samlab-dev/samlab/idp"
+	"github.com/samlab-dev/samlab/idp/oidc"
 )
 
 // descriptions document schema properties, by Go type and YAML key, for
@@ -28,6 +29,14 @@ var descriptions = map[string]string{
 	"Setup.providers":      "IAM SAML providers created from the IdP's metadata before the first step.",
 	"Setup.roles":          "IAM roles by name (added, or replacing SAMLAdmin and SAMLReadOnly).",
 	"Setup.behavior":       "Mock STS switches by name (see samlab's sp/sts Behavior).",
+	"Setup.oidc":           "The lab's OpenID Connect provider (served on loopback); web identity steps need it.",
+	"Setup.web_identity":   "AssumeRoleWithWebIdentity switches by name (see samlab's sp/sts WebIdentityBehavior).",
+	"Setup.identity_pools": "Cognito identity pools by name; their login is the lab's IAM OIDC provider.",
+	"Step.token_fault":     "A defect the OpenID Connect provider injects into the ID token.",
+	"Step.save_token":      "Keep this step's ID token under a name (web-identity-login).",
+	"Step.token":           "Send the ID token an earlier step kept instead of a fresh one.",
+	"Step.pool":            "An identity pool of setup.identity_pools.",
+	"Step.audience":        "login: the SAML Audience; web-identity-login, cognito-login: the ID token's aud (default sts.amazonaws.com).",
 	"Step.action":          "What happens in this step.",
 	"Step.user":            "An IdP user (alice, bob, or one from setup.users).",
 	"Step.role":            "A role name of the lab's account.",
@@ -120,6 +129,7 @@ func structSchema(t reflect.Type) map[string]any {
 		props["metadata"].(map[string]any)["enum"] = []string{"none"}
 		props["assertion"].(map[string]any)["enum"] = assertionEdits
 		props["empty"].(map[string]any)["items"] = map[string]any{"enum": emptyParams}
+		props["token_fault"].(map[string]any)["enum"] = oidc.FaultNames()
 	case reflect.TypeFor[Setup]():
 		props["account"] = map[string]any{"type": []string{"string", "integer"}, "pattern": "^[0-9]{12}$",
 			"description": descriptions["Setup.account"]}
@@ -129,6 +139,14 @@ func structSchema(t reflect.Type) map[string]any {
 		}
 		props["behavior"] = map[string]any{"type": "object", "additionalProperties": false, "properties": behavior,
 			"description": descriptions["Setup.behavior"]}
+		webIdentity := map[string]any{}
+		for _, n := range WebIdentitySwitchNames() {
+			webIdentity[n] = map[string]any{"type": []string{"string", "boolean"}}
+		}
+		props["web_identity"] = map[string]any{"type": "object", "additionalProperties": false, "properties": webIdentity,
+			"description": descriptions["Setup.web_identity"]}
+	case reflect.TypeFor[OIDCSetup]():
+		props["algorithm"].(map[string]any)["enum"] = oidc.Algorithms()
 	case reflect.TypeFor[SigningSetup]():
 		props["target"].(map[string]any)["enum"] = signingTargets
 		props["algorithm"].(map[string]any)["enum"] = sortedKeys(signingAlgs)

@@ -238,6 +238,25 @@ func printSetup(w io.Writer, s scenarios.Setup) {
 	for _, name := range sortedNames(s.Behavior) {
 		add("STS behavior %s = %s", name, s.Behavior[name])
 	}
+	if o := s.OIDC; o != nil {
+		desc := "OpenID Connect provider on loopback"
+		if o.Provider != nil {
+			ids := o.Provider.ClientIDs
+			if len(ids) == 0 {
+				ids = []string{scenarios.DefaultClientID}
+			}
+			desc += ", registered in IAM with client IDs " + strings.Join(ids, ", ")
+		}
+		add("%s", desc)
+	}
+	for _, name := range sortedNames(s.WebIdentity) {
+		add("web identity behavior %s = %s", name, s.WebIdentity[name])
+	}
+	for _, name := range sortedNames(s.IdentityPools) {
+		p := s.IdentityPools[name]
+		add("identity pool %s (unauthenticated identities allowed: %v, authenticated role %q, unauthenticated role %q)",
+			name, p.AllowUnauthenticated, p.AuthenticatedRole, p.UnauthenticatedRole)
+	}
 	if len(lines) == 0 {
 		return
 	}
