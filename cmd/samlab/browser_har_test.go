@@ -75,6 +75,48 @@ func TestBrowserSignInHAR(t *testing.T) {
 		t.Errorf("no post body was read with Network.getRequestPostData")
 	}
 
+	// Every request the browser made is an entry, in order, and the form
+	// posts carry what the browser sent: the login its anti-forgery cookie
+	// and fields, the SAMLResponse its Origin.
+	var h har.HAR
+	if err := json.Unmarshal(data, &h); err != nil || h.Log == nil {
+		t.Fatalf("the HAR does not parse: %v", err)
+	}
+	var urls []string
+	for _, u := range b.requested() {
+		if !strings.HasPrefix(u, "data:") {
+			urls = append(urls, u)
+		}
+	}
+	var entries []string
+	for _, e := range h.Log.Entries {
+		entries = append(entries, e.Request.URL)
+	}
+	if strings.Join(entries, "\n") != strings.Join(urls, "\n") {
+		t.Errorf("HAR entries:\n%s\nthe browser requested:\n%s", strings.Join(entries, "\n"), strings.Join(urls, "\n"))
+	}
+	for _, e := range h.Log.Entries {
+		if e.Request.Method != http.MethodPost {
+			continue
+		}
+		req := e.Request
+		switch {
+		case strings.HasSuffix(req.URL, "/idp/login"):
+			fields := map[string]string{}
+			for _, p := range req.PostData.Params {
+				fields[p.Name] = p.Value
+			}
+			if fields["username"] != "alice" || fields["csrf_token"] == "" || !hasCookie(req.Cookies, "samlab_csrf") {
+				t.Errorf("login POST: fields %v, cookies %d", fields, len(req.Cookies))
+			}
+		case strings.HasSuffix(req.URL, "/saml"):
+			if header(req.Headers, "Origin") == "" || header(req.Headers, "Content-Type") != "application/x-www-form-urlencoded" ||
+				len(req.PostData.Params) != 1 || req.PostData.Params[0].Name != "SAMLResponse" {
+				t.Errorf("SAMLResponse POST %s: headers %v, params %d", req.URL, req.Headers, len(req.PostData.Params))
+			}
+		}
+	}
+
 	dir := t.TempDir()
 	if *updateHAR {
 		dir = chromiumHARDir
@@ -109,13 +151,7 @@ func TestExplainChromiumHAR(t *testing.T) {
 			continue
 		}
 		posts++
-		ua := ""
-		for _, hd := range e.Request.Headers {
-			if strings.EqualFold(hd.Name, "User-Agent") {
-				ua = hd.Value
-			}
-		}
-		if !strings.Contains(ua, "Chrome/") || e.Response.Status == 0 {
+		if ua := header(e.Request.Headers, "User-Agent"); !strings.Contains(ua, "Chrome/") || e.Response.Status == 0 {
 			t.Errorf("entry POST %s: User-Agent %q, status %d", e.Request.URL, ua, e.Response.Status)
 		}
 	}
@@ -208,4 +244,22 @@ func readFile(t *testing.T, path string) []byte {
 		t.Fatal(err)
 	}
 	return data
+}
+
+func header(hs []*har.NameValuePair, name string) string {
+	for _, h := range hs {
+		if strings.EqualFold(h.Name, name) {
+			return h.Value
+		}
+	}
+	return ""
+}
+
+func hasCookie(cs []*har.Cookie, name string) bool {
+	for _, c := range cs {
+		if c.Name == name {
+			return true
+		}
+	}
+	return false
 }

@@ -24,9 +24,10 @@ import (
 // chromeHAR records what a Chromium tab sends and receives as a HAR 1.2
 // log, from the DevTools protocol's Network events, as the browser's own
 // "Save all as HAR" builds it: one entry per request and per redirect hop,
-// with the request's method, URL, headers, cookies, query string and post
-// data (mimeType, text and Chrome's undecoded form params), and the
-// response's status, headers and MIME type. Response bodies are left out
+// with the request's method, URL, headers and cookies as sent (from the
+// ExtraInfo events), query string and post data (mimeType, text and
+// Chrome's undecoded form params), and the response's status, headers and
+// cookies as received, and MIME type. Response bodies are left out
 // (content.text is optional in HAR 1.2, and explain reads only requests).
 //
 // The types are cdproto's har package, the HAR schema of the DevTools
@@ -39,6 +40,7 @@ type chromeHAR struct {
 	mu      sync.Mutex
 	entries []*har.Entry
 	open    map[network.RequestID]*harPending
+	extra   map[network.RequestID]*harExtra
 	fetches sync.WaitGroup
 	fetched int // post bodies read with Network.getRequestPostData
 	// refetch reads every post body with Network.getRequestPostData too,
@@ -55,12 +57,21 @@ type harPending struct {
 	sent, received float64
 }
 
+// harExtra holds, for one request ID, its entries (one per redirect hop)
+// and the headers as sent and received on the wire, which the ExtraInfo
+// events report in the same order, before or after the main events; the
+// i-th of each belongs to the i-th hop, as DevTools pairs them.
+type harExtra struct {
+	hops        []*har.Entry
+	sent, recvd []network.Headers
+}
+
 // recordHAR starts recording the tab of ctx. The network domain is enabled
 // again with DevTools' own buffer sizes; chromedp enables it when it opens a
 // tab, with Chrome's defaults.
 func recordHAR(t *testing.T, ctx context.Context) *chromeHAR {
 	t.Helper()
-	r := &chromeHAR{ctx: ctx, open: map[network.RequestID]*harPending{}}
+	r := &chromeHAR{ctx: ctx, open: map[network.RequestID]*harPending{}, extra: map[network.RequestID]*harExtra{}}
 	if err := chromedp.Listen(ctx, r.event); err != nil {
 		t.Fatalf("listen to the network events: %v", err)
 	}
@@ -106,6 +117,9 @@ func (r *chromeHAR) event(ev any) {
 		}}
 		r.entries = append(r.entries, p.e)
 		r.open[e.RequestID] = p
+		x := r.extraOf(e.RequestID)
+		x.hops = append(x.hops, p.e)
+		r.merge(x)
 		if e.Request.HasPostData && (len(e.Request.PostDataEntries) == 0 || r.refetch) {
 			// Not inlined in the event: ask for it, as DevTools does.
 			r.fetches.Add(1)
@@ -117,7 +131,16 @@ func (r *chromeHAR) event(ev any) {
 			p.e.Request.HTTPVersion = p.e.Response.HTTPVersion
 			p.e.ServerIPAddress = strings.Trim(e.Response.RemoteIPAddress, "[]")
 			p.received = float64(e.Timestamp)
+			r.merge(r.extraOf(e.RequestID))
 		}
+	case *network.EventRequestWillBeSentExtraInfo:
+		x := r.extraOf(e.RequestID)
+		x.sent = append(x.sent, e.Headers)
+		r.merge(x)
+	case *network.EventResponseReceivedExtraInfo:
+		x := r.extraOf(e.RequestID)
+		x.recvd = append(x.recvd, e.Headers)
+		r.merge(x)
 	case *network.EventLoadingFinished:
 		if p := r.open[e.RequestID]; p != nil {
 			if p.e.Response != nil {
@@ -134,6 +157,31 @@ func (r *chromeHAR) event(ev any) {
 					Content: &har.Content{}, HeadersSize: -1, BodySize: -1, Comment: e.ErrorText}
 			}
 			r.finish(p, float64(e.Timestamp), e.RequestID)
+		}
+	}
+}
+
+func (r *chromeHAR) extraOf(id network.RequestID) *harExtra {
+	x := r.extra[id]
+	if x == nil {
+		x = &harExtra{}
+		r.extra[id] = x
+	}
+	return x
+}
+
+// merge puts the wire headers on the hops that have arrived: the request's
+// with its Cookie header, the response's with its Set-Cookie headers, which
+// the main events leave out.
+func (r *chromeHAR) merge(x *harExtra) {
+	for i, e := range x.hops {
+		if i < len(x.sent) {
+			e.Request.Headers = cdpHeaders(x.sent[i])
+			e.Request.Cookies = requestCookies(e.Request.Headers)
+		}
+		if i < len(x.recvd) && e.Response != nil {
+			e.Response.Headers = cdpHeaders(x.recvd[i])
+			e.Response.Cookies = responseCookies(e.Response.Headers)
 		}
 	}
 }
@@ -232,15 +280,7 @@ func cdpRequest(req *network.Request) *har.Request {
 			out.QueryString = append(out.QueryString, &har.NameValuePair{Name: p[0], Value: p[1]})
 		}
 	}
-	for _, h := range out.Headers {
-		if strings.EqualFold(h.Name, "Cookie") {
-			if cs, err := http.ParseCookie(h.Value); err == nil {
-				for _, c := range cs {
-					out.Cookies = append(out.Cookies, &har.Cookie{Name: c.Name, Value: c.Value})
-				}
-			}
-		}
-	}
+	out.Cookies = requestCookies(out.Headers)
 	if req.HasPostData && len(req.PostDataEntries) > 0 {
 		var body []byte
 		for _, pe := range req.PostDataEntries {
@@ -292,13 +332,35 @@ func cdpResponse(resp *network.Response) *har.Response {
 		Headers: cdpHeaders(resp.Headers), Cookies: []*har.Cookie{}, HeadersSize: -1, BodySize: -1,
 		Content: &har.Content{MimeType: resp.MimeType}}
 	for _, h := range out.Headers {
-		switch strings.ToLower(h.Name) {
-		case "location":
+		if strings.EqualFold(h.Name, "Location") {
 			out.RedirectURL = h.Value
-		case "set-cookie":
+		}
+	}
+	out.Cookies = responseCookies(out.Headers)
+	return out
+}
+
+func requestCookies(headers []*har.NameValuePair) []*har.Cookie {
+	out := []*har.Cookie{}
+	for _, h := range headers {
+		if strings.EqualFold(h.Name, "Cookie") {
+			if cs, err := http.ParseCookie(h.Value); err == nil {
+				for _, c := range cs {
+					out = append(out, &har.Cookie{Name: c.Name, Value: c.Value})
+				}
+			}
+		}
+	}
+	return out
+}
+
+func responseCookies(headers []*har.NameValuePair) []*har.Cookie {
+	out := []*har.Cookie{}
+	for _, h := range headers {
+		if strings.EqualFold(h.Name, "Set-Cookie") {
 			if c, err := http.ParseSetCookie(h.Value); err == nil {
-				out.Cookies = append(out.Cookies, &har.Cookie{Name: c.Name, Value: c.Value, Path: c.Path,
-					Domain: c.Domain, HTTPOnly: c.HttpOnly, Secure: c.Secure})
+				out = append(out, &har.Cookie{Name: c.Name, Value: c.Value, Path: c.Path, Domain: c.Domain,
+					HTTPOnly: c.HttpOnly, Secure: c.Secure})
 			}
 		}
 	}
