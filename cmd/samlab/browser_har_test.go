@@ -158,7 +158,22 @@ func TestExplainChromiumHAR(t *testing.T) {
 	if posts != 2 {
 		t.Fatalf("%s holds %d SAMLResponse posts, want 2", harFile, posts)
 	}
-	checkSignInHARExplained(t, harFile, filepath.Join(chromiumHARDir, "provider.json"), filepath.Join(chromiumHARDir, "idp-metadata.xml"), posts)
+	regFile := filepath.Join(chromiumHARDir, "provider.json")
+	checkSignInHARExplained(t, harFile, regFile, filepath.Join(chromiumHARDir, "idp-metadata.xml"), posts)
+
+	// The same HAR through a scrubber that redacts SAMLResponse: one line
+	// naming each entry, exit status 2.
+	for _, e := range h.Log.Entries {
+		if pd := e.Request.PostData; pd != nil && strings.Contains(pd.Text, "SAMLResponse=") {
+			pd.Text, pd.Params = "SAMLResponse=[REDACTED]", []*har.Param{{Name: "SAMLResponse", Value: "[REDACTED]"}}
+		}
+	}
+	redacted := writeFile(t, filepath.Join(t.TempDir(), "scrubbed.har"), indentJSON(t, h))
+	out, err := run(t, "explain", "--response", redacted, "--metadata", regFile)
+	if exitCode(err) != 2 || strings.Contains(err.Error(), "\n") ||
+		!regexp.MustCompile(`entry \d+ \(POST http://127\.0\.0\.1:\d+/saml\): not base64.* entry \d+ \(POST http://127\.0\.0\.1:\d+/saml\): not base64`).MatchString(err.Error()) {
+		t.Errorf("scrubbed HAR: exit %d, %v\n%s", exitCode(err), err, out)
+	}
 }
 
 // checkSignInHARExplained runs `samlab explain` on a HAR of a sign-in
