@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -101,7 +103,7 @@ type tokenOptions struct {
 	idpOptions
 	user, audience, issuer  string
 	algorithm, fault, nonce string
-	endpoint                string
+	endpoint, caFile        string
 	lifetime, timeout       time.Duration
 	passwordStdin, decode   bool
 }
@@ -145,6 +147,7 @@ without a path means samlab up's issuer, URL` + oidcPrefix + `.`,
 	f.StringVar(&o.nonce, "nonce", "", "nonce claim of a locally signed token")
 	f.DurationVar(&o.lifetime, "lifetime", oidc.DefaultIDTokenLifetime, "validity of a locally signed token")
 	f.StringVar(&o.endpoint, "endpoint", "", "issuer URL of a running samlab to get the token from")
+	f.StringVar(&o.caFile, "ca-file", "", "with --endpoint: also trust the CA certificates in this PEM file (samlab up --https prints its CA's)")
 	f.BoolVar(&o.passwordStdin, "password-stdin", false, "with --endpoint: read the password from the first line of standard input")
 	f.DurationVar(&o.timeout, "timeout", 30*time.Second, "with --endpoint: time limit of the HTTP requests")
 	f.BoolVar(&o.decode, "decode", false, "print the token's header and claims as JSON instead of the token")
@@ -155,6 +158,7 @@ without a path means samlab up's issuer, URL` + oidcPrefix + `.`,
 	cmd.MarkFlagsMutuallyExclusive("endpoint", "algorithm")
 	cmd.MarkFlagsMutuallyExclusive("endpoint", "nonce")
 	cmd.MarkFlagsMutuallyExclusive("endpoint", "lifetime")
+	cmd.MarkFlagsMutuallyExclusive("ca-file", "keys")
 	return cmd
 }
 
@@ -220,6 +224,28 @@ func localToken(cmd *cobra.Command, o tokenOptions, fault oidc.Fault) (string, e
 	return p.IDToken(u, oidc.TokenOptions{Audience: o.audience, Nonce: o.nonce, Lifetime: o.lifetime, Fault: fault})
 }
 
+// endpointClient is the HTTP client of --endpoint: the system's roots, and
+// with caFile the CA certificates in that PEM file too.
+func endpointClient(caFile string, timeout time.Duration) (*http.Client, error) {
+	if caFile == "" {
+		return &http.Client{Timeout: timeout}, nil
+	}
+	pem, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, fmt.Errorf("--ca-file: %w", err)
+	}
+	roots, err := x509.SystemCertPool()
+	if err != nil {
+		roots = x509.NewCertPool()
+	}
+	if !roots.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("--ca-file %s: no PEM certificate in it", caFile)
+	}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
+	return &http.Client{Timeout: timeout, Transport: t}, nil
+}
+
 // endpointToken gets the token from a running provider: discovery, then the
 // password grant at its token endpoint.
 func endpointToken(cmd *cobra.Command, o tokenOptions, fault oidc.Fault) (string, error) {
@@ -239,7 +265,10 @@ func endpointToken(cmd *cobra.Command, o tokenOptions, fault oidc.Fault) (string
 	}
 	ctx, cancel := context.WithTimeout(cmd.Context(), o.timeout)
 	defer cancel()
-	client := &http.Client{Timeout: o.timeout}
+	client, err := endpointClient(o.caFile, o.timeout)
+	if err != nil {
+		return "", err
+	}
 	var disc oidc.Discovery
 	if err := getJSON(ctx, client, issuer+"/.well-known/openid-configuration", &disc); err != nil {
 		return "", fmt.Errorf("discovery at %s: %w", issuer, err)
