@@ -13,7 +13,9 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -225,6 +227,21 @@ func TestUpHTTPSIssuerAWSCLI(t *testing.T) {
 		res.SubjectFromWebIdentityToken != "alice" || res.Audience != "sts.amazonaws.com" ||
 		res.Provider != created.OpenIDConnectProviderArn || res.Credentials.SessionToken == "" {
 		t.Errorf("assume-role-with-web-identity result: %s", out)
+	}
+
+	// The CLI's web identity credential provider, with no keys of its own,
+	// calls STS at its AWS host through the proxy.
+	tokenFile := filepath.Join(t.TempDir(), "token.jwt")
+	if err := os.WriteFile(tokenFile, []byte(token), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env = slices.DeleteFunc(env, func(kv string) bool {
+		return strings.HasPrefix(kv, "AWS_ACCESS_KEY_ID=") || strings.HasPrefix(kv, "AWS_SECRET_ACCESS_KEY=")
+	})
+	env = append(env, "AWS_WEB_IDENTITY_TOKEN_FILE="+tokenFile, "AWS_ROLE_ARN="+roleARN, "AWS_ROLE_SESSION_NAME=cli-file")
+	out, stderr, err = aws("sts", "get-caller-identity")
+	if err != nil || !strings.Contains(out, `"arn:aws:sts::123456789012:assumed-role/HTTPSWebRole/cli-file"`) {
+		t.Errorf("get-caller-identity with AWS_WEB_IDENTITY_TOKEN_FILE: %v\n%s%s", err, out, stderr)
 	}
 }
 
