@@ -131,7 +131,8 @@ without a path means samlab up's issuer, URL` + oidcPrefix + `.`,
 		Example: `  samlab idp token --user alice --audience sts.amazonaws.com --keys ./idp-keys
   samlab idp token --user alice --audience my-app --algorithm ES256 --decode
   SAMLAB_PASSWORD=samlab samlab idp token --endpoint http://127.0.0.1:8765 --user alice --audience sts.amazonaws.com > token.jwt
-  samlab idp token --endpoint http://127.0.0.1:8765 --user alice --audience my-app --fault expired --password-stdin <<< samlab`,
+  samlab idp token --endpoint http://127.0.0.1:8765 --user alice --audience my-app --fault expired --password-stdin <<< samlab
+  samlab idp token --endpoint https://127.0.0.1:8766/idp/oidc --ca-file ./lab/https-ca.pem --user alice --audience sts.amazonaws.com`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runIDPToken(cmd, o) },
 	}
@@ -272,6 +273,11 @@ func endpointToken(cmd *cobra.Command, o tokenOptions, fault oidc.Fault) (string
 	var disc oidc.Discovery
 	if err := getJSON(ctx, client, issuer+"/.well-known/openid-configuration", &disc); err != nil {
 		return "", fmt.Errorf("discovery at %s: %w", issuer, err)
+	}
+	if disc.Issuer != issuer && disc.Issuer != "" {
+		// samlab up --https: the http listener serves the https issuer's
+		// discovery document.
+		return "", fmt.Errorf("discovery at %s names issuer %q: use --endpoint %s (with --ca-file for a local CA)", issuer, disc.Issuer, disc.Issuer)
 	}
 	if disc.Issuer != issuer || disc.TokenEndpoint == "" {
 		return "", fmt.Errorf("discovery at %s names issuer %q and token endpoint %q", issuer, disc.Issuer, disc.TokenEndpoint)

@@ -121,6 +121,10 @@ func TestUpHTTPSIssuer(t *testing.T) {
 		"--audience", "sts.amazonaws.com", "--password-stdin"); err == nil || !strings.Contains(err.Error(), "certificate") {
 		t.Errorf("idp token against the https issuer without --ca-file: %v %s; want a certificate error", err, stderr)
 	}
+	if _, _, err := runIn(t, "samlab\n", "idp", "token", "--endpoint", l.endpoint, "--user", "alice",
+		"--audience", "sts.amazonaws.com", "--password-stdin"); err == nil || !strings.Contains(err.Error(), "use --endpoint "+is.url) {
+		t.Errorf("idp token --endpoint %s (http) in https mode: %v; want a pointer to %s", l.endpoint, err, is.url)
+	}
 	out, stderr, err := runIn(t, "samlab\n", "idp", "token", "--endpoint", is.url, "--ca-file", is.caFile, "--user", "alice",
 		"--audience", "sts.amazonaws.com", "--password-stdin")
 	if err != nil {
