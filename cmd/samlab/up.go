@@ -238,7 +238,7 @@ func runServe(cmd *cobra.Command, o serveOptions) (err error) {
 		// The https listener serves the whole lab, like the http one.
 		issuerCtx, stop := context.WithCancel(ctx)
 		issuerDone := make(chan error, 1)
-		go func() { issuerDone <- serveUntilDone(issuerCtx, issuerLn, h, logger) }()
+		go func(h http.Handler) { issuerDone <- serveUntilDone(issuerCtx, issuerLn, h, logger) }(h)
 		defer func() { stop(); err = errors.Join(err, <-issuerDone) }()
 	}
 	if hm != nil {
