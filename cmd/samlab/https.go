@@ -13,11 +13,13 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/samlab-dev/samlab/certs"
 	"github.com/samlab-dev/samlab/scenarios"
+	"github.com/samlab-dev/samlab/sp/iam"
 )
 
 // awsHostRE matches the AWS host names that `samlab up --https` answers for:
@@ -275,3 +277,67 @@ type tunnelAddr struct{}
 
 func (tunnelAddr) Network() string { return "tunnel" }
 func (tunnelAddr) String() string  { return "samlab-https-tunnel" }
+
+// issuerAddr is where the https OIDC issuer listens: the host of --listen
+// when it is a loopback IP address, else 127.0.0.1 (STS fetches keys from
+// loopback only), and the next port (so the issuer URL, which IAM providers
+// kept in --state name, is the same at every start), or any free port when
+// --listen's is 0.
+func issuerAddr(listen string) (string, error) {
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return "", fmt.Errorf("--listen %q: %w", listen, err)
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil || p < 0 || p > 65534 {
+		return "", fmt.Errorf("--listen %q: port %q leaves no next port for the https OIDC issuer", listen, port)
+	}
+	if p > 0 {
+		p++
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, strconv.Itoa(p)), nil
+}
+
+// listenIssuer opens the TLS listener of the https OIDC issuer on a loopback
+// address. Its certificate names the address's IP (and localhost) and comes
+// with the CA's certificate after it, so the top of the chain it presents
+// is the CA: the certificate whose SHA-1 IAM wants as the thumbprint (IAM
+// "requires the thumbprint for the top intermediate certificate authority
+// (CA) that signed the certificate used by the external identity
+// provider"). The thumbprint thus survives restarts with --state.
+func (m *httpsMode) listenIssuer(addr string) (net.Listener, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, err
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return nil, fmt.Errorf("https OIDC issuer: %q is not a loopback IP address (--listen)", host)
+	}
+	leaf, err := m.ca.IssueTLS(host, "localhost")
+	if err != nil {
+		return nil, fmt.Errorf("https OIDC issuer: %w", err)
+	}
+	leaf.Certificate = append(leaf.Certificate, m.ca.Cert.Raw)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("https OIDC issuer: %w", err)
+	}
+	return tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{*leaf}, MinVersion: tls.VersionTLS12}), nil
+}
+
+// thumbprint is what to register with IAM for the https issuer: the SHA-1
+// of the CA certificate, in IAM's lower-case hex.
+func (m *httpsMode) thumbprint() string { return iam.Thumbprint(m.ca.Cert.Raw) }
+
+// printIssuer writes the https issuer, its thumbprint and the commands that
+// federate with it.
+func (m *httpsMode) printIssuer(w io.Writer, issuer string) {
+	fmt.Fprintf(w, `
+OIDC issuer over HTTPS: %s (certificate from the local CA; register thumbprint %s)
+  SAMLAB_PASSWORD=samlab samlab idp token --endpoint %s --ca-file %s --user alice --audience sts.amazonaws.com > token.jwt
+  aws iam create-open-id-connect-provider --url %s --thumbprint-list %s --client-id-list sts.amazonaws.com
+`, issuer, m.thumbprint(), issuer, m.caFile, issuer, m.thumbprint())
+}

@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -101,7 +103,7 @@ type tokenOptions struct {
 	idpOptions
 	user, audience, issuer  string
 	algorithm, fault, nonce string
-	endpoint                string
+	endpoint, caFile        string
 	lifetime, timeout       time.Duration
 	passwordStdin, decode   bool
 }
@@ -129,7 +131,8 @@ without a path means samlab up's issuer, URL` + oidcPrefix + `.`,
 		Example: `  samlab idp token --user alice --audience sts.amazonaws.com --keys ./idp-keys
   samlab idp token --user alice --audience my-app --algorithm ES256 --decode
   SAMLAB_PASSWORD=samlab samlab idp token --endpoint http://127.0.0.1:8765 --user alice --audience sts.amazonaws.com > token.jwt
-  samlab idp token --endpoint http://127.0.0.1:8765 --user alice --audience my-app --fault expired --password-stdin <<< samlab`,
+  samlab idp token --endpoint http://127.0.0.1:8765 --user alice --audience my-app --fault expired --password-stdin <<< samlab
+  samlab idp token --endpoint https://127.0.0.1:8766/idp/oidc --ca-file ./lab/https-ca.pem --user alice --audience sts.amazonaws.com`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runIDPToken(cmd, o) },
 	}
@@ -145,6 +148,7 @@ without a path means samlab up's issuer, URL` + oidcPrefix + `.`,
 	f.StringVar(&o.nonce, "nonce", "", "nonce claim of a locally signed token")
 	f.DurationVar(&o.lifetime, "lifetime", oidc.DefaultIDTokenLifetime, "validity of a locally signed token")
 	f.StringVar(&o.endpoint, "endpoint", "", "issuer URL of a running samlab to get the token from")
+	f.StringVar(&o.caFile, "ca-file", "", "with --endpoint: also trust the CA certificates in this PEM file (samlab up --https prints its CA's)")
 	f.BoolVar(&o.passwordStdin, "password-stdin", false, "with --endpoint: read the password from the first line of standard input")
 	f.DurationVar(&o.timeout, "timeout", 30*time.Second, "with --endpoint: time limit of the HTTP requests")
 	f.BoolVar(&o.decode, "decode", false, "print the token's header and claims as JSON instead of the token")
@@ -155,6 +159,7 @@ without a path means samlab up's issuer, URL` + oidcPrefix + `.`,
 	cmd.MarkFlagsMutuallyExclusive("endpoint", "algorithm")
 	cmd.MarkFlagsMutuallyExclusive("endpoint", "nonce")
 	cmd.MarkFlagsMutuallyExclusive("endpoint", "lifetime")
+	cmd.MarkFlagsMutuallyExclusive("ca-file", "keys")
 	return cmd
 }
 
@@ -220,6 +225,28 @@ func localToken(cmd *cobra.Command, o tokenOptions, fault oidc.Fault) (string, e
 	return p.IDToken(u, oidc.TokenOptions{Audience: o.audience, Nonce: o.nonce, Lifetime: o.lifetime, Fault: fault})
 }
 
+// endpointClient is the HTTP client of --endpoint: the system's roots, and
+// with caFile the CA certificates in that PEM file too.
+func endpointClient(caFile string, timeout time.Duration) (*http.Client, error) {
+	if caFile == "" {
+		return &http.Client{Timeout: timeout}, nil
+	}
+	pem, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, fmt.Errorf("--ca-file: %w", err)
+	}
+	roots, err := x509.SystemCertPool()
+	if err != nil {
+		roots = x509.NewCertPool()
+	}
+	if !roots.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("--ca-file %s: no PEM certificate in it", caFile)
+	}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
+	return &http.Client{Timeout: timeout, Transport: t}, nil
+}
+
 // endpointToken gets the token from a running provider: discovery, then the
 // password grant at its token endpoint.
 func endpointToken(cmd *cobra.Command, o tokenOptions, fault oidc.Fault) (string, error) {
@@ -239,10 +266,18 @@ func endpointToken(cmd *cobra.Command, o tokenOptions, fault oidc.Fault) (string
 	}
 	ctx, cancel := context.WithTimeout(cmd.Context(), o.timeout)
 	defer cancel()
-	client := &http.Client{Timeout: o.timeout}
+	client, err := endpointClient(o.caFile, o.timeout)
+	if err != nil {
+		return "", err
+	}
 	var disc oidc.Discovery
 	if err := getJSON(ctx, client, issuer+"/.well-known/openid-configuration", &disc); err != nil {
 		return "", fmt.Errorf("discovery at %s: %w", issuer, err)
+	}
+	if disc.Issuer != issuer && disc.Issuer != "" {
+		// samlab up --https: the http listener serves the https issuer's
+		// discovery document.
+		return "", fmt.Errorf("discovery at %s names issuer %q: use --endpoint %s (with --ca-file for a local CA)", issuer, disc.Issuer, disc.Issuer)
 	}
 	if disc.Issuer != issuer || disc.TokenEndpoint == "" {
 		return "", fmt.Errorf("discovery at %s names issuer %q and token endpoint %q", issuer, disc.Issuer, disc.TokenEndpoint)

@@ -54,7 +54,8 @@ func (o *serveOptions) flags(cmd *cobra.Command) {
 	f.BoolVar(&o.fixtureKeys, "fixture-keys", false, "use samlab's built-in test keys for the IdP (faster start; the keys are public)")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "log every failed AWS call with its internal cause")
 	f.BoolVar(&o.https, "https", false, "also answer HTTPS for sts.amazonaws.com, sts.REGION.amazonaws.com, iam.amazonaws.com and signin.aws.amazon.com, "+
-		"as a loopback-only HTTPS_PROXY that tunnels to nothing but itself, with a local CA (kept in --state)")
+		"as a loopback-only HTTPS_PROXY that tunnels to nothing but itself, with a local CA (kept in --state); "+
+		"and serve the OIDC issuer at https:// on the next port of --listen")
 	f.BoolVar(&o.httpOIDC, "insecure-http-issuers", false, "let IAM register http:// OIDC providers on loopback, such as this server's /idp/oidc (AWS requires https://)")
 	f.StringVar(&o.alias, "account-alias", "", "give the account this alias (aws iam list-account-aliases; the console's role chooser shows \"Account: alias (id)\")")
 }
@@ -200,16 +201,9 @@ func runServe(cmd *cobra.Command, o serveOptions) (err error) {
 	if err != nil {
 		return err
 	}
-	if !o.awsOnly {
-		ocfg, err := oidcProviderConfig(oidcServeOptions{}, base+oidcPrefix, lab.IDP, "", cfg.Keys, lab.Clock.Now, logger)
-		if err != nil {
-			return err
-		}
-		if h, _, err = withOIDC(h, oidcPrefix, ocfg); err != nil {
-			return err
-		}
-	}
 	var hm *httpsMode
+	var issuerLn net.Listener // the https OIDC issuer's, with --https
+	issuer := base + oidcPrefix
 	if o.https {
 		if hm, err = newHTTPSMode(o.state, logger); err != nil {
 			return err
@@ -219,11 +213,43 @@ func runServe(cmd *cobra.Command, o serveOptions) (err error) {
 			defer cancel()
 			err = errors.Join(err, hm.close(closeCtx))
 		}()
+		if !o.awsOnly {
+			addr, err := issuerAddr(o.listen)
+			if err != nil {
+				return err
+			}
+			if issuerLn, err = hm.listenIssuer(addr); err != nil {
+				return err
+			}
+			defer issuerLn.Close()
+			issuer = "https://" + issuerLn.Addr().String() + oidcPrefix
+		}
+	}
+	if !o.awsOnly {
+		ocfg, err := oidcProviderConfig(oidcServeOptions{}, issuer, lab.IDP, "", cfg.Keys, lab.Clock.Now, logger)
+		if err != nil {
+			return err
+		}
+		if h, _, err = withOIDC(h, oidcPrefix, ocfg); err != nil {
+			return err
+		}
+	}
+	if issuerLn != nil {
+		// The https listener serves the whole lab, like the http one.
+		issuerCtx, stop := context.WithCancel(ctx)
+		issuerDone := make(chan error, 1)
+		go func(h http.Handler) { issuerDone <- serveUntilDone(issuerCtx, issuerLn, h, logger) }(h)
+		defer func() { stop(); err = errors.Join(err, <-issuerDone) }()
+	}
+	if hm != nil {
 		h = hm.wrap(h)
 	}
-	printBanner(cmd.OutOrStdout(), lab, admin, base, o, warning)
+	printBanner(cmd.OutOrStdout(), lab, admin, base, issuer, o, warning)
 	if hm != nil {
 		hm.printEnv(cmd.OutOrStdout(), base, !o.awsOnly)
+		if issuerLn != nil {
+			hm.printIssuer(cmd.OutOrStdout(), issuer)
+		}
 	}
 	fmt.Fprintln(cmd.OutOrStdout(), "\nPress Ctrl-C to stop.")
 	return serveUntilDone(ctx, ln, h, logger)
@@ -354,14 +380,14 @@ func ensureProvider(lab *scenarios.Lab) (string, error) {
 		"the IdP's metadata (GET /idp/metadata) using aws iam update-saml-provider.", nil
 }
 
-func printBanner(w io.Writer, lab *scenarios.Lab, admin scenarios.AdminKey, base string, o serveOptions, warning string) {
+func printBanner(w io.Writer, lab *scenarios.Lab, admin scenarios.AdminKey, base, issuer string, o serveOptions, warning string) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "AWS (IAM + STS)\t%s/\n", base)
 	if !o.awsOnly {
 		fmt.Fprintf(tw, "lab pages (browser)\t%s/\n", base)
 		fmt.Fprintf(tw, "IdP\t%s%s/\n", base, scenarios.IDPPrefix)
 		fmt.Fprintf(tw, "IdP metadata\t%s%s/metadata\n", base, scenarios.IDPPrefix)
-		fmt.Fprintf(tw, "OIDC issuer\t%s%s\n", base, oidcPrefix)
+		fmt.Fprintf(tw, "OIDC issuer\t%s\n", issuer)
 		fmt.Fprintf(tw, "console sign-in (ACS)\t%s%s\n", base, scenarios.SignInPath)
 		fmt.Fprintf(tw, "console\t%s/console\n", base)
 	}

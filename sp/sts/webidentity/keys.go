@@ -178,7 +178,11 @@ func (k *Keys) getJSON(ctx context.Context, client *http.Client, u string, v any
 		var ne net.Error
 		switch {
 		case errors.Is(err, ErrThumbprint):
-			return fmt.Errorf("GET %s: %w", u, ErrThumbprint)
+			var ue *url.Error
+			if errors.As(err, &ue) {
+				err = ue.Err
+			}
+			return fmt.Errorf("GET %s: %w", u, err)
 		case errors.Is(err, ErrNotLoopback):
 			return fmt.Errorf("GET %s: %w: %w", u, ErrFetch, ErrNotLoopback)
 		case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
@@ -209,49 +213,81 @@ func (k *Keys) getJSON(ctx context.Context, client *http.Client, u string, v any
 // server sends) has one of thumbprints. Which certificate of the chain AWS
 // hashes is documented as "the top intermediate CA"; matching only the last
 // one sent is samlab's reading of it (unverified for chains where the
-// server also sends the root).
+// server also sends the root). A thumbprint match is not the whole check:
+// the IAM User Guide says that with the CA's thumbprint "you trust any
+// certificate issued by that CA with the same DNS name as the one
+// registered", so the chain must also verify up to that certificate, for
+// the issuer's host name. A chain that fails that answers as a thumbprint
+// mismatch (AWS's answer there is unverified).
 func (k *Keys) client(thumbprints []string) *http.Client {
 	dialer := &net.Dialer{Timeout: k.cfg.Timeout, Control: loopbackOnly}
-	roots := k.cfg.TrustedRoots
-	tlsCfg := &tls.Config{
-		MinVersion:         tls.VersionTLS12,
-		InsecureSkipVerify: true, //nolint:gosec // replaced by VerifyPeerCertificate below: IAM's thumbprint rule
-		VerifyPeerCertificate: func(rawCerts [][]byte, _ [][]*x509.Certificate) error {
-			if len(rawCerts) == 0 {
-				return ErrThumbprint
-			}
-			if roots != nil && verifiesWithRoots(rawCerts, roots) {
-				return nil
-			}
-			top := sha1.Sum(rawCerts[len(rawCerts)-1]) //nolint:gosec // IAM's definition
-			if slices.Contains(thumbprints, hex.EncodeToString(top[:])) {
-				return nil
-			}
-			return ErrThumbprint
-		},
+	// The TLS handshake is done here rather than by the Transport, so that
+	// the check knows the host asked for: for an IP address the TLS state
+	// carries no server name.
+	dialTLS := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		host, _, err := net.SplitHostPort(addr)
+		if err != nil {
+			return nil, err
+		}
+		raw, err := dialer.DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		ctx, cancel := context.WithTimeout(ctx, k.cfg.Timeout)
+		defer cancel()
+		c := tls.Client(raw, k.tlsConfig(host, thumbprints))
+		if err := c.HandshakeContext(ctx); err != nil {
+			_ = raw.Close()
+			return nil, err
+		}
+		return c, nil
 	}
 	return &http.Client{
-		Transport: &http.Transport{DialContext: dialer.DialContext, TLSClientConfig: tlsCfg, Proxy: nil,
-			TLSHandshakeTimeout: k.cfg.Timeout, ResponseHeaderTimeout: k.cfg.Timeout, DisableKeepAlives: true},
+		Transport: &http.Transport{DialContext: dialer.DialContext, DialTLSContext: dialTLS, Proxy: nil,
+			ResponseHeaderTimeout: k.cfg.Timeout, DisableKeepAlives: true},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 }
 
-func verifiesWithRoots(rawCerts [][]byte, roots *x509.CertPool) bool {
-	certs := make([]*x509.Certificate, 0, len(rawCerts))
-	for _, r := range rawCerts {
-		c, err := x509.ParseCertificate(r)
-		if err != nil {
-			return false
-		}
-		certs = append(certs, c)
+// tlsConfig checks a server's chain for host (a name or an IP address).
+func (k *Keys) tlsConfig(host string, thumbprints []string) *tls.Config {
+	roots := k.cfg.TrustedRoots
+	return &tls.Config{
+		ServerName:         host,
+		MinVersion:         tls.VersionTLS12,
+		InsecureSkipVerify: true, //nolint:gosec // replaced by VerifyConnection below: IAM's thumbprint rule
+		VerifyConnection: func(cs tls.ConnectionState) error {
+			certs := cs.PeerCertificates
+			if len(certs) == 0 {
+				return ErrThumbprint
+			}
+			if roots != nil && verifyChain(certs, roots, host) == nil {
+				return nil
+			}
+			top := certs[len(certs)-1]
+			sum := sha1.Sum(top.Raw) //nolint:gosec // IAM's definition
+			if !slices.Contains(thumbprints, hex.EncodeToString(sum[:])) {
+				return ErrThumbprint
+			}
+			anchor := x509.NewCertPool()
+			anchor.AddCert(top)
+			if err := verifyChain(certs, anchor, host); err != nil {
+				return fmt.Errorf("%w: the top certificate matches, but the chain does not verify up to it for %q: %v", ErrThumbprint, host, err)
+			}
+			return nil
+		},
 	}
+}
+
+// verifyChain verifies the server's chain (leaf first) against roots, for
+// the host name (or IP address) the client asked for.
+func verifyChain(certs []*x509.Certificate, roots *x509.CertPool, name string) error {
 	inter := x509.NewCertPool()
 	for _, c := range certs[1:] {
 		inter.AddCert(c)
 	}
-	_, err := certs[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter})
-	return err == nil
+	_, err := certs[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, DNSName: name})
+	return err
 }
 
 // loopbackOnly refuses connections to anything but loopback addresses: samlab
