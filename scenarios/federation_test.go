@@ -409,6 +409,11 @@ func TestSDKRevokeOlderSessions(t *testing.T) {
 	ctx := t.Context()
 	src := l.createRole(t, "Source", trustDoc(adminARN, `"sts:AssumeRole"`, ""), 3600)
 	dst := l.createRole(t, "Target", trustDoc(src, `"sts:AssumeRole"`, ""), 3600)
+	// IAM calls are authorized by the role's policies: Source may read IAM.
+	if _, err := l.iamClient(l.adminCreds()).AttachRolePolicy(ctx, &iamsdk.AttachRolePolicyInput{RoleName: aws.String("Source"),
+		PolicyArn: aws.String("arn:aws:iam::aws:policy/IAMReadOnlyAccess")}); err != nil {
+		t.Fatalf("AttachRolePolicy: %v", err)
+	}
 	admin := l.sts(l.adminKey())
 	assume := func(name string) aws.Credentials {
 		out, err := admin.AssumeRole(ctx, &stssdk.AssumeRoleInput{RoleArn: aws.String(src), RoleSessionName: aws.String(name)})

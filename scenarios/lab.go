@@ -16,7 +16,6 @@ import (
 	"github.com/samlab-dev/samlab/idp"
 	"github.com/samlab-dev/samlab/sp/cognito"
 	"github.com/samlab-dev/samlab/sp/iam"
-	"github.com/samlab-dev/samlab/sp/policy"
 	"github.com/samlab-dev/samlab/sp/signin"
 	"github.com/samlab-dev/samlab/sp/sts"
 	"github.com/samlab-dev/samlab/sp/sts/sessiontoken"
@@ -74,11 +73,11 @@ type LabConfig struct {
 	// (see signin.Config.Why). Default false: AWS's page alone.
 	SignInWhy bool
 	// MFA verifies the MFA codes of AssumeRole and GetSessionToken (default:
-	// none, so every SerialNumber is refused).
+	// the lab account's virtual MFA devices).
 	MFA sts.MFA
 	// UserPolicies gives IAM users' identity-based policies to STS (default:
-	// the admin user AdminUserName has AdministratorAccess, other users
-	// nothing).
+	// the lab account's users, with their groups and boundaries; the admin
+	// key has AdministratorAccess).
 	UserPolicies sts.UserPolicies
 }
 
@@ -202,8 +201,11 @@ func NewLab(cfg LabConfig) (*Lab, error) {
 		return nil, err
 	}
 	acct.SetInsecureHTTPIssuers(cfg.InsecureHTTPIssuers)
+	if cfg.MFA == nil {
+		cfg.MFA = acct
+	}
 	if cfg.UserPolicies == nil {
-		cfg.UserPolicies = adminPolicies
+		cfg.UserPolicies = acct
 	}
 	l := &Lab{Clock: clock, IDP: server, Account: acct, STS: svc, WebIdentity: svc.NewWebIdentity(cfg.WebIdentity), SignIn: console,
 		ProviderName: cfg.ProviderName, ProviderARN: acct.ProviderARN(cfg.ProviderName), state: newLabState(cfg, idpCfg),
@@ -328,20 +330,3 @@ func (l *Lab) Login(ctx context.Context, in LoginInput) (*sts.AssumeRoleWithSAML
 	}
 	return out, err
 }
-
-// administratorAccess is the AWS managed policy AdministratorAccess.
-const administratorAccess = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`
-
-// adminPolicies gives the lab's admin user AdministratorAccess and other IAM
-// users no identity-based policy.
-var adminPolicies = sts.UserPoliciesFunc(func(userARN string) ([]*policy.Policy, *policy.Policy, error) {
-	if !strings.HasSuffix(userARN, ":user/"+AdminUserName) {
-		return nil, nil, nil
-	}
-	p, err := policy.Parse(administratorAccess, policy.KindIdentity)
-	if err != nil {
-		return nil, nil, err
-	}
-	p.Name = "arn:aws:iam::aws:policy/AdministratorAccess"
-	return []*policy.Policy{p}, nil, nil
-})
