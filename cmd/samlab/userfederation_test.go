@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/base32"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,15 +16,23 @@ import (
 	"github.com/samlab-dev/samlab/sp/iam"
 )
 
-// TestUpMFAProtectedIAMCalls: on `samlab up`, an IAM call allowed only with
+// TestUpMFAProtectedIAMCalls: on `samlab up` and `samlab sp serve`, an IAM call allowed only with
 // aws:MultiFactorAuthPresent is refused with the user's long-term key (the
 // key is absent) and allowed with credentials from GetSessionToken with the
 // user's real MFA device (enabled through IAM); the STS calls show as the
 // key's last use.
 func TestUpMFAProtectedIAMCalls(t *testing.T) {
 	t.Parallel()
+	for _, command := range [][]string{{"up"}, {"sp", "serve"}} {
+		t.Run(strings.Join(command, " "), func(t *testing.T) {
+			t.Parallel()
+			testMFAProtectedIAMCalls(t, startServer(t, command...))
+		})
+	}
+}
+
+func testMFAProtectedIAMCalls(t *testing.T, up *upLab) {
 	ctx := t.Context()
-	up := startUp(t)
 	iamOf := func(c aws.CredentialsProvider) *iamsdk.Client {
 		return iamsdk.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: c}, func(o *iamsdk.Options) { o.BaseEndpoint = aws.String(up.endpoint) })
 	}
