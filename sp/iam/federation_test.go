@@ -1,9 +1,11 @@
 package iam_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
+	"github.com/samlab-dev/samlab/sp/awsapi"
 	"github.com/samlab-dev/samlab/sp/iam"
 	"github.com/samlab-dev/samlab/sp/policy"
 	"github.com/samlab-dev/samlab/sp/sts"
@@ -153,5 +155,29 @@ func TestUserPolicies(t *testing.T) {
 	}
 	if id, _, err := a.UserPolicies(admin); err != nil || len(id) != 0 {
 		t.Errorf("stored user named like the administrator: %v %v", id, err)
+	}
+}
+
+// A stored policy sp/policy cannot read refuses the user's STS calls rather
+// than being skipped, since it could hold a Deny.
+func TestUserPoliciesUnreadableFailsClosed(t *testing.T) {
+	t.Parallel()
+	a := iam.NewAccount(iam.Config{})
+	u, err := a.CreateUser(iam.CreateUserInput{Name: "dev1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mp, err := a.CreatePolicy(iam.CreatePolicyInput{Name: "regex",
+		Document: `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"StringMatchesRegex":{"aws:username":".*"}}}]}`})
+	if err != nil {
+		t.Fatalf("CreatePolicy: %v (if IAM now refuses such documents, this path is unreachable for managed policies)", err)
+	}
+	if err := a.AttachUserPolicy("dev1", mp.ARN); err != nil {
+		t.Fatal(err)
+	}
+	id, b, err := a.UserPolicies(u.ARN)
+	var ae *awsapi.Error
+	if !errors.As(err, &ae) || ae.Code != awsapi.CodeAccessDenied || ae.Status != 403 || id != nil || b != nil {
+		t.Errorf("UserPolicies with an unreadable policy = %v %v %v, want AccessDenied", id, b, err)
 	}
 }
