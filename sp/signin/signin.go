@@ -319,16 +319,6 @@ func (s *Server) renderChooser(w http.ResponseWriter, roles []sts.RolePair, saml
 		"RelayState": relayState, "Notice": notice, "ChooserField": chooserField})
 }
 
-// splitRoleARN returns the account ID and the role name (without path).
-func splitRoleARN(arn string) (account, name string) {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) == 6 {
-		account = parts[4]
-	}
-	name = arn[strings.LastIndex(arn, "/")+1:]
-	return account, name
-}
-
 func (s *Server) renderError(w http.ResponseWriter, status int, msg string) {
 	s.render(w, status, messageTmpl, errorPage{Title: "Sign-in error", Message: msg, Error: true})
 }
