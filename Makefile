@@ -63,6 +63,7 @@ FUZZ_TARGETS := \
 	./internal/xmlsec:FuzzParseXML \
 	./internal/xmlsec:FuzzFastRead \
 	./internal/xmlsec:FuzzCanonicalize \
+	./internal/xmlsec:FuzzCanonicalizeInclusive \
 	./scenarios:FuzzAssumeRoleWithSAML \
 	./scenarios:FuzzSignatureWrapping \
 	./metadata:FuzzParse \

@@ -186,8 +186,8 @@ func (s *Server) build(u User, opts ResponseOptions, attrs []saml.Attribute) (*e
 	}
 	now = now.UTC()
 	if !certs.ValidAt(key.Cert, now) && (*signing.SignAssertion || *signing.SignResponse) {
-		// AWS's enforcement of certificate validity is unverified (spec
-		// §6.2): sign anyway, but say so.
+		// AWS's enforcement of certificate validity is unverified
+		// (docs/aws-behavior.md §6.2): sign anyway, but say so.
 		s.logger.Warn("signing with a certificate outside its validity window",
 			"fingerprint_sha1", certs.FingerprintSHA1(key.Cert),
 			"not_before", key.Cert.NotBefore, "not_after", key.Cert.NotAfter)

@@ -802,6 +802,7 @@ func TestAttacksAreRejected(t *testing.T) {
 			},
 		},
 	}...)
+	cases = append(cases, inclusiveAttackCases()...)
 
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

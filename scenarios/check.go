@@ -246,8 +246,10 @@ func (sc *Scenario) check(d *decoder) {
 		}
 	}
 	sc.checkSetup(at, n)
+	sc.checkLab(at, n)
 
 	snapshots := map[string]bool{}
+	saved, devices := federationNames(sc.Steps)
 	stepFields := fieldNames(reflect.TypeFor[Step]())
 	for i, st := range sc.Steps {
 		p := fmt.Sprintf("steps[%d]", i)
@@ -293,6 +295,7 @@ func (sc *Scenario) check(d *decoder) {
 			}
 		}
 		sc.checkStep(d, at, p, st, n, snapshots)
+		checkFederationStep(at, p, st, saved[i], devices[i])
 	}
 }
 
@@ -462,15 +465,19 @@ func (sc *Scenario) checkStep(d *decoder, at func(string, string, ...any), p str
 	}
 	e := st.Expect
 	ep := p + ".expect"
-	console := st.Action == ActionConsoleSignIn
+	console := pageAction(st.Action)
 	if console && e.Code != "" {
-		at(ep, "a console sign-in shows a page, not an API error: expect page_error or page_error_contains")
+		what := "a console sign-in shows a page"
+		if st.Action == ActionSignInURL {
+			what = "the federation endpoint answers with a page"
+		}
+		at(ep, "%s, not an API error: expect page_error or page_error_contains", what)
 	}
 	if !console && (e.PageError != "" || e.PageErrorContains != "") {
-		at(ep, "page_error applies only to console-sign-in")
+		at(ep, "page_error applies only to console-sign-in and sign-in-url")
 	}
-	if e.successSet() && st.Action != ActionLogin && st.Action != ActionConsoleSignIn && st.Action != ActionGetCallerIdentity {
-		at(ep, "session properties (assumed_role_arn, ...) apply only to login, console-sign-in and get-caller-identity")
+	if e.successSet() && !sessionAction(st.Action) {
+		at(ep, "session properties (assumed_role_arn, ...) apply only to login, console-sign-in, get-caller-identity, assume-role and sign-in-url")
 	}
 	if e.AssumedRoleARN != "" {
 		if !arnRE.MatchString(e.AssumedRoleARN) || !strings.Contains(e.AssumedRoleARN, ":assumed-role/") {
@@ -515,5 +522,47 @@ func upgradeV1(sc *Scenario) {
 				}
 			}
 		}
+	}
+}
+
+// checkLab checks a lab block: a task and a solution, a broken state that
+// ends before the check step, and a check step that plays a login or a
+// console sign-in expecting success.
+func (sc *Scenario) checkLab(at func(string, string, ...any), n names) {
+	lab := sc.Lab
+	if lab == nil {
+		return
+	}
+	if strings.TrimSpace(lab.Task) == "" {
+		at("lab.task", "is required (what the trainee is told, without the fix)")
+	}
+	if strings.TrimSpace(lab.Solution) == "" {
+		at("lab.solution", "is required (the commands that fix the lab)")
+	}
+	checkVars(at, "lab.solution", strings.ReplaceAll(lab.Solution, "${endpoint}", ""), n)
+	if lab.Broken < 0 || lab.Broken > len(sc.Steps) {
+		at("lab.broken", "is %d; the scenario has %d steps", lab.Broken, len(sc.Steps))
+	}
+	if len(sc.Steps) == 0 {
+		return
+	}
+	last := 0
+	for i, num := range sc.CheckSteps() {
+		p := fmt.Sprintf("lab.check[%d]", i)
+		if num < 1 || num > len(sc.Steps) {
+			at(p, "is %d; the scenario has steps 1 to %d", num, len(sc.Steps))
+			continue
+		}
+		last = max(last, num)
+		st := sc.Steps[num-1]
+		if st.Action != ActionLogin && st.Action != ActionConsoleSignIn {
+			at(p, "step %d is %s; a check step must be a login or console-sign-in", num, st.Action)
+		}
+		if st.Expect.Code != "" || st.Expect.PageError != "" || st.Expect.PageErrorContains != "" {
+			at(p, "step %d expects an error; a check step expects the fixed outcome", num)
+		}
+	}
+	if last > 0 && sc.BrokenSteps() >= last {
+		at("lab.broken", "the broken state (%d steps) must end before the last check step (step %d)", sc.BrokenSteps(), last)
 	}
 }

@@ -409,10 +409,11 @@ func TestSDKRevokeOlderSessions(t *testing.T) {
 	ctx := t.Context()
 	src := l.createRole(t, "Source", trustDoc(adminARN, `"sts:AssumeRole"`, ""), 3600)
 	dst := l.createRole(t, "Target", trustDoc(src, `"sts:AssumeRole"`, ""), 3600)
-	// IAM calls are authorized by the role's policies: Source may read IAM.
-	if _, err := l.iamClient(l.adminCreds()).AttachRolePolicy(ctx, &iamsdk.AttachRolePolicyInput{RoleName: aws.String("Source"),
-		PolicyArn: aws.String("arn:aws:iam::aws:policy/IAMReadOnlyAccess")}); err != nil {
-		t.Fatalf("AttachRolePolicy: %v", err)
+	// The role may list roles, so that only the revocation refuses it.
+	if _, err := l.iamClient(l.adminCreds()).PutRolePolicy(ctx, &iamsdk.PutRolePolicyInput{RoleName: aws.String("Source"),
+		PolicyName: aws.String("ListRoles"), PolicyDocument: aws.String(
+			`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListRoles","Resource":"*"}]}`)}); err != nil {
+		t.Fatalf("PutRolePolicy ListRoles: %v", err)
 	}
 	admin := l.sts(l.adminKey())
 	assume := func(name string) aws.Credentials {

@@ -88,12 +88,24 @@ type LabConfig struct {
 type Clock struct {
 	mu     sync.Mutex
 	t      time.Time     // frozen: the time
+	start  time.Time     // frozen: where it started
 	offset time.Duration // wall: how far ahead of real time
 	wall   bool
 }
 
 // NewFrozenClock returns a clock that stands at t until advanced.
-func NewFrozenClock(t time.Time) *Clock { return &Clock{t: t.UTC()} }
+func NewFrozenClock(t time.Time) *Clock { return &Clock{t: t.UTC(), start: t.UTC()} }
+
+// FollowWallClock makes a frozen clock follow real time from now on, ahead
+// of it by as much as it was advanced while frozen: a lab replayed on a
+// frozen clock (so that it is the same on every replay) is then served.
+func (c *Clock) FollowWallClock() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.wall {
+		c.offset, c.wall = c.t.Sub(c.start), true
+	}
+}
 
 // NewWallClock returns a clock that follows real time.
 func NewWallClock() *Clock { return &Clock{wall: true} }
@@ -206,6 +218,9 @@ func NewLab(cfg LabConfig) (*Lab, error) {
 	}
 	if cfg.UserPolicies == nil {
 		cfg.UserPolicies = acct
+	}
+	if cfg.MFA == nil {
+		cfg.MFA = newLabMFA() // enable-mfa steps add devices
 	}
 	l := &Lab{Clock: clock, IDP: server, Account: acct, STS: svc, WebIdentity: svc.NewWebIdentity(cfg.WebIdentity), SignIn: console,
 		ProviderName: cfg.ProviderName, ProviderARN: acct.ProviderARN(cfg.ProviderName), state: newLabState(cfg, idpCfg),

@@ -42,6 +42,8 @@ type labState struct {
 	rawRoles  map[string][]string // user → Role values sent verbatim
 	last      *sts.Credentials    // of the last successful login
 	aws       http.Handler        // the lab's IAM and STS endpoint, made on first use
+	admin     AdminKey            // its admin key
+	fed       *fedState           // federation steps (federation_steps.go)
 }
 
 func newLabState(cfg LabConfig, idpCfg idp.Config) *labState {
@@ -100,7 +102,7 @@ func (l *Lab) Apply(_ context.Context, s Setup) error {
 			in.Trust = r.Trust.JSON
 		}
 		if _, err := l.Account.RoleByName(name); err == nil {
-			if err := l.DeleteRole(name); err != nil {
+			if err := l.replaceRole(name); err != nil {
 				return err
 			}
 		}
@@ -364,6 +366,30 @@ func (l *Lab) UpdateTrust(name, policy string) error {
 	return l.Account.UpdateAssumeRolePolicy(name, l.Expand(policy))
 }
 
+// replaceRole deletes the lab's role name, with its inline and attached
+// policies, so that a scenario's setup can define it afresh.
+func (l *Lab) replaceRole(name string) error {
+	attached, err := l.Account.AttachedRolePolicies(name)
+	if err != nil {
+		return err
+	}
+	for _, p := range attached {
+		if err := l.Account.DetachRolePolicy(name, p.ARN); err != nil {
+			return err
+		}
+	}
+	inline, err := l.Account.RolePolicyNames(name)
+	if err != nil {
+		return err
+	}
+	for _, p := range inline {
+		if err := l.Account.DeleteRolePolicy(name, p); err != nil {
+			return err
+		}
+	}
+	return l.DeleteRole(name)
+}
+
 // DeleteRole runs IAM DeleteRole.
 func (l *Lab) DeleteRole(name string) error { return l.Account.DeleteRole(name) }
 
@@ -613,7 +639,7 @@ func (l *Lab) awsHandler() (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	l.state.aws = h
+	l.state.aws, l.state.admin = h, admin
 	return h, nil
 }
 

@@ -188,6 +188,7 @@ func Run(ctx context.Context, sc *Scenario, cfg LabConfig, observe func(StepResu
 // ExpandExpect replaces ${...} variables in the expectation's ARN.
 func (l *Lab) ExpandExpect(e Expect) Expect {
 	e.AssumedRoleARN = l.Expand(e.AssumedRoleARN)
+	e.Message, e.MessageContains = l.Expand(e.Message), l.Expand(e.MessageContains)
 	return e
 }
 
@@ -248,6 +249,8 @@ func (l *Lab) Do(ctx context.Context, st Step) Outcome {
 		out, err = l.doLogin(ctx, st)
 	case ActionConsoleSignIn:
 		out, err = l.doConsole(ctx, st)
+	case ActionEnableMFA, ActionAssumeRole, ActionSaveCredentials, ActionRevokeSessions, ActionSignInURL:
+		out, err = l.doFederation(ctx, st)
 	case ActionGetCallerIdentity:
 		id, cerr := l.CallerIdentity(ctx)
 		if err = cerr; id != nil {

@@ -50,11 +50,58 @@ type Scenario struct {
 	Setup Setup `yaml:"setup" json:"setup"`
 	// Steps run in order.
 	Steps []Step `yaml:"steps" json:"steps"`
+	// Lab, when set, makes the scenario a hands-on lab (samlab lab): a
+	// trainee gets the lab in its broken state and fixes it.
+	Lab *LabSpec `yaml:"lab" json:"lab,omitempty"`
 
 	// File is where the scenario was loaded from; Line is the line of its
 	// name (1 when unknown).
 	File string `yaml:"-" json:"file,omitempty"`
 	Line int    `yaml:"-" json:"line,omitempty"`
+}
+
+// LabSpec makes a scenario a lab: which steps produce the broken state,
+// which step's expectation says it is fixed, what the trainee is told, and
+// the commands that fix it.
+type LabSpec struct {
+	// Task is what the trainee is told: the symptom, never the fix.
+	Task string `yaml:"task" json:"task"`
+	// Broken is how many steps, from the first, are played to reach the
+	// broken state (default: the steps before the first step that expects
+	// an error).
+	Broken int `yaml:"broken" json:"broken,omitempty"`
+	// Check lists the numbers (from 1) of the steps whose actions and
+	// expectations together say the lab is fixed: logins or console
+	// sign-ins (default: the last step).
+	Check []int `yaml:"check" json:"check,omitempty"`
+	// Solution is the exact fix, as commands; ${endpoint} is the lab's URL,
+	// and ${account}, ${provider:NAME}, ${role:NAME} are expanded.
+	Solution string `yaml:"solution" json:"solution"`
+}
+
+// BrokenSteps returns how many steps produce the lab's broken state.
+func (sc *Scenario) BrokenSteps() int {
+	if sc.Lab == nil {
+		return 0
+	}
+	if sc.Lab.Broken > 0 {
+		return sc.Lab.Broken
+	}
+	for i, st := range sc.Steps {
+		if st.Expect.Code != "" || st.Expect.PageError != "" || st.Expect.PageErrorContains != "" {
+			return i
+		}
+	}
+	return 0
+}
+
+// CheckSteps returns the numbers (from 1) of the steps whose expectations
+// say the lab is fixed.
+func (sc *Scenario) CheckSteps() []int {
+	if sc.Lab != nil && len(sc.Lab.Check) > 0 {
+		return sc.Lab.Check
+	}
+	return []int{len(sc.Steps)}
 }
 
 // Setup is the state of the lab before the first step. Everything is
@@ -285,6 +332,19 @@ type Step struct {
 	EntityID string        `yaml:"entity_id" json:"entity_id,omitempty"`
 	Signing  *SigningSetup `yaml:"signing" json:"signing,omitempty"`
 	With     *UserSetup    `yaml:"with" json:"with,omitempty"`
+
+	// Federation steps (assume-role, enable-mfa, save-credentials,
+	// sign-in-url): who calls (admin, last or a saved name), under which name
+	// the new credentials are kept, and AssumeRole's and getSigninToken's
+	// parameters. serial_number names an MFA device (enable-mfa) or is its
+	// ARN; token_code is current, wrong or six digits.
+	Caller          string `yaml:"caller" json:"caller,omitempty"`
+	SaveAs          string `yaml:"save_as" json:"save_as,omitempty"`
+	SessionName     string `yaml:"session_name" json:"session_name,omitempty"`
+	ExternalID      string `yaml:"external_id" json:"external_id,omitempty"`
+	SerialNumber    string `yaml:"serial_number" json:"serial_number,omitempty"`
+	TokenCode       string `yaml:"token_code" json:"token_code,omitempty"`
+	SessionDuration int    `yaml:"session_duration" json:"session_duration,omitempty"`
 
 	// Expect is the outcome; default success.
 	Expect Expect `yaml:"expect" json:"expect"`

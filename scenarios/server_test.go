@@ -536,7 +536,7 @@ func TestPresignedGetCallerIdentity(t *testing.T) {
 }
 
 // TestAssumeRoleWithSAMLWireShape checks the raw response against the shape
-// of a captured real STS response (shared/spec §1.1): namespace, envelope,
+// of a captured real STS response (docs/aws-behavior.md §1.1): namespace, envelope,
 // and the result's members in AWS's order.
 func TestAssumeRoleWithSAMLWireShape(t *testing.T) {
 	t.Parallel()

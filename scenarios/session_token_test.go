@@ -26,7 +26,7 @@ import (
 )
 
 // AWS's answers to temporary credentials it did not issue or that expired
-// (shared/spec §11; failure catalogue "expired credentials").
+// (docs/aws-behavior.md §11; failure catalogue "expired credentials").
 const (
 	msgInvalidToken = "The security token included in the request is invalid."
 	msgExpiredToken = "The security token included in the request is expired"

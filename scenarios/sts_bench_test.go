@@ -14,7 +14,7 @@ import (
 )
 
 // BenchmarkAssumeRoleWithSAML measures the whole AssumeRoleWithSAML pipeline
-// (decode, parse, signature, every check of the spec table, trust policy,
+// (decode, parse, signature, every check of docs/aws-behavior.md §4, trust policy,
 // credential issuance) on one validly signed response, beside the raw cost
 // of one RSA-2048 PKCS#1 v1.5 SHA-256 verification with the IdP's own key in
 // the same run. The "rsa-verifies/op" metric of the first is the ratio of

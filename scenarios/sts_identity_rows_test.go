@@ -326,7 +326,7 @@ func TestAssumeRoleWithSAMLTagRows(t *testing.T) {
 }
 
 // TestAssumeRoleWithSAMLResult checks every field of a successful result
-// against what AWS computes (spec §3).
+// against what AWS computes (docs/aws-behavior.md §3).
 func TestAssumeRoleWithSAMLResult(t *testing.T) {
 	t.Parallel()
 	runRows(t, []rowCase{

@@ -19,8 +19,8 @@ import (
 	"github.com/samlab-dev/samlab/sp/sts"
 )
 
-// These tests pin AssumeRoleWithSAML to the validation table of the AWS
-// behaviour spec (§4, plus §3 and §5-§7): for every row, a request that only
+// These tests pin AssumeRoleWithSAML to the validation table of
+// docs/aws-behavior.md (§4, plus §3 and §5-§7): for every row, a request that only
 // just passes the check and one that fails it, with AWS's code, HTTP status
 // and message compared exactly. Wrong responses are built by editing the
 // Assertion before the IdP signs it, so every rejection below other than

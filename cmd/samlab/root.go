@@ -27,7 +27,7 @@ rotation.`,
 	}
 	root.AddCommand(newVersionCommand(), newScenarioCommand(), newBenchCommand(), newExplainCommand())
 	root.AddCommand(newUpCommand(), newSPCommand(), newEventsCommand())
-	root.AddCommand(newIDPCommand(), newMetadataCommand(), newLoginCommand())
+	root.AddCommand(newIDPCommand(), newMetadataCommand(), newLoginCommand(), newLabCommand())
 	return root
 }
 

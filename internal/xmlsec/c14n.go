@@ -1,12 +1,12 @@
 package xmlsec
 
 import (
-	"sort"
+	"cmp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/beevik/etree"
-	"github.com/russellhaering/goxmldsig/etreeutils"
 )
 
 // binding is one namespace prefix bound to a namespace name.
@@ -55,13 +55,18 @@ func inScope(el *etree.Element) bindings {
 }
 
 // canonicalizer writes the exclusive XML canonicalization (Exclusive XML
-// Canonicalization 1.0) of an element subtree, as goxmldsig's
-// MakeC14N10Exclusive[WithComments]CanonicalizerWithPrefixList computes it
-// for the element detached with every namespace in scope (etreeutils
-// NSDetatch), byte for byte: that is what IdPs built on goxmldsig sign, and
-// for the documents SAML uses it is the W3C form. It works on the tree as
-// parsed, with no copy, and can leave out one element (the enveloped
-// Signature).
+// Canonicalization 1.0) of an element subtree, as the Recommendation defines
+// it and libxml2 (xmlsec1) computes it. For the documents SAML IdPs send,
+// that is byte for byte what goxmldsig's
+// MakeC14N10Exclusive[WithComments]CanonicalizerWithPrefixList computes for
+// the element detached with every namespace in scope (etreeutils
+// NSDetatch); goxmldsig departs from the Recommendation in two places, and
+// there the Recommendation is followed, as Java and .NET verifiers do: it
+// orders attributes from different namespaces by prefix and local name
+// instead of namespace name, and it writes xmlns="" on an unprefixed
+// element whose output ancestors rendered no default namespace. It works on
+// the tree as parsed, with no copy, and can leave out one element (the
+// enveloped Signature).
 type canonicalizer struct {
 	buf       []byte
 	inclusive []string // InclusiveNamespaces PrefixList
@@ -151,11 +156,12 @@ func (c *canonicalizer) element(el *etree.Element, scope, rendered bindings, roo
 	}
 	for _, p := range utilized {
 		uri, ok := scope.lookup(p)
-		if r, rok := rendered.lookup(p); rok && ok && r == uri {
-			continue
-		}
 		if !ok {
 			continue // the parser refuses undeclared prefixes
+		}
+		r, _ := rendered.lookup(p)
+		if r == uri || (p == "" && isNoNamespace(uri) && isNoNamespace(r)) {
+			continue // rendered already, or no default namespace to undo
 		}
 		rendered = rendered.with(p, uri) // copies: siblings share the parent's
 		if p == "" {
@@ -165,7 +171,7 @@ func (c *canonicalizer) element(el *etree.Element, scope, rendered bindings, roo
 		}
 	}
 	if len(attrs) > 1 {
-		sort.Sort(etreeutils.SortedAttrs(attrs))
+		sortAttrs(attrs, scope)
 	}
 
 	c.buf = append(c.buf, '<')
@@ -198,6 +204,45 @@ func (c *canonicalizer) element(el *etree.Element, scope, rendered bindings, roo
 	c.buf = append(c.buf, '<', '/')
 	c.writeName(el.Space, el.Tag)
 	c.buf = append(c.buf, '>')
+}
+
+// isNoNamespace reports whether a default-namespace binding means none: ""
+// (xmlns="") or the initial scope's placeholder.
+func isNoNamespace(uri string) bool { return uri == "" || uri == nsXML }
+
+// sortAttrs orders an element's attributes as Canonical XML does (§2.2,
+// which exclusive c14n keeps): namespace declarations first, the default
+// one first and the others by prefix, then the other attributes by
+// namespace name (none first) and local name. scope resolves the
+// attributes' prefixes.
+func sortAttrs(attrs []etree.Attr, scope bindings) {
+	rank := func(a etree.Attr) int {
+		switch {
+		case a.Space == "" && a.Key == "xmlns":
+			return 0
+		case a.Space == "xmlns":
+			return 1
+		}
+		return 2
+	}
+	nsName := func(a etree.Attr) string {
+		if a.Space == "" {
+			return ""
+		}
+		uri, _ := scope.lookup(a.Space)
+		return uri
+	}
+	slices.SortStableFunc(attrs, func(a, b etree.Attr) int {
+		if ra, rb := rank(a), rank(b); ra != rb {
+			return cmp.Compare(ra, rb)
+		}
+		if rank(a) == 2 {
+			if c := strings.Compare(nsName(a), nsName(b)); c != 0 {
+				return c
+			}
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
 }
 
 func (c *canonicalizer) writeName(space, local string) {

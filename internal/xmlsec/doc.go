@@ -14,7 +14,10 @@
 // than by goxmldsig's Validate: Validate unmarshals the Signature with
 // encoding/xml, copies the element several times and re-parses the signed
 // bytes, which made verification cost about ten RSA verifications. The
-// canonical form is byte for byte goxmldsig's exclusive canonicalization (a
-// differential test and fuzz target check this), and the element returned is
-// the very tree those canonical bytes were written from.
+// canonical forms (exclusive c14n, and inclusive C14N 1.0 when
+// Config.InclusiveC14N allows it) follow the W3C Recommendations as libxml2
+// does (tests verify xmlsec1-signed documents); they are byte for byte
+// goxmldsig's wherever goxmldsig follows the Recommendations (differential
+// tests and fuzz targets check this), and the element returned is the very
+// tree those canonical bytes were written from.
 package xmlsec

@@ -55,25 +55,28 @@ func newDigest(alg string) hash.Hash {
 // signedInfo is what checkSignature reads from a Signature whose shape it
 // accepted.
 type signedInfo struct {
-	el           *etree.Element // ds:SignedInfo
-	c14nComments bool
-	method       string
-	prefixList   string // of the Reference's exclusive c14n transform
-	refComments  bool
-	digestAlg    string
-	digest       []byte
-	value        []byte // SignatureValue
+	el            *etree.Element // ds:SignedInfo
+	c14nComments  bool
+	c14nInclusive bool // SignedInfo's CanonicalizationMethod is inclusive C14N 1.0
+	method        string
+	prefixList    string // of the Reference's exclusive c14n transform
+	refInclusive  bool   // the Reference's c14n transform is inclusive C14N 1.0
+	digestAlg     string
+	digest        []byte
+	value         []byte // SignatureValue
 }
 
 // checkSignature checks the Signature's structure and algorithms against what
 // SAML signatures use (SAML Core §5.4): SignedInfo, SignatureValue and an
 // optional KeyInfo, nothing else (no Object to hide content in); exactly one
 // Reference whose URI is "#"+id; the enveloped-signature transform plus
-// exclusive canonicalization (with or without comments), nothing else.
+// exclusive canonicalization (with or without comments), nothing else, or,
+// under Config.InclusiveC14N, inclusive C14N 1.0 (with or without
+// comments) in SignedInfo's CanonicalizationMethod, in the Reference's
+// transform, or both. C14N 1.1 is refused.
 //
-// Unverified against AWS, and chosen here for safety: inclusive c14n (which
-// SAML Core §5.4.3 discourages and no mainstream IdP uses for AWS) and a
-// Signature placed anywhere but after the Issuer (schema-invalid) are refused.
+// Unverified against AWS, and chosen here for safety: a Signature placed
+// anywhere but after the Issuer (schema-invalid) is refused.
 func (v *Verifier) checkSignature(sig *etree.Element, id string) (*signedInfo, error) {
 	kids := sig.ChildElements()
 	if len(kids) < 2 || len(kids) > 3 || !Is(kids[0], NSDSig, "SignedInfo") || !Is(kids[1], NSDSig, "SignatureValue") ||
@@ -87,10 +90,12 @@ func (v *Verifier) checkSignature(sig *etree.Element, id string) (*signedInfo, e
 	}
 	out := &signedInfo{el: kids[0]}
 	c14n, _ := Attr(si[0], "Algorithm")
-	if !isExcC14N(c14n) || len(si[0].ChildElements()) != 0 {
+	out.c14nInclusive = v.cfg.InclusiveC14N && isIncC14N(c14n)
+	if !(isExcC14N(c14n) || out.c14nInclusive) || len(si[0].ChildElements()) != 0 {
 		return nil, fmt.Errorf("%w: CanonicalizationMethod %q", ErrAlgorithm, c14n)
 	}
-	out.c14nComments = c14n == string(dsig.CanonicalXML10ExclusiveWithCommentsAlgorithmId)
+	out.c14nComments = c14n == string(dsig.CanonicalXML10ExclusiveWithCommentsAlgorithmId) ||
+		c14n == string(dsig.CanonicalXML10WithCommentsAlgorithmId)
 	out.method, _ = Attr(si[1], "Algorithm")
 	if err := v.checkSignatureMethod(out.method); err != nil {
 		return nil, err
@@ -104,7 +109,7 @@ func (v *Verifier) checkSignature(sig *etree.Element, id string) (*signedInfo, e
 		!Is(rk[2], NSDSig, "DigestValue") {
 		return nil, fmt.Errorf("%w: Reference must hold Transforms, DigestMethod and DigestValue", ErrSignatureShape)
 	}
-	if err := checkTransforms(rk[0], out); err != nil {
+	if err := checkTransforms(rk[0], out, v.cfg.InclusiveC14N); err != nil {
 		return nil, err
 	}
 	out.digestAlg, _ = Attr(rk[1], "Algorithm")
@@ -133,12 +138,25 @@ func isExcC14N(alg string) bool {
 	return false
 }
 
+// isIncC14N reports whether alg is inclusive C14N 1.0, with or without
+// comments (XML Signature §6.5.1, where it is REQUIRED to implement).
+func isIncC14N(alg string) bool {
+	switch dsig.AlgorithmID(alg) {
+	case dsig.CanonicalXML10RecAlgorithmId, dsig.CanonicalXML10WithCommentsAlgorithmId:
+		return true
+	}
+	return false
+}
+
 // checkTransforms allows exactly the enveloped-signature transform and one
 // exclusive canonicalization (whose only allowed child is
-// ec:InclusiveNamespaces), in either order. Comments kept by the
-// WithComments variant are harmless: readers concatenate text and skip
-// comments, which is what the signed bytes mean.
-func checkTransforms(transforms *etree.Element, out *signedInfo) error {
+// ec:InclusiveNamespaces), in either order, or, when inclusive is set, one
+// inclusive C14N 1.0 transform (no children) in its place. The WithComments
+// variants digest no comments either: a same-document Reference ("#id")
+// selects its element without comments (XML Signature §4.4.3.3), so only
+// the algorithm's name differs. Unsigned comments are harmless: readers
+// concatenate text and skip comments.
+func checkTransforms(transforms *etree.Element, out *signedInfo, inclusive bool) error {
 	enveloped, c14n := 0, 0
 	for _, t := range transforms.ChildElements() {
 		alg, _ := Attr(t, "Algorithm")
@@ -152,19 +170,24 @@ func checkTransforms(transforms *etree.Element, out *signedInfo) error {
 			}
 		case isExcC14N(alg):
 			c14n++
-			out.refComments = alg == string(dsig.CanonicalXML10ExclusiveWithCommentsAlgorithmId)
 			for _, c := range t.ChildElements() {
 				if !Is(c, nsExcC14N, "InclusiveNamespaces") {
 					return fmt.Errorf("%w: unexpected %s in exclusive c14n transform", ErrSignatureShape, c.Tag)
 				}
 				out.prefixList, _ = Attr(c, "PrefixList")
 			}
+		case inclusive && isIncC14N(alg):
+			c14n++
+			out.refInclusive = true
+			if len(t.ChildElements()) != 0 {
+				return fmt.Errorf("%w: inclusive c14n transform has children", ErrSignatureShape)
+			}
 		default:
 			return fmt.Errorf("%w: transform %q", ErrAlgorithm, alg)
 		}
 	}
 	if enveloped != 1 || c14n != 1 {
-		return fmt.Errorf("%w: want one enveloped-signature and one exclusive c14n transform, got %d and %d",
+		return fmt.Errorf("%w: want one enveloped-signature and one c14n transform, got %d and %d",
 			ErrAlgorithm, enveloped, c14n)
 	}
 	return nil
@@ -233,8 +256,8 @@ func (v *Verifier) candidateCerts(sig *etree.Element) ([]*x509.Certificate, erro
 // The checks before any cryptography close the gaps of a plain XML
 // Signature validator (goxmldsig's Validate, for one, looks for the
 // signature anywhere under el, accepts Reference URI="" and compares only
-// URI[1:] with the ID, takes the first of several References, and accepts
-// inclusive c14n): the signature must be el's own, with one Reference to
+// URI[1:] with the ID, and takes the first of several References): the
+// signature must be el's own, with one Reference to
 // el's unique ID and allowed algorithms only. Without a KeyInfo certificate,
 // each registered certificate is tried in turn.
 func (v *Verifier) verifyElement(el *etree.Element) (*etree.Element, error) {
@@ -257,18 +280,27 @@ func (v *Verifier) verifyElement(el *etree.Element) (*etree.Element, error) {
 	algo := signatureAlgorithms[info.method]
 
 	// The digest: the element without its Signature (enveloped-signature
-	// transform), exclusively canonicalized.
+	// transform), canonicalized as the Reference's transform says.
 	buf := canonicalBufs.Get().(*[]byte)
 	defer canonicalBufs.Put(buf)
-	*buf = canonicalize(*buf, el, info.prefixList, info.refComments, sig)
+	if info.refInclusive {
+		*buf = canonicalizeInclusive(*buf, el, false, sig)
+	} else {
+		*buf = canonicalize(*buf, el, info.prefixList, false, sig)
+	}
 	h := newDigest(info.digestAlg)
 	h.Write(*buf)
 	digestOK := bytes.Equal(h.Sum(nil), info.digest)
 	// SignedInfo is canonicalized in its own context, with an empty prefix
-	// list, as goxmldsig does.
+	// list, as goxmldsig does; inclusively, with every namespace in scope
+	// where it sits.
 	sbuf := canonicalBufs.Get().(*[]byte)
 	defer canonicalBufs.Put(sbuf)
-	*sbuf = canonicalize(*sbuf, info.el, "", info.c14nComments, nil)
+	if info.c14nInclusive {
+		*sbuf = canonicalizeInclusive(*sbuf, info.el, info.c14nComments, nil)
+	} else {
+		*sbuf = canonicalize(*sbuf, info.el, "", info.c14nComments, nil)
+	}
 	signed := *sbuf
 
 	var errs []error

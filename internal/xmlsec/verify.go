@@ -30,6 +30,13 @@ type Config struct {
 	AcceptResponseSignature bool
 	// AllowSHA1 accepts SHA-1 signature and digest methods.
 	AllowSHA1 bool
+	// InclusiveC14N accepts inclusive C14N 1.0 (REC-xml-c14n-20010315, with
+	// or without comments) as SignedInfo's CanonicalizationMethod and as the
+	// Reference's canonicalization transform, besides exclusive c14n. XML
+	// Signature requires implementations to support it; SAML only
+	// recommends exclusive c14n. When false, only exclusive c14n is
+	// accepted.
+	InclusiveC14N bool
 	// EnforceCertExpiry refuses a registered certificate outside its validity
 	// window at Now. When false, expiry is not checked.
 	EnforceCertExpiry bool
@@ -71,6 +78,24 @@ type Verified struct {
 	Assertion *etree.Element
 	// Encrypted reports that the Assertion arrived as an EncryptedAssertion.
 	Encrypted bool
+	// Status holds the Value of the Response's StatusCode and of each
+	// StatusCode nested in it, outermost first (nil when the Response has no
+	// Status). It is covered by a signature only when the Response is signed.
+	Status []string
+}
+
+// StatusSuccess is the top-level StatusCode of a successful Response (SAML
+// Core §3.2.2.2).
+const StatusSuccess = "urn:oasis:names:tc:SAML:2.0:status:Success"
+
+// statusCodes reads the StatusCode values of root's Status, outermost first.
+func statusCodes(root *etree.Element) []string {
+	var out []string
+	for c := Child(Child(root, NSProtocol, "Status"), NSProtocol, "StatusCode"); c != nil; c = Child(c, NSProtocol, "StatusCode") {
+		v, _ := Attr(c, "Value")
+		out = append(out, strings.TrimSpace(v))
+	}
+	return out
 }
 
 // Verify checks a samlp:Response (parsed with Parse, which it then owns and
@@ -121,7 +146,7 @@ func (v *Verifier) Verify(doc *etree.Document) (*Verified, error) {
 	if err := v.checkIssuer(Text(Child(a, NSAssertion, "Issuer")), true); err != nil {
 		return nil, err
 	}
-	return &Verified{Assertion: a, Encrypted: encrypted}, nil
+	return &Verified{Assertion: a, Encrypted: encrypted, Status: statusCodes(root)}, nil
 }
 
 func (v *Verifier) checkIssuer(got string, signed bool) error {
@@ -228,7 +253,7 @@ func (v *Verifier) verifyEncryptedResponse(root *etree.Element, encs []*etree.El
 	if err := v.checkIssuer(Text(Child(as[0], NSAssertion, "Issuer")), true); err != nil {
 		return nil, err
 	}
-	return &Verified{Assertion: as[0], Encrypted: true}, nil
+	return &Verified{Assertion: as[0], Encrypted: true, Status: statusCodes(root)}, nil
 }
 
 // VerifyEnveloped verifies the enveloped signature of the document's root

@@ -10,7 +10,7 @@ import (
 // letter (service/sts/deserializers.go in aws-sdk-go-v2).
 type Code string
 
-// STS error codes (service model sts-2011-06-15 and shared/spec §1.2).
+// STS error codes (service model sts-2011-06-15 and docs/aws-behavior.md §1.2).
 const (
 	CodeExpiredTokenException   Code = "ExpiredTokenException" // 400, keeps its suffix on the wire
 	CodeIDPRejectedClaim        Code = "IDPRejectedClaim"      // 403; SDK type IDPRejectedClaimException

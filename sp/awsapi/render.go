@@ -21,7 +21,7 @@ type Service struct {
 }
 
 // Versions and XML namespaces of the APIs samlab serves (service models
-// iam-2010-05-08 and sts-2011-06-15; shared/spec §1.1 and §1.3).
+// iam-2010-05-08 and sts-2011-06-15; docs/aws-behavior.md §1.1 and §1.3).
 const (
 	IAMVersion   = "2010-05-08"
 	IAMNamespace = "https://iam.amazonaws.com/doc/2010-05-08/"

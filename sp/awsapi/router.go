@@ -26,7 +26,7 @@ const (
 	AuthSigV4 Auth = iota
 	// AuthNone accepts anonymous requests and ignores any signature
 	// (AssumeRoleWithSAML: SDKs call it with the anonymous auth scheme;
-	// whether AWS rejects a bad signature on it is unverified, shared/spec §1.1).
+	// whether AWS rejects a bad signature on it is unverified, docs/aws-behavior.md §1.1).
 	AuthNone
 )
 

@@ -25,7 +25,7 @@ import (
 	"github.com/samlab-dev/samlab/sp/sts/sessiontoken"
 )
 
-// AWS's sign-in page wording (shared/spec/aws-saml.md §9).
+// AWS's sign-in page wording (docs/aws-behavior.md §9).
 const (
 	msgInvalidResponse = "Your request included an invalid SAML response. To logout, click here."
 	// stsErrorFormat renders an STS failure; the follow-up "Please try again."

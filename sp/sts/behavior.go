@@ -3,25 +3,29 @@ package sts
 import "time"
 
 // Behavior holds every choice made where AWS's behaviour is unverified
-// (shared/spec/aws-saml.md marks each "unverified"). The defaults are the most
-// plausible behaviour; each field names its spec row and says why its default
-// was chosen. The messages of the rows whose wording is unverified are in
+// (docs/aws-behavior.md marks each "unverified"; the § and row numbers in
+// this package are that document's). The defaults are the most plausible
+// behaviour; each field names its section or row there and says why its
+// default was chosen. The messages of the rows whose wording is unverified are in
 // messages.go. Together the two files are the one place to correct a choice.
 //
 // Choices that are fixed rather than switchable, each unverified:
-//   - Check order (§4): the rows run in the spec table's order, except that
+//   - Check order (§4): the rows run in the table's order, except that
 //     PrincipalArn syntax is checked before RoleArn syntax (row 2: the most
 //     recent public reports show "Principal ARN is invalid" when both ARNs were
-//     swapped), the provider lookup precedes decoding (observed), and an
+//     swapped), the provider lookup precedes decoding unless
+//     DecodeBeforeProviderLookup (observed both ways), and an
 //     EncryptedAssertion is decrypted before the Issuer check so that the
 //     Assertion's Issuer can stand in for a Response without one.
 //   - Parameters (row 1): an empty string is reported like AWS reports a
 //     present-but-empty member (the empty value quoted, then the pattern and
-//     the length violations, as seen from the Go SDK; see validateParams); a
-//     missing member cannot be told apart from an empty one here, so AWS's
-//     "Value null … Member must not be null" form is never produced. Members are reported in the service model's order,
-//     pattern before length as observed; the SAMLAssertion value is never
-//     echoed ("Value at 'sAMLAssertion'"), as AWS does for sensitive members.
+//     the length violations, as seen from the Go SDK; see validateParams),
+//     Policy=” included (minimum length 1); a required member missing from
+//     a wire request gets AWS's "Value null … Member must not be null" form.
+//     Members are reported in the service model's order, pattern before
+//     length as observed, lengths in UTF-16 units; the SAMLAssertion value
+//     is never echoed ("Value at 'sAMLAssertion'"), as AWS does for
+//     sensitive members (a missing one is "Value null" like any other).
 //   - Base64 (row 3): SAMLAssertion is standard base64 with padding;
 //     surrounding whitespace and line breaks are ignored (CLI tools wrap it);
 //     the URL-safe alphabet or missing padding is "Invalid base64".
@@ -48,9 +52,12 @@ import "time"
 //     context also carries aws:RequestTag/<key>, aws:TagKeys,
 //     sts:TransitiveTagKeys and sts:SourceIdentity.
 //   - Not checked (§13: unverified, or no evidence AWS checks them):
-//     Response/@Destination, InResponseTo, the Response's StatusCode (a
-//     failure response carries no Assertion and is refused as unsigned),
-//     Conditions/OneTimeUse and ProxyRestriction.
+//     Response/@Destination, InResponseTo, Conditions/OneTimeUse and
+//     ProxyRestriction.
+//   - StatusCode (see AcceptNonSuccessStatus): checked right after the
+//     signature, before every other stage and before the console's role
+//     chooser; a failure response without an Assertion is refused as unsigned
+//     before that, as before.
 //   - SubjectType of a NameID without Format is computed from SAML's default
 //     format, urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified.
 //   - Never returned: IDPRejectedClaim (when STS uses it for SAML is
@@ -96,6 +103,28 @@ type Behavior struct {
 	// AllowSHA1 accepts RSA-SHA1 signatures and SHA-1 digests (§6.2,
 	// unverified). Default true.
 	AllowSHA1 bool
+	// DecodeBeforeProviderLookup checks that SAMLAssertion is base64 of a
+	// SAML Response (row 3) before looking the provider up (row 4). The
+	// order varies between public reports (docs/aws-behavior.md §4, §15.1
+	// row 9): two versions of one plugin's live test send the same non-SAML
+	// assertion to a missing provider, one expecting "Invalid base64
+	// SAMLResponse", the other "Specified provider doesn't exist"; which of
+	// the two is AWS's current order is unverified. Default false: the
+	// provider first, samlab's order since its first version.
+	DecodeBeforeProviderLookup bool
+	// InclusiveC14N accepts signatures canonicalized with inclusive C14N 1.0
+	// (http://www.w3.org/TR/2001/REC-xml-c14n-20010315, with or without
+	// comments) in SignedInfo's CanonicalizationMethod, the Reference's
+	// transform, or both (docs/aws-behavior.md §6.2, §15.1 row 19,
+	// unverified). Default true: XML Signature makes it mandatory to
+	// implement, .NET SignedXml-based IdPs emit it by default, and SAML Core
+	// §5.4.3 only says exclusive c14n SHOULD be used; no report shows AWS
+	// refusing it. When false, only exclusive c14n is accepted (C14N 1.1 is
+	// refused either way). Inclusive c14n signs the namespace declarations
+	// in scope from outside the signed element as well, so moving a signed
+	// Assertion into another Response, or rebinding a prefix above it,
+	// breaks its digest.
+	InclusiveC14N bool
 	// SingleUse rejects a response whose Assertion ID was already redeemed
 	// (§4 "Replay"). Default false: public CLI tools reuse one assertion for
 	// several roles and accounts within its validity window, and AWS accepts
@@ -112,6 +141,13 @@ type Behavior struct {
 	// URI). Default false: the STS API reference says only the 2.0 prefix is
 	// removed.
 	SubjectTypeShortensAll bool
+	// AcceptNonSuccessStatus accepts a Response whose top-level StatusCode is
+	// not urn:oasis:names:tc:SAML:2.0:status:Success (or that has no Status)
+	// when it carries a validly signed Assertion (docs/aws-behavior.md §6.2,
+	// §15.1 row 20, unverified). Default false: SAML Core §3.2.2.2 makes the
+	// status the outcome of the request, every SAML SP library refuses such a
+	// response, and no source shows AWS accepting one.
+	AcceptNonSuccessStatus bool
 }
 
 // DefaultBehavior returns the defaults documented on Behavior.
@@ -121,6 +157,7 @@ func DefaultBehavior() Behavior {
 		RedeemWindow:            5 * time.Minute,
 		AcceptResponseSignature: true,
 		AllowSHA1:               true,
+		InclusiveC14N:           true,
 		SessionDurationShortens: true,
 	}
 }

@@ -74,6 +74,30 @@ func TestValidateParams(t *testing.T) {
 		}, "1 validation error detected: Value at 'policyArns' failed to satisfy constraint: Member must have length less than or equal to 10"},
 		{"short policy ARN", func(in *AssumeRoleWithSAMLInput) { in.PolicyARNs = []string{"arn:aws:iam::aws:p"} },
 			"1 validation error detected: Value 'arn:aws:iam::aws:p' at 'policyArns.1.member.arn' failed to satisfy constraint: Member must have length greater than or equal to 20"},
+		{"empty policy, sent", func(in *AssumeRoleWithSAMLInput) { in.Policy, in.PolicySet = "", true },
+			`2 validation errors detected: Value '' at 'policy' failed to satisfy constraint: Member must satisfy regular expression pattern: [\u0009\u000A\u000D\u0020-\u00FF]+; ` +
+				`Value '' at 'policy' failed to satisfy constraint: Member must have length greater than or equal to 1`},
+		{"no policy", func(in *AssumeRoleWithSAMLInput) { in.Policy, in.PolicySet = "", false }, ""},
+		{"role ARN missing", func(in *AssumeRoleWithSAMLInput) { in.RoleARN, in.Missing = "", []string{"roleArn"} },
+			"1 validation error detected: Value null at 'roleArn' failed to satisfy constraint: Member must not be null"},
+		{"all required members missing, empty policy", func(in *AssumeRoleWithSAMLInput) {
+			in.RoleARN, in.PrincipalARN, in.SAMLAssertion = "", "", ""
+			in.Missing = []string{"roleArn", "principalArn", "sAMLAssertion"}
+			in.PolicySet = true
+		}, "5 validation errors detected: " +
+			"Value null at 'roleArn' failed to satisfy constraint: Member must not be null; " +
+			"Value null at 'principalArn' failed to satisfy constraint: Member must not be null; " +
+			"Value null at 'sAMLAssertion' failed to satisfy constraint: Member must not be null; " +
+			`Value '' at 'policy' failed to satisfy constraint: Member must satisfy regular expression pattern: [\u0009\u000A\u000D\u0020-\u00FF]+; ` +
+			"Value '' at 'policy' failed to satisfy constraint: Member must have length greater than or equal to 1"},
+		{"2049-character role ARN names the maximum", func(in *AssumeRoleWithSAMLInput) {
+			in.RoleARN = testRoleARN + strings.Repeat("x", 2049-len(testRoleARN))
+		},
+			"1 validation error detected: Value '" + testRoleARN + strings.Repeat("x", 2049-len(testRoleARN)) + "' at 'roleArn' failed to satisfy constraint: Member must have length less than or equal to 2048"},
+		// Ten characters outside the BMP are twenty UTF-16 units: long enough.
+		{"length in UTF-16 units", func(in *AssumeRoleWithSAMLInput) { in.RoleARN = strings.Repeat("\U0001F600", 10) }, ""},
+		{"length in UTF-16 units, short", func(in *AssumeRoleWithSAMLInput) { in.RoleARN = strings.Repeat("\U0001F600", 9) },
+			"1 validation error detected: Value '" + strings.Repeat("\U0001F600", 9) + "' at 'roleArn' failed to satisfy constraint: Member must have length greater than or equal to 20"},
 		{"two members wrong", func(in *AssumeRoleWithSAMLInput) { in.SAMLAssertion, in.DurationSeconds = "a", intp(1) },
 			"2 validation errors detected: Value at 'sAMLAssertion' failed to satisfy constraint: Member must have length greater than or equal to 4; " +
 				"Value '1' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900"},
@@ -100,7 +124,7 @@ func TestNameQualifier(t *testing.T) {
 	tests := []struct {
 		issuer, account, provider, want string
 	}{
-		// A real AssumeRoleWithSAML result (shared/spec §3).
+		// A real AssumeRoleWithSAML result (docs/aws-behavior.md §3).
 		{"http://www.okta.com/exk3kzb4ja8B9PHgs1d7", "099966572610", "okta-oie", "ntHNa4L+06nVQFiE3ekTsihyVQY="},
 	}
 	for _, tt := range tests {
@@ -108,7 +132,7 @@ func TestNameQualifier(t *testing.T) {
 			t.Errorf("NameQualifier(%q, %q, %q) = %q, want %q", tt.issuer, tt.account, tt.provider, got, tt.want)
 		}
 	}
-	// The variants the spec rules out must not coincide with the formula.
+	// The variants docs/aws-behavior.md §3 rules out must not coincide with the formula.
 	for _, wrong := range []string{
 		NameQualifier("http://www.okta.com/exk3kzb4ja8B9PHgs1d7/", "099966572610", "okta-oie"),
 		NameQualifier("http://www.okta.com/exk3kzb4ja8B9PHgs1d7", "099966572610", "okta-OIE"),

@@ -15,4 +15,7 @@
 // Where AWS's behaviour is not documented, the choice made is a field of
 // Behavior, whose doc comments say what was chosen and why; DefaultBehavior is
 // the one place to correct them.
+//
+// Comments cite AWS's behaviour by section and row of docs/aws-behavior.md
+// ("§4 row 5", or "row 5" for the AssumeRoleWithSAML checks of its §4).
 package sts

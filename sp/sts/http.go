@@ -44,7 +44,7 @@ func (s *Service) Credential(_ context.Context, accessKeyID, sessionToken string
 }
 
 // assumeRoleWithSAMLResult is <AssumeRoleWithSAMLResult>, members in the
-// order a real STS response has them (shared/spec §1.1).
+// order a real STS response has them (docs/aws-behavior.md §1.1).
 type assumeRoleWithSAMLResult struct {
 	Audience        string `xml:"Audience"`
 	AssumedRoleUser struct {
@@ -72,7 +72,13 @@ func (s *Service) handleAssumeRoleWithSAML(ctx context.Context, r *awsapi.Reques
 	}
 	in := AssumeRoleWithSAMLInput{RoleARN: r.Get("RoleArn"), PrincipalARN: r.Get("PrincipalArn"),
 		SAMLAssertion: r.Get("SAMLAssertion"), DurationSeconds: dur, Policy: r.Get("Policy"),
-		PolicyARNs: r.List("PolicyArns", "arn"), RequestID: r.RequestID}
+		PolicyARNs: r.List("PolicyArns", "arn"), PolicySet: r.Has("Policy"), RequestID: r.RequestID}
+	for _, m := range [...]struct{ param, member string }{{"RoleArn", "roleArn"}, {"PrincipalArn", "principalArn"},
+		{"SAMLAssertion", "sAMLAssertion"}} {
+		if !r.Has(m.param) {
+			in.Missing = append(in.Missing, m.member)
+		}
+	}
 	r.Note("roleArn", in.RoleARN)
 	r.Note("principalArn", in.PrincipalARN)
 	out, err := s.AssumeRoleWithSAML(ctx, in)

@@ -1,7 +1,7 @@
 package sts
 
 // AWS's messages for AssumeRoleWithSAML, verbatim where a source quotes them
-// (shared/spec/aws-saml.md §4; the row is given for each). Messages marked
+// (docs/aws-behavior.md §4; the row is given for each). Messages marked
 // "unverified" were chosen here because no AWS output was found; they live in
 // this one block, beside the choices documented on Behavior, so they can be
 // corrected. Messages with a %s take the request ID: AWS's discovery back end
@@ -81,6 +81,11 @@ const (
 	// message; both unverified for AssumeRoleWithSAML.
 	msgPackedTags   = "Packed size of session tags consumes %d%% of allotted space."
 	msgPackedPolicy = "Packed policy consumes %d%% of allotted space, please use smaller policy."
+
+	// A Response whose StatusCode is not Success (Behavior.AcceptNonSuccessStatus
+	// false; InvalidIdentityToken, 400): code and wording unverified. %s is the
+	// StatusCode values, outermost first, joined by ", " ("none" without a Status).
+	msgStatusNotSuccess = "SAML Response status is not Success: %s" // unverified
 
 	// Behavior.SingleUse (strict mode, not AWS's default): unverified.
 	msgAlreadyRedeemed = "Assertion has already been redeemed" // unverified

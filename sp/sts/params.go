@@ -4,9 +4,10 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
+	"unicode/utf16"
 
 	"github.com/samlab-dev/samlab/awssaml"
 	"github.com/samlab-dev/samlab/sp/awsapi"
@@ -37,7 +38,7 @@ func quoted(v string) string { return "'" + v + "'" }
 // str checks a string member: pattern first, then length, as AWS lists them.
 // A sensitive member's value is never echoed.
 func (c *constraints) str(member, v string, sensitive bool, minLen, maxLen int, re *regexp.Regexp, pattern string) {
-	n := utf8.RuneCountInString(v)
+	n := utf16Len(v)
 	badPattern := re != nil && !re.MatchString(v)
 	if !badPattern && n >= minLen && n <= maxLen {
 		return
@@ -55,6 +56,25 @@ func (c *constraints) str(member, v string, sensitive bool, minLen, maxLen int, 
 	if n > maxLen {
 		c.addValue(shown, member, "have length less than or equal to %d", maxLen)
 	}
+}
+
+// utf16Len is v's length in UTF-16 code units, as AWS's (Java) front end
+// counts lengths.
+func utf16Len(v string) int {
+	n := 0
+	for _, r := range v {
+		if l := utf16.RuneLen(r); l > 0 {
+			n += l
+		} else {
+			n++ // an invalid byte decodes to U+FFFD, one unit
+		}
+	}
+	return n
+}
+
+// null records a required member that was not sent (AWS's "Value null" form).
+func (c *constraints) null(member string) {
+	*c = append(*c, fmt.Sprintf("Value null at '%s' failed to satisfy constraint: Member must not be null", member))
 }
 
 // addValue records one violation, with the value shown or not: "Value 'x' at" or "Value at".
@@ -78,16 +98,23 @@ func (c *constraints) addValue(value, member, constraint string, args ...any) {
 //	than or equal to 20; …
 func validateParams(in AssumeRoleWithSAMLInput) error {
 	var c constraints
-	c.str("roleArn", in.RoleARN, false, 20, 2048, arnValueRE, arnPattern)
-	c.str("principalArn", in.PrincipalARN, false, 20, 2048, arnValueRE, arnPattern)
-	c.str("sAMLAssertion", in.SAMLAssertion, true, MinAssertionLength, MaxAssertionLength, nil, "")
+	required := func(member, v string, sensitive bool, minLen, maxLen int, re *regexp.Regexp, pattern string) {
+		if slices.Contains(in.Missing, member) {
+			c.null(member)
+			return
+		}
+		c.str(member, v, sensitive, minLen, maxLen, re, pattern)
+	}
+	required("roleArn", in.RoleARN, false, 20, 2048, arnValueRE, arnPattern)
+	required("principalArn", in.PrincipalARN, false, 20, 2048, arnValueRE, arnPattern)
+	required("sAMLAssertion", in.SAMLAssertion, true, MinAssertionLength, MaxAssertionLength, nil, "")
 	for i, arn := range in.PolicyARNs {
 		c.str(fmt.Sprintf("policyArns.%d.member.arn", i+1), arn, false, 20, 2048, arnValueRE, arnPattern)
 	}
 	if n := len(in.PolicyARNs); n > maxPolicyARNs {
 		c.addValue("", "policyArns", "have length less than or equal to %d", maxPolicyARNs)
 	}
-	if in.Policy != "" {
+	if in.Policy != "" || in.PolicySet {
 		c.str("policy", in.Policy, false, 1, maxPolicyLen, policyValueRE, policyPattern)
 	}
 	if d := in.DurationSeconds; d != nil {

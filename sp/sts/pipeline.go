@@ -14,10 +14,10 @@ import (
 
 // AssumeRoleWithSAML validates a SAML response against the provider's
 // registered metadata and, if every check passes, issues temporary
-// credentials. The checks run as named stages in the order of shared/spec §4
-// (see Behavior for where that order is a choice): parameters, provider
-// lookup, decode and parse, decrypt and verify (with the Issuer), then the
-// stages of assumeStages. The first that fails returns an *awsapi.Error with
+// credentials. The checks run as named stages in the order of
+// docs/aws-behavior.md §4 (see Behavior for where that order is a choice):
+// parameters, provider lookup, decode and parse, decrypt and verify (with
+// the Issuer), then the stages of assumeStages. The first that fails returns an *awsapi.Error with
 // AWS's code, status and message, whose Err says exactly what was wrong. See
 // the STS API reference, AssumeRoleWithSAML.
 func (s *Service) AssumeRoleWithSAML(ctx context.Context, in AssumeRoleWithSAMLInput) (*AssumeRoleWithSAMLOutput, error) {
@@ -40,16 +40,31 @@ func (s *Service) assumeRoleWithSAML(_ context.Context, in AssumeRoleWithSAMLInp
 	if err := s.checkRequest(in); err != nil {
 		return nil, err
 	}
-	// Row 4 comes before decoding: an unknown provider is reported even for an
-	// assertion that is not SAML at all (shared/spec §4).
-	prov, err := s.acct.SAMLProvider(in.PrincipalARN)
-	if err != nil {
-		return nil, invalidToken(fmt.Sprintf(msgProviderNotFound, in.RequestID), err)
+	// Rows 3 and 4: base64, XML and a samlp:Response root; the provider
+	// exists. Which AWS checks first varies between reports
+	// (docs/aws-behavior.md §4): by default the provider, so an unknown
+	// provider is reported even for an assertion that is not SAML at all.
+	var prov *iam.SAMLProvider
+	lookup := func() error {
+		var err error
+		if prov, err = s.acct.SAMLProvider(in.PrincipalARN); err != nil {
+			return invalidToken(fmt.Sprintf(msgProviderNotFound, in.RequestID), err)
+		}
+		return nil
 	}
-	// Row 3: base64, XML, and a samlp:Response root.
+	if !s.behavior.DecodeBeforeProviderLookup {
+		if err := lookup(); err != nil {
+			return nil, err
+		}
+	}
 	doc, err := decodeResponse(in.SAMLAssertion, in.RequestID)
 	if err != nil {
 		return nil, err
+	}
+	if s.behavior.DecodeBeforeProviderLookup {
+		if err := lookup(); err != nil {
+			return nil, err
+		}
 	}
 	// Rows 5-7: the verifier decrypts an EncryptedAssertion with the
 	// provider's private keys, checks the (unverified) Issuer against the
@@ -88,9 +103,10 @@ type stage struct {
 }
 
 // assumeStages are the stages after the signature check, in AWS's order
-// (shared/spec §4, rows 7-21).
+// (docs/aws-behavior.md §4, rows 7-21).
 func (s *Service) assumeStages() []stage {
 	return []stage{
+		{"status", s.stageStatus},                  // Behavior.AcceptNonSuccessStatus
 		{"encryption-mode", s.stageEncryptionMode}, // row 7, second half
 		{"read", stageRead},
 		{"validity", s.stageValidity},          // rows 8-10
@@ -132,6 +148,24 @@ func (s *Service) assumeVerified(in AssumeRoleWithSAMLInput, prov *iam.SAMLProvi
 		PackedPolicySize: r.packed,
 		Session:          sess,
 	}, nil
+}
+
+// stageStatus refuses a Response whose StatusCode is not Success, unless
+// Behavior.AcceptNonSuccessStatus (unverified).
+func (s *Service) stageStatus(r *assumption) error {
+	return s.checkStatus(r.verified)
+}
+
+func (s *Service) checkStatus(v *xmlsec.Verified) error {
+	if s.behavior.AcceptNonSuccessStatus || (len(v.Status) > 0 && v.Status[0] == xmlsec.StatusSuccess) {
+		return nil
+	}
+	codes := "none"
+	if len(v.Status) > 0 {
+		codes = strings.Join(v.Status, ", ")
+	}
+	return invalidToken(fmt.Sprintf(msgStatusNotSuccess, codes),
+		fmt.Errorf("the Response's StatusCode is %s, not %s", codes, xmlsec.StatusSuccess))
 }
 
 // stageEncryptionMode: a provider whose AssertionEncryptionMode is Required

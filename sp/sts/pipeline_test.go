@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -161,4 +162,36 @@ func TestAssumeRoleWithSAMLExpiryBeforeAudience(t *testing.T) {
 	wantAPIError(t, err, awsapi.CodeInvalidIdentityToken, http.StatusBadRequest, msgAudience)
 	_, err = e.assume(t, awsResponse{IssueInstant: old, NotOnOrAfter: old.Add(time.Minute)})
 	wantAPIError(t, err, awsapi.CodeExpiredTokenException, http.StatusBadRequest, msgExpired)
+}
+
+// TestDecodeBeforeProviderLookup pins Behavior.DecodeBeforeProviderLookup
+// both ways with the request of the public reports: a non-SAML assertion
+// ("base64SAML") for a provider that does not exist. Each fault alone gets
+// its own error either way.
+func TestDecodeBeforeProviderLookup(t *testing.T) {
+	t.Parallel()
+	const missing = "arn:aws:iam::123456789012:saml-provider/missing"
+	tests := []struct {
+		decodeFirst    bool
+		provider, saml string
+		wantMsgPrefix  string
+	}{
+		{false, missing, "base64SAML", "Specified provider doesn't exist"},
+		{true, missing, "base64SAML", "Invalid base64 SAMLResponse"},
+		{false, testProviderARN, "base64SAML", "Invalid base64 SAMLResponse"},
+		{true, missing, base64.StdEncoding.EncodeToString([]byte(`<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"/>`)),
+			"Specified provider doesn't exist"},
+	}
+	for _, tt := range tests {
+		env := newPipelineEnv(t)
+		env.sts.behavior.DecodeBeforeProviderLookup = tt.decodeFirst
+		_, err := env.sts.AssumeRoleWithSAML(t.Context(), AssumeRoleWithSAMLInput{RoleARN: testRoleARN, PrincipalARN: tt.provider,
+			SAMLAssertion: tt.saml, RequestID: "req-1"})
+		apiErr, ok := err.(*awsapi.Error)
+		if !ok || apiErr.Code != awsapi.CodeInvalidIdentityToken || apiErr.Status != http.StatusBadRequest ||
+			!strings.HasPrefix(apiErr.Message, tt.wantMsgPrefix+" (Service: AWSOpenIdDiscoveryService;") {
+			t.Errorf("DecodeBeforeProviderLookup=%v, provider %s, assertion %.12q: %v, want InvalidIdentityToken 400 %q…",
+				tt.decodeFirst, tt.provider, tt.saml, err, tt.wantMsgPrefix)
+		}
+	}
 }

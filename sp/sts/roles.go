@@ -93,6 +93,10 @@ func (s *Service) signIn(in SignInInput) (*SignInOutput, error) {
 			lastErr = verifyError(err, requestID)
 			continue
 		}
+		// A failure status is refused before the role chooser is shown.
+		if err := s.checkStatus(verified); err != nil {
+			return nil, err
+		}
 		a, err := readAssertion(verified.Assertion)
 		if err != nil {
 			return nil, invalidToken(fmt.Sprintf(msgNotAResponse, requestID), err)

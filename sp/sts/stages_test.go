@@ -13,14 +13,14 @@ import (
 )
 
 // TestAssumeStagesOrder pins the order of the checks after the signature
-// (shared/spec §4): a response with two faults reports the earlier row's.
+// (docs/aws-behavior.md §4): a response with two faults reports the earlier row's.
 func TestAssumeStagesOrder(t *testing.T) {
 	t.Parallel()
 	var got []string
 	for _, st := range (&Service{}).assumeStages() {
 		got = append(got, st.name)
 	}
-	want := []string{"encryption-mode", "read", "validity", "audience", "recipient", "subject", "session-name",
+	want := []string{"status", "encryption-mode", "read", "validity", "audience", "recipient", "subject", "session-name",
 		"role-pair", "trust-policy", "duration", "tags", "session-policy", "single-use"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("stage order (-want +got):\n%s", diff)

@@ -23,7 +23,7 @@ import (
 	"github.com/samlab-dev/samlab/sp/sts/sessiontoken"
 )
 
-// Limits of AssumeRoleWithSAML (STS API reference, shared/spec §2).
+// Limits of AssumeRoleWithSAML (STS API reference, docs/aws-behavior.md §2).
 const (
 	MaxAssertionLength = 100_000
 	MinAssertionLength = 4
@@ -102,6 +102,16 @@ type AssumeRoleWithSAMLInput struct {
 	DurationSeconds *int
 	Policy          string
 	PolicyARNs      []string
+	// PolicySet says Policy was sent even if empty: AWS refuses Policy=''
+	// (the model's minimum length is 1), while a request without Policy has
+	// no session policy. A non-empty Policy counts as sent either way.
+	PolicySet bool
+	// Missing lists the required members the request left out, spelled as
+	// AWS's messages spell them ("roleArn", "principalArn",
+	// "sAMLAssertion"): AWS reports such a member as "Value null", not as an
+	// empty string. The wire handler sets it; for Go callers an empty string
+	// is an empty value.
+	Missing []string
 	// RequestID is echoed in messages that carry one (default: generated).
 	RequestID string
 }
@@ -141,7 +151,7 @@ type AssumedRoleUser struct {
 	AssumedRoleID string
 }
 
-// Patterns of the checks (STS API reference, IAM UG; shared/spec §2, §4, §6).
+// Patterns of the checks (STS API reference, IAM UG; docs/aws-behavior.md §2, §4, §6).
 var (
 	regionRE      = `([a-z]{2}(-[a-z]+)+-\d+\.)?`
 	audienceRE    = regexp.MustCompile(`^https://` + regionRE + `signin\.(aws\.amazon\.com|amazonaws\.cn|amazonaws-us-gov\.com)/saml$`)
@@ -283,7 +293,7 @@ func subjectType(format string, all bool) string {
 
 // NameQualifier computes AWS's NameQualifier:
 // BASE64(SHA1(issuer + accountID + "/" + providerName)), checked against a real
-// AWS response (shared/spec §3).
+// AWS response (docs/aws-behavior.md §3).
 func NameQualifier(issuer, accountID, providerName string) string {
 	sum := sha1.Sum([]byte(issuer + accountID + "/" + providerName)) //nolint:gosec // AWS's definition
 	return base64.StdEncoding.EncodeToString(sum[:])

@@ -76,7 +76,7 @@ func checkTags(tags map[string]string, transitive []string, attrs map[string][]s
 // (MalformedPolicyDocument otherwise). PackedPolicySize is
 // ceil(100 × plaintext / 2048), plaintext being the compacted policy, the
 // policy ARNs and the tag keys and values (AWS's packing is not public:
-// shared/spec §3); over 100 is PackedPolicyTooLarge. It returns nil when
+// docs/aws-behavior.md §3); over 100 is PackedPolicyTooLarge. It returns nil when
 // nothing was sent that is packed.
 func packedSize(policy string, policyARNs []string, tags map[string]string) (*int, error) {
 	n := 0

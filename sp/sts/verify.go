@@ -114,6 +114,7 @@ func newVerifier(certs []*x509.Certificate, keys []*rsa.PrivateKey, entityID str
 		EntityID:                entityID,
 		AcceptResponseSignature: b.AcceptResponseSignature,
 		AllowSHA1:               b.AllowSHA1,
+		InclusiveC14N:           b.InclusiveC14N,
 		EnforceCertExpiry:       b.EnforceCertExpiry,
 		Now:                     func() time.Time { return now },
 		OnVerify:                onVerify,

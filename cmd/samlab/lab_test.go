@@ -1,0 +1,322 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/samlab-dev/samlab/scenarios/labs"
+)
+
+// runningLab is a running `samlab lab start`.
+type runningLab struct {
+	out  *syncBuffer
+	stop func() error
+}
+
+// startClass runs `samlab lab start` in-process on loopback with the class in
+// state, and waits for its banner.
+func startClass(t *testing.T, state string, args ...string) *runningLab {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	cmd := NewRootCommand()
+	out := &syncBuffer{}
+	cmd.SetOut(out)
+	cmd.SetErr(out)
+	cmd.SetArgs(append([]string{"lab", "start", "--fixture-keys", "--listen", "127.0.0.1:0", "--state", state}, args...))
+	done := make(chan error, 1)
+	go func() { done <- cmd.ExecuteContext(ctx) }()
+	deadline := time.After(20 * time.Second)
+	for !strings.Contains(out.String(), "Press Ctrl-C") {
+		select {
+		case err := <-done:
+			cancel()
+			t.Fatalf("samlab lab start exited early: %v\n%s", err, out)
+		case <-deadline:
+			cancel()
+			t.Fatalf("samlab lab start did not start:\n%s", out)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	l := &runningLab{out: out}
+	stopped := false
+	l.stop = func() error {
+		if stopped {
+			return nil
+		}
+		stopped = true
+		cancel()
+		return <-done
+	}
+	t.Cleanup(func() { _ = l.stop() })
+	return l
+}
+
+// requireTool skips without the tool, except in CI, where it fails.
+func requireTool(t *testing.T, path string) {
+	t.Helper()
+	if _, err := os.Stat(path); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is required in CI: %v", path, err)
+		}
+		t.Skipf("%s not installed: %v", path, err)
+	}
+}
+
+// labAWSEnv is a clean environment for the aws CLI with a seat's admin key.
+func labAWSEnv(t *testing.T, seat labs.Seat) []string {
+	home := t.TempDir()
+	return []string{"PATH=/usr/bin:/bin", "HOME=" + home, "AWS_PAGER=", "AWS_EC2_METADATA_DISABLED=true",
+		"AWS_CONFIG_FILE=" + filepath.Join(home, "config"), "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "credentials"),
+		"AWS_ACCESS_KEY_ID=" + seat.AccessKeyID, "AWS_SECRET_ACCESS_KEY=" + seat.SecretAccessKey, "AWS_REGION=us-east-1"}
+}
+
+// runSolution runs the commands `samlab lab solution` printed, as a trainee
+// would paste them into a shell: curl and Debian's aws CLI v2 against the
+// lab.
+func runSolution(t *testing.T, script string, seat labs.Seat) {
+	t.Helper()
+	cmd := exec.CommandContext(t.Context(), "/bin/sh", "-e", "-c", script)
+	cmd.Dir = t.TempDir()
+	cmd.Env = labAWSEnv(t, seat)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("the solution failed: %v\n%s\n--- script:\n%s", err, out, script)
+	}
+}
+
+// awsCall runs one aws CLI command with the seat's key against endpoint.
+func awsCall(t *testing.T, seat labs.Seat, endpoint string, args ...string) (string, error) {
+	t.Helper()
+	cmd := exec.CommandContext(t.Context(), awsCLI, append([]string{"--endpoint-url", endpoint, "--output", "json"}, args...)...)
+	cmd.Env = labAWSEnv(t, seat)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	var exit *exec.ExitError
+	if err != nil && !errors.As(err, &exit) {
+		t.Fatalf("run %s: %v", awsCLI, err)
+	}
+	if err != nil {
+		return stderr.String(), err
+	}
+	return stdout.String(), nil
+}
+
+func readManifest(t *testing.T, state string) *labs.Manifest {
+	t.Helper()
+	m, err := labs.ReadManifest(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func wantExit(t *testing.T, what string, out string, err error, code int, contains ...string) {
+	t.Helper()
+	if exitCode(err) != code && !(code == 0 && err == nil) {
+		t.Errorf("%s: exit %d (%v), want %d\n%s", what, exitCode(err), err, code, out)
+	}
+	if code == 0 && err != nil {
+		t.Errorf("%s: %v\n%s", what, err, out)
+	}
+	for _, c := range contains {
+		if !strings.Contains(out, c) {
+			t.Errorf("%s: output lacks %q:\n%s", what, c, out)
+		}
+	}
+}
+
+// TestLabFixedWithAWSCLI starts cert-rotation, sees check fail, runs the
+// printed solution with curl and Debian's aws CLI v2 against the endpoint,
+// sees check pass; the fixed state survives a restart, reset breaks the lab
+// again, and the broken state survives a restart too.
+func TestLabFixedWithAWSCLI(t *testing.T) {
+	requireAWSCLI(t)
+	requireTool(t, "/usr/bin/curl")
+	sc, err := labs.Find("cert-rotation")
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := filepath.Join(t.TempDir(), "class")
+	l := startClass(t, state, "cert-rotation")
+	banner := l.out.String()
+	m := readManifest(t, state)
+	seat, _ := m.Seat(1)
+	for _, want := range []string{"Task:\n  Logins of alice", seat.Endpoint + "/idp/metadata", "export AWS_ACCESS_KEY_ID=" + seat.AccessKeyID,
+		"samlab lab check --state " + state} {
+		if !strings.Contains(banner, want) {
+			t.Errorf("banner lacks %q:\n%s", want, banner)
+		}
+	}
+	solution := labs.Solution(sc, seat.Endpoint, seat.Account)
+	for _, giveaway := range []string{"update-saml-provider", sc.Fix, sc.Hint} {
+		if strings.Contains(banner, giveaway) {
+			t.Errorf("the banner gives the fix away (%q):\n%s", giveaway, banner)
+		}
+	}
+
+	out, err := run(t, "lab", "check", "--state", state)
+	wantExit(t, "check of the broken lab", out, err, 1, "not fixed (check 1)\n  FAIL login works again\n       want: success\n"+
+		"       got:  InvalidIdentityToken (400): Response signature invalid\n\nhint: "+sc.Hint)
+	out, err = run(t, "lab", "hint", "--state", state)
+	wantExit(t, "hint", out, err, 0, sc.Hint)
+	out, err = run(t, "lab", "solution", "--state", state)
+	wantExit(t, "solution", out, err, 0, "curl -s "+seat.Endpoint+"/idp/metadata -o metadata.xml",
+		"aws --endpoint-url "+seat.Endpoint+" iam update-saml-provider --saml-provider-arn arn:aws:iam::"+seat.Account+":saml-provider/samlab")
+	if out != solution {
+		t.Errorf("solution printed %q, want %q", out, solution)
+	}
+
+	runSolution(t, out, seat)
+	out, err = run(t, "lab", "check", "--endpoint", seat.Endpoint) // as a trainee without the state
+	wantExit(t, "check after the fix", out, err, 0, "fixed (check 2)\n  ok   login works again\n"+
+		"       got:  success as arn:aws:sts::"+seat.Account+":assumed-role/SAMLAdmin/alice")
+	out, err = run(t, "lab", "status", "--state", state)
+	wantExit(t, "status", out, err, 0, "lab           cert-rotation (difficulty 1)", "trainee       1",
+		"endpoint      "+seat.Endpoint, "account       "+seat.Account, "IdP users     alice, bob", "checks        2 (fixed at the last check")
+
+	// The trainee's calls are in the trainee's event log.
+	out, err = run(t, "events", filepath.Join(state, "trainee-1", labs.EventsFile))
+	wantExit(t, "events", out, err, 0, "UpdateSAMLProvider")
+
+	// Restart: fixed stays fixed, at the same address.
+	if err := l.stop(); err != nil {
+		t.Fatalf("stop: %v\n%s", err, l.out)
+	}
+	l = startClass(t, state, "cert-rotation")
+	out, err = run(t, "lab", "check", "--state", state)
+	wantExit(t, "check after a restart", out, err, 0, "fixed (check 3)")
+
+	// Reset: broken again, and still broken after a restart.
+	out, err = run(t, "lab", "reset", "--state", state)
+	wantExit(t, "reset", out, err, 0, "trainee 1: cert-rotation is broken again at "+seat.Endpoint)
+	out, err = run(t, "lab", "check", "--state", state)
+	wantExit(t, "check after reset", out, err, 1, "not fixed (check 1)")
+	if err := l.stop(); err != nil {
+		t.Fatalf("stop: %v\n%s", err, l.out)
+	}
+	startClass(t, state, "cert-rotation")
+	out, err = run(t, "lab", "check", "--state", state)
+	wantExit(t, "check of the reset lab after a restart", out, err, 1, "not fixed (check 2)", "Response signature invalid")
+	// The admin key survived the reset and the restart.
+	if out, err := awsCall(t, seat, seat.Endpoint, "iam", "list-saml-providers"); err != nil {
+		t.Errorf("the admin key after reset and restart: %v\n%s", err, out)
+	}
+}
+
+// TestLabClassIsolation serves a class of two: each trainee has an account
+// and a key of their own, one's keys are refused by the other's lab, and one
+// trainee's fix leaves the other's lab broken.
+func TestLabClassIsolation(t *testing.T) {
+	requireAWSCLI(t)
+	state := filepath.Join(t.TempDir(), "class")
+	startClass(t, state, "saml-aud-wrong-host", "--trainees", "2")
+	m := readManifest(t, state)
+	if len(m.Trainees) != 2 {
+		t.Fatalf("manifest: %d trainees", len(m.Trainees))
+	}
+	one, two := m.Trainees[0], m.Trainees[1]
+	if one.Account == two.Account || one.Endpoint == two.Endpoint || one.AccessKeyID == two.AccessKeyID {
+		t.Fatalf("trainees share an account, endpoint or key: %+v %+v", one, two)
+	}
+	roster, err := os.ReadFile(filepath.Join(state, labs.RosterFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range m.Trainees {
+		for _, want := range []string{s.Endpoint, s.Account, s.AccessKeyID, s.SecretAccessKey, "alice,bob"} {
+			if !strings.Contains(string(roster), want) {
+				t.Errorf("roster lacks %q:\n%s", want, roster)
+			}
+		}
+	}
+
+	// Each key works on its own lab, as its own account, and not on the other.
+	out, err := awsCall(t, one, one.Endpoint, "sts", "get-caller-identity")
+	if err != nil || !strings.Contains(out, `"Account": "`+one.Account+`"`) {
+		t.Errorf("trainee 1 on their lab: %v\n%s", err, out)
+	}
+	out, err = awsCall(t, one, two.Endpoint, "iam", "list-saml-providers")
+	if err == nil || !strings.Contains(out, "An error occurred (InvalidClientTokenId) when calling the ListSAMLProviders operation") {
+		t.Errorf("trainee 1's key on trainee 2's lab: %v\n%s", err, out)
+	}
+
+	out, err = run(t, "lab", "solution", "--state", state, "--trainee", "1")
+	wantExit(t, "solution for trainee 1", out, err, 0, "arn:aws:iam::"+one.Account+":saml-provider/samlab", one.Endpoint)
+	runSolution(t, out, one)
+	out, err = run(t, "lab", "check", "--state", state, "--trainee", "1")
+	wantExit(t, "trainee 1's check", out, err, 0, "fixed (check 1)", "assumed-role/SAMLAdmin/alice")
+	out, err = run(t, "lab", "check", "--state", state, "--trainee", "2")
+	wantExit(t, "trainee 2's check", out, err, 1, "not fixed (check 1)", "AccessDenied (403)")
+	out, err = run(t, "lab", "status", "--state", state, "--all")
+	wantExit(t, "status of the class", out, err, 0, "lab saml-aud-wrong-host, 2 trainees",
+		"1        "+one.Endpoint+"  1       fixed", "2        "+two.Endpoint+"  1       not fixed")
+	out, err = run(t, "lab", "status", "--state", state, "--trainee", "2", "--output", "json")
+	var st labs.Status
+	if jerr := json.Unmarshal([]byte(out), &st); err != nil || jerr != nil || st.Trainee != 2 || st.Account != two.Account ||
+		st.Attempts != 1 || st.Fixed {
+		t.Errorf("trainee 2's status: %v %v %+v\n%s", err, jerr, st, out)
+	}
+}
+
+func TestLabCommandErrors(t *testing.T) {
+	t.Parallel()
+	missing := filepath.Join(t.TempDir(), "none")
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"lab", "start", "no-such-lab", "--state", missing}, 2, `unknown lab "no-such-lab"`},
+		{[]string{"lab", "start", "forged-signature", "--state", missing}, 2, `scenario "forged-signature" is not a lab`},
+		{[]string{"lab", "check", "--state", missing}, 2, "no lab in " + missing},
+		{[]string{"lab", "status", "--state", missing}, 2, "no lab in " + missing},
+		{[]string{"lab", "hint", "--state", missing}, 2, "name a lab (samlab lab list) or a class's --state"},
+		{[]string{"lab", "check", "--endpoint", "http://127.0.0.1:1"}, 2, "the lab does not answer"},
+	} {
+		out, err := run(t, c.args...)
+		if exitCode(err) != c.code || err == nil || !strings.Contains(err.Error()+out, c.want) {
+			t.Errorf("samlab %s: exit %d, %v, want %d and %q\n%s", strings.Join(c.args, " "), exitCode(err), err, c.code, c.want, out)
+		}
+	}
+	out, err := run(t, "lab", "list")
+	wantExit(t, "list", out, err, 0, "cert-rotation                        1", "trust-condition-not-met              3")
+}
+
+// TestEverySolutionFixesItsLab serves every library lab and runs the
+// commands `samlab lab solution` prints, with curl and Debian's aws CLI v2
+// against the lab: each lab is broken before and fixed after.
+func TestEverySolutionFixesItsLab(t *testing.T) {
+	requireAWSCLI(t)
+	requireTool(t, "/usr/bin/curl")
+	all, err := labs.Library()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sc := range all {
+		t.Run(sc.Name, func(t *testing.T) {
+			state := filepath.Join(t.TempDir(), "class")
+			startClass(t, state, sc.Name)
+			seat, err := readManifest(t, state).Seat(1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := run(t, "lab", "check", "--state", state)
+			wantExit(t, "check before the fix", out, err, 1, "not fixed (check 1)", "hint: "+sc.Hint)
+			out, err = run(t, "lab", "solution", "--state", state)
+			if err != nil {
+				t.Fatalf("solution: %v\n%s", err, out)
+			}
+			runSolution(t, out, seat)
+			out, err = run(t, "lab", "check", "--state", state)
+			wantExit(t, "check after the solution", out, err, 0, "fixed (check 2)")
+		})
+	}
+}
