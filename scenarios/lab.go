@@ -73,7 +73,8 @@ type LabConfig struct {
 	// (see signin.Config.Why). Default false: AWS's page alone.
 	SignInWhy bool
 	// MFA verifies the MFA codes of AssumeRole and GetSessionToken (default:
-	// the lab account's virtual MFA devices).
+	// the lab account's IAM users' virtual MFA devices, and the admin
+	// user's devices that enable-mfa steps add).
 	MFA sts.MFA
 	// UserPolicies gives IAM users' identity-based policies to STS (default:
 	// the lab account's users, with their groups and boundaries; the admin
@@ -213,18 +214,19 @@ func NewLab(cfg LabConfig) (*Lab, error) {
 		return nil, err
 	}
 	acct.SetInsecureHTTPIssuers(cfg.InsecureHTTPIssuers)
-	if cfg.MFA == nil {
-		cfg.MFA = acct
-	}
 	if cfg.UserPolicies == nil {
 		cfg.UserPolicies = acct
 	}
 	if cfg.MFA == nil {
 		cfg.MFA = newLabMFA() // enable-mfa steps add devices
 	}
+	mfa := cfg.MFA
+	if lm, ok := cfg.MFA.(*labMFA); ok {
+		mfa = accountOrLabMFA{acct, lm}
+	}
 	l := &Lab{Clock: clock, IDP: server, Account: acct, STS: svc, WebIdentity: svc.NewWebIdentity(cfg.WebIdentity), SignIn: console,
 		ProviderName: cfg.ProviderName, ProviderARN: acct.ProviderARN(cfg.ProviderName), state: newLabState(cfg, idpCfg),
-		Federation: svc.NewFederation(sts.FederationConfig{MFA: cfg.MFA, Users: cfg.UserPolicies})}
+		Federation: svc.NewFederation(sts.FederationConfig{MFA: mfa, Users: cfg.UserPolicies})}
 	if l.Cognito, err = cognito.New(cognito.Config{WebIdentity: l.WebIdentity, AccountID: cfg.AccountID, Partition: acct.Partition(),
 		Key: cfg.CognitoKey, Now: clock.Now, Rand: cfg.Rand, Logger: cfg.Logger.With("component", "cognito")}); err != nil {
 		return nil, fmt.Errorf("lab: cognito: %w", err)
@@ -344,4 +346,20 @@ func (l *Lab) Login(ctx context.Context, in LoginInput) (*sts.AssumeRoleWithSAML
 		l.state.mu.Unlock()
 	}
 	return out, err
+}
+
+// accountOrLabMFA checks a code against the IAM users' virtual MFA devices
+// of the account, then against the lab's devices of the admin user (who is
+// not one of the account's stored users).
+type accountOrLabMFA struct {
+	acct *iam.Account
+	lab  *labMFA
+}
+
+// VerifyTOTP implements sts.MFA.
+func (m accountOrLabMFA) VerifyTOTP(userARN, serial, code string, now time.Time) (device, valid bool) {
+	if device, valid = m.acct.VerifyTOTP(userARN, serial, code, now); device {
+		return device, valid
+	}
+	return m.lab.VerifyTOTP(userARN, serial, code, now)
 }
