@@ -14,7 +14,8 @@ import (
 
 // TestLabDefaultsToAccountUsers: a lab built without MFA or UserPolicies
 // checks an IAM user's AssumeRole against the user's group policy and the
-// user's enabled virtual MFA device, and still takes the admin user's lab
+// user's enabled virtual MFA device, refuses it on an explicit deny (but
+// never GetCallerIdentity or GetSessionToken), and still takes the admin user's lab
 // MFA devices of enable-mfa steps.
 func TestLabDefaultsToAccountUsers(t *testing.T) {
 	t.Parallel()
@@ -57,6 +58,20 @@ func TestLabDefaultsToAccountUsers(t *testing.T) {
 	}
 	if err := assume(); !errors.As(err, &ae) || ae.ErrorMessage() != "MultiFactorAuthentication failed with invalid MFA one time pass code." {
 		t.Errorf("AssumeRole with the same code again = %v", err)
+	}
+	// An explicit deny of everything refuses the switch; GetCallerIdentity
+	// and GetSessionToken are never refused by a policy (STS API reference).
+	must(a.PutUserPolicy("David", "deny-all", `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}`))
+	l.lab.Clock.Advance(iam.TOTPStep)
+	if err := assume(); !errors.As(err, &ae) || ae.ErrorMessage() != "User: arn:aws:iam::"+a.ID()+":user/David is not authorized to perform: "+
+		"sts:AssumeRole on resource: "+role.ARN+" with an explicit deny in an identity-based policy" {
+		t.Errorf("AssumeRole denied by the user's policy = %v", err)
+	}
+	if _, err := david.GetCallerIdentity(t.Context(), &stssdk.GetCallerIdentityInput{}); err != nil {
+		t.Errorf("GetCallerIdentity with a deny-all policy: %v", err)
+	}
+	if _, err := david.GetSessionToken(t.Context(), &stssdk.GetSessionTokenInput{}); err != nil {
+		t.Errorf("GetSessionToken with a deny-all policy: %v", err)
 	}
 	if err := l.lab.EnableMFA("admin-phone"); err != nil {
 		t.Errorf("enable-mfa for the admin user: %v", err)
