@@ -16,7 +16,6 @@ import (
 	"github.com/samlab-dev/samlab/idp"
 	"github.com/samlab-dev/samlab/sp/cognito"
 	"github.com/samlab-dev/samlab/sp/iam"
-	"github.com/samlab-dev/samlab/sp/policy"
 	"github.com/samlab-dev/samlab/sp/signin"
 	"github.com/samlab-dev/samlab/sp/sts"
 	"github.com/samlab-dev/samlab/sp/sts/sessiontoken"
@@ -74,11 +73,12 @@ type LabConfig struct {
 	// (see signin.Config.Why). Default false: AWS's page alone.
 	SignInWhy bool
 	// MFA verifies the MFA codes of AssumeRole and GetSessionToken (default:
-	// none, so every SerialNumber is refused).
+	// the lab account's IAM users' virtual MFA devices, and the admin
+	// user's devices that enable-mfa steps add).
 	MFA sts.MFA
 	// UserPolicies gives IAM users' identity-based policies to STS (default:
-	// the admin user AdminUserName has AdministratorAccess, other users
-	// nothing).
+	// the lab account's users, with their groups and boundaries; the admin
+	// key has AdministratorAccess).
 	UserPolicies sts.UserPolicies
 }
 
@@ -215,14 +215,18 @@ func NewLab(cfg LabConfig) (*Lab, error) {
 	}
 	acct.SetInsecureHTTPIssuers(cfg.InsecureHTTPIssuers)
 	if cfg.UserPolicies == nil {
-		cfg.UserPolicies = adminPolicies
+		cfg.UserPolicies = acct
 	}
 	if cfg.MFA == nil {
 		cfg.MFA = newLabMFA() // enable-mfa steps add devices
 	}
+	mfa := cfg.MFA
+	if lm, ok := cfg.MFA.(*labMFA); ok {
+		mfa = accountOrLabMFA{acct, lm}
+	}
 	l := &Lab{Clock: clock, IDP: server, Account: acct, STS: svc, WebIdentity: svc.NewWebIdentity(cfg.WebIdentity), SignIn: console,
 		ProviderName: cfg.ProviderName, ProviderARN: acct.ProviderARN(cfg.ProviderName), state: newLabState(cfg, idpCfg),
-		Federation: svc.NewFederation(sts.FederationConfig{MFA: cfg.MFA, Users: cfg.UserPolicies})}
+		Federation: svc.NewFederation(sts.FederationConfig{MFA: mfa, Users: cfg.UserPolicies})}
 	if l.Cognito, err = cognito.New(cognito.Config{WebIdentity: l.WebIdentity, AccountID: cfg.AccountID, Partition: acct.Partition(),
 		Key: cfg.CognitoKey, Now: clock.Now, Rand: cfg.Rand, Logger: cfg.Logger.With("component", "cognito")}); err != nil {
 		return nil, fmt.Errorf("lab: cognito: %w", err)
@@ -344,19 +348,18 @@ func (l *Lab) Login(ctx context.Context, in LoginInput) (*sts.AssumeRoleWithSAML
 	return out, err
 }
 
-// administratorAccess is the AWS managed policy AdministratorAccess.
-const administratorAccess = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`
+// accountOrLabMFA checks a code against the IAM users' virtual MFA devices
+// of the account, then against the lab's devices of the admin user (who is
+// not one of the account's stored users).
+type accountOrLabMFA struct {
+	acct *iam.Account
+	lab  *labMFA
+}
 
-// adminPolicies gives the lab's admin user AdministratorAccess and other IAM
-// users no identity-based policy.
-var adminPolicies = sts.UserPoliciesFunc(func(userARN string) ([]*policy.Policy, *policy.Policy, error) {
-	if !strings.HasSuffix(userARN, ":user/"+AdminUserName) {
-		return nil, nil, nil
+// VerifyTOTP implements sts.MFA.
+func (m accountOrLabMFA) VerifyTOTP(userARN, serial, code string, now time.Time) (device, valid bool) {
+	if device, valid = m.acct.VerifyTOTP(userARN, serial, code, now); device {
+		return device, valid
 	}
-	p, err := policy.Parse(administratorAccess, policy.KindIdentity)
-	if err != nil {
-		return nil, nil, err
-	}
-	p.Name = "arn:aws:iam::aws:policy/AdministratorAccess"
-	return []*policy.Policy{p}, nil, nil
-})
+	return m.lab.VerifyTOTP(userARN, serial, code, now)
+}

@@ -141,7 +141,8 @@ func (l *Lab) AWSHandler(cfg ServerConfig) (http.Handler, error) {
 	}
 	ops := append(l.Account.Operations(), l.STS.Operations()...)
 	ops = append(append(ops, l.Account.OIDCProviderOperations()...), l.WebIdentity.Operations()...)
-	ops = append(l.Federation.GuardIAM(ops), l.Federation.Operations()...)
+	// STS calls signed with a user's access key update its last use too.
+	ops = l.Account.RecordKeyUse(append(l.Federation.GuardIAM(ops), l.Federation.Operations()...))
 	return awsapi.NewRouter(awsapi.RouterConfig{Operations: ops, JSONOperations: l.Cognito.Operations(), Credentials: creds, Now: l.Clock.Now,
 		MaxBodyBytes: cfg.MaxBodyBytes, Events: cfg.Events, Logger: logger.With("component", "awsapi")})
 }

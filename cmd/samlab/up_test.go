@@ -50,12 +50,19 @@ var (
 
 func startUp(t *testing.T, args ...string) *upLab {
 	t.Helper()
+	return startServer(t, append([]string{"up"}, args...)...)
+}
+
+// startServer runs `samlab up` or `samlab sp serve` (args begin with the
+// command) on a free loopback port with the fixture keys.
+func startServer(t *testing.T, args ...string) *upLab {
+	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	cmd := NewRootCommand()
 	out := &syncBuffer{}
 	cmd.SetOut(out)
 	cmd.SetErr(out)
-	cmd.SetArgs(append([]string{"up", "--fixture-keys", "--listen", "127.0.0.1:0"}, args...))
+	cmd.SetArgs(append(args, "--fixture-keys", "--listen", "127.0.0.1:0"))
 	done := make(chan error, 1)
 	go func() { done <- cmd.ExecuteContext(ctx) }()
 	deadline := time.After(10 * time.Second)

@@ -258,6 +258,19 @@ func (a *Account) requestContext(action string, r *awsapi.Request, pp principalP
 	for _, tag := range pp.tags {
 		ctx["aws:PrincipalTag/"+tag.Key] = []string{tag.Value}
 	}
+	// Temporary credentials carry their session's keys (IAM User Guide,
+	// global condition keys); long-term keys have none of them.
+	if sc := r.Caller.SessionContext; sc != nil {
+		ctx["aws:TokenIssueTime"] = []string{sc.Attributes.CreationDate.UTC().Format(time.RFC3339)}
+		mfa := sc.Attributes.MFAAuthenticated == "true"
+		ctx["aws:MultiFactorAuthPresent"] = []string{strconv.FormatBool(mfa)}
+		if mfa {
+			ctx["aws:MultiFactorAuthAge"] = []string{strconv.FormatInt(int64(t.Sub(sc.Attributes.CreationDate)/time.Second), 10)}
+		}
+		if sc.SourceIdentity != "" {
+			ctx["aws:SourceIdentity"] = []string{sc.SourceIdentity}
+		}
+	}
 	if tags, err := r.Tags("Tags"); err == nil && len(tags) > 0 {
 		for _, tag := range tags {
 			ctx["aws:RequestTag/"+tag.Key] = []string{tag.Value}

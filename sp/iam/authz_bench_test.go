@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/samlab-dev/samlab/sp/awsapi"
+	"github.com/samlab-dev/samlab/sp/policy"
 )
 
 // BenchmarkAuthorize measures authorizing one IAM call of a user with an
@@ -46,6 +47,47 @@ func BenchmarkAuthorize(b *testing.B) {
 		for b.Loop() {
 			if err := a.authorize("ListAccessKeys", r); err != nil {
 				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkUserPolicies measures what STS pays per call of an IAM user for
+// the user's policies (its own, its group's, an AWS managed one; parsed
+// documents cached), against the baseline of parsing the same three
+// documents, which a lookup without the cache would pay. Compare the ns/op.
+func BenchmarkUserPolicies(b *testing.B) {
+	a := NewAccount(Config{})
+	must := func(err error) {
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	u, err := a.CreateUser(CreateUserInput{Name: "alice"})
+	must(err)
+	_, err = a.CreateGroup("Developers", "/")
+	must(err)
+	must(a.AddUserToGroup("Developers", "alice"))
+	own := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:GetFederationToken","Resource":"arn:aws:sts::*:federated-user/${aws:username}-*"}]}`
+	group := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"arn:aws:iam::123456789012:role/UpdateApp"}]}`
+	must(a.PutUserPolicy("alice", "own", own))
+	must(a.PutGroupPolicy("Developers", "assume", group))
+	must(a.AttachGroupPolicy("Developers", "arn:aws:iam::aws:policy/IAMReadOnlyAccess"))
+	ro, err := a.Policy("arn:aws:iam::aws:policy/IAMReadOnlyAccess")
+	must(err)
+	b.Run("baseline-parse", func(b *testing.B) {
+		for b.Loop() {
+			for _, doc := range []string{own, group, ro.Document} {
+				if _, err := policy.Parse(doc, policy.KindIdentity); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
+	b.Run("user-policies", func(b *testing.B) {
+		for b.Loop() {
+			if id, _, err := a.UserPolicies(u.ARN); err != nil || len(id) != 3 {
+				b.Fatal(id, err)
 			}
 		}
 	})

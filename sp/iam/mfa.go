@@ -282,13 +282,5 @@ func (a *Account) CheckMFACode(userName, serial, code string) bool {
 	if !ok || d.UserName != userName {
 		return false
 	}
-	cur := a.now().Unix() / int64(TOTPStep/time.Second)
-	for s := cur + 1; s >= cur-1; s-- {
-		if s > d.LastStep && hmac.Equal([]byte(totpAt(d.Seed, s)), []byte(code)) {
-			nd := d.clone()
-			nd.LastStep = s
-			return a.putMFA(nd) == nil
-		}
-	}
-	return false
+	return a.useCodeLocked(d, code, a.now())
 }
