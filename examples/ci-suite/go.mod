@@ -14,6 +14,7 @@ require (
 	github.com/aws/smithy-go v1.28.8 // indirect
 	github.com/beevik/etree v1.8.1 // indirect
 	github.com/crewjam/saml v0.5.1 // indirect
+	github.com/go-jose/go-jose/v4 v4.1.9 // indirect
 	github.com/go-logr/logr v1.4.3 // indirect
 	github.com/go-task/slim-sprig/v3 v3.0.0 // indirect
 	github.com/google/go-cmp v0.7.0 // indirect
@@ -30,6 +31,7 @@ require (
 	golang.org/x/sys v0.49.0 // indirect
 	golang.org/x/text v0.38.0 // indirect
 	golang.org/x/tools v0.45.0 // indirect
+	rsc.io/qr v0.2.0 // indirect
 )
 
 replace github.com/samlab-dev/samlab => ../..
