@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/samlab-dev/samlab/certs"
 	"github.com/samlab-dev/samlab/idp/oidc"
 	"github.com/samlab-dev/samlab/sp/cognito"
 	"github.com/samlab-dev/samlab/sp/iam"
@@ -96,15 +97,31 @@ func (l *Lab) StartOIDC(s OIDCSetup) (*oidc.Provider, error) {
 	return p, nil
 }
 
-// newOIDCCertLocked makes a fresh self-signed certificate (from a new lab
-// key) for the https issuer. The caller holds w.mu.
+// newOIDCCertLocked makes a fresh certificate chain for the https issuer: a
+// new CA (from the lab's key source) and a server certificate it issues for
+// 127.0.0.1, sent with the CA, so that IAM's thumbprint (of the top of the
+// chain) names the CA and the chain verifies for the issuer's host. The
+// caller holds w.mu.
 func (l *Lab) newOIDCCertLocked(w *webState) error {
 	w.certs++
-	kp, err := l.Key(fmt.Sprintf("oidc-tls-%d", w.certs))
+	keys := l.state.cfg.Keys
+	if keys == nil {
+		keys = certs.GeneratedKeys{}
+	}
+	opts := []certs.Option{certs.WithKeySource(keys), certs.WithSubject(fmt.Sprintf("samlab OIDC issuer CA %d", w.certs)), certs.WithNow(l.Clock.Now)}
+	if l.state.cfg.Rand != nil {
+		opts = append(opts, certs.WithRand(l.state.cfg.Rand))
+	}
+	ca, err := certs.NewCA(opts...)
 	if err != nil {
 		return err
 	}
-	w.cert = &tls.Certificate{Certificate: [][]byte{kp.Cert.Raw}, PrivateKey: kp.Key, Leaf: kp.Cert}
+	tc, err := ca.IssueTLS("127.0.0.1")
+	if err != nil {
+		return err
+	}
+	tc.Certificate = append(tc.Certificate, ca.Cert.Raw)
+	w.cert = tc
 	return nil
 }
 
@@ -124,8 +141,9 @@ func (l *Lab) RotateOIDCTLSCert() error {
 	return l.newOIDCCertLocked(w)
 }
 
-// OIDCThumbprint returns IAM's thumbprint (lower-case hex SHA-1) of the
-// certificate the https issuer presents now; empty for an http issuer.
+// OIDCThumbprint returns IAM's thumbprint (lower-case hex SHA-1) of the top
+// certificate of the chain the https issuer presents now (its CA); empty for
+// an http issuer.
 func (l *Lab) OIDCThumbprint() string {
 	w := l.web()
 	w.mu.Lock()
@@ -133,7 +151,7 @@ func (l *Lab) OIDCThumbprint() string {
 	if w.cert == nil {
 		return ""
 	}
-	return iam.Thumbprint(w.cert.Certificate[0])
+	return iam.Thumbprint(w.cert.Certificate[len(w.cert.Certificate)-1])
 }
 
 // UpdateOIDCThumbprint runs IAM UpdateOpenIDConnectProviderThumbprint on the
