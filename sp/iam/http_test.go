@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/xml"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -437,5 +438,62 @@ func TestURLEncodePolicy(t *testing.T) {
 	}
 	if got := iam.URLEncodePolicy(`{"a": "é"}`); got != "%7B%22a%22%3A%20%22%C3%A9%22%7D" {
 		t.Errorf("URLEncodePolicy = %s", got)
+	}
+}
+
+func TestRoleByARN(t *testing.T) {
+	t.Parallel()
+	a := iam.NewAccount(iam.Config{})
+	trust := iam.SAMLTrustPolicy(a.ProviderARN("idp"))
+	role, err := a.CreateRole(iam.CreateRoleInput{Name: "Admin", Path: "/saml/", AssumeRolePolicyDocument: trust})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := a.RoleByARN(role.ARN); err != nil || got.Name != "Admin" {
+		t.Errorf("RoleByARN(%s) = %v, %v, want Admin", role.ARN, got, err)
+	}
+	prefix := "arn:aws:iam::" + iam.DefaultAccountID + ":role/"
+	for _, arn := range []string{prefix + "Admin", prefix + "other/Admin", prefix + "saml/Nobody", "Admin", "", "arn:aws:iam::999999999999:role/saml/Admin"} {
+		_, err := a.RoleByARN(arn)
+		wantCode(t, "RoleByARN "+arn, err, awsapi.CodeNoSuchEntity)
+		if !errors.Is(err, iam.ErrNoSuchRole) {
+			t.Errorf("RoleByARN(%q) = %v, want it to wrap ErrNoSuchRole", arn, err)
+		}
+	}
+}
+
+func TestHTTPProviderListAndKeys(t *testing.T) {
+	t.Parallel()
+	api := newIAMAPI(t)
+	keys := certstest.New()
+	for _, name := range []string{"b-idp", "c-idp", "a-idp"} {
+		api.mustCall(t, "CreateSAMLProvider", url.Values{"Name": {name}, "SAMLMetadataDocument": {string(testMetadata(t, keys, "https://"+name, 1))}}, nil)
+	}
+	var list struct {
+		ARNs []string `xml:"SAMLProviderList>member>Arn"`
+	}
+	api.mustCall(t, "ListSAMLProviders", nil, &list)
+	prefix := "arn:aws:iam::" + iam.DefaultAccountID + ":saml-provider/"
+	if want := []string{prefix + "a-idp", prefix + "b-idp", prefix + "c-idp"}; !cmp.Equal(list.ARNs, want) {
+		t.Errorf("ListSAMLProviders = %v, want %v (sorted)", list.ARNs, want)
+	}
+	md := string(testMetadata(t, keys, "https://d-idp", 1))
+	for _, tt := range []struct {
+		params url.Values
+		want   string
+	}{
+		{url.Values{"AddPrivateKey": {"not a key"}}, "InvalidInput"},
+		{url.Values{"AssertionEncryptionMode": {"Required"}}, "InvalidInput"},
+	} {
+		params := url.Values{"Name": {"d-idp"}, "SAMLMetadataDocument": {md}}
+		for k, v := range tt.params {
+			params[k] = v
+		}
+		if code, _ := api.call(t, "CreateSAMLProvider", params); code != tt.want {
+			t.Errorf("CreateSAMLProvider %v = %q, want %s", tt.params, code, tt.want)
+		}
+	}
+	if n := len(api.acct.SAMLProviders()); n != 3 {
+		t.Errorf("%d providers after refused creates, want 3", n)
 	}
 }
