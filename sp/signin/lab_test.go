@@ -1,12 +1,14 @@
 package signin_test
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -47,6 +49,7 @@ func (c *clock) Advance(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t
 // loopback, with an IdP key whose metadata is registered as the provider.
 type lab struct {
 	clock       *clock
+	log         *syncBuffer // the sign-in endpoint's log
 	key         *certs.KeyPair
 	sts         *sts.Service
 	srv         *httptest.Server
@@ -55,7 +58,8 @@ type lab struct {
 	readOnly    string
 }
 
-func newLab(t *testing.T, cfg signin.Config) *lab {
+// newLab builds a lab; stsRand, when non-nil, is STS's source of randomness.
+func newLab(t *testing.T, cfg signin.Config, stsRand ...io.Reader) *lab {
 	t.Helper()
 	keys := certstest.New()
 	clk := &clock{t: time.Now().UTC().Truncate(time.Second)}
@@ -72,7 +76,7 @@ func newLab(t *testing.T, cfg signin.Config) *lab {
 	if err != nil {
 		t.Fatalf("CreateSAMLProvider: %v", err)
 	}
-	l := &lab{clock: clk, key: kp, providerARN: prov.ARN}
+	l := &lab{clock: clk, key: kp, providerARN: prov.ARN, log: &syncBuffer{}}
 	for _, name := range []string{"Admin", "ReadOnly"} {
 		r, err := acct.CreateRole(iam.CreateRoleInput{Name: name, AssumeRolePolicyDocument: iam.SAMLTrustPolicy(prov.ARN)})
 		if err != nil {
@@ -84,11 +88,16 @@ func newLab(t *testing.T, cfg signin.Config) *lab {
 			l.readOnly = r.ARN
 		}
 	}
-	if l.sts, err = sts.New(sts.Config{Account: acct, Now: clk.Now}); err != nil {
+	sc := sts.Config{Account: acct, Now: clk.Now}
+	if len(stsRand) > 0 {
+		sc.Rand = stsRand[0]
+	}
+	if l.sts, err = sts.New(sc); err != nil {
 		t.Fatalf("sts.New: %v", err)
 	}
 	cfg.STS = l.sts
 	cfg.Now = clk.Now
+	cfg.Logger = slog.New(slog.NewTextHandler(l.log, nil))
 	s, err := signin.New(cfg)
 	if err != nil {
 		t.Fatalf("signin.New: %v", err)
@@ -149,6 +158,20 @@ func (l *lab) response(t *testing.T, key *certs.KeyPair, roles ...string) string
 	}
 	return base64.StdEncoding.EncodeToString(out)
 }
+
+// syncBuffer is a bytes.Buffer safe for the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return b.b.String() }
 
 func newID(t *testing.T) string {
 	t.Helper()

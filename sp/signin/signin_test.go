@@ -4,6 +4,7 @@ import (
 	"crypto/rsa"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -55,10 +56,18 @@ func TestSignInWithOneRole(t *testing.T) {
 		t.Errorf("Set-Cookie %q is Secure although SecureCookies is off", c)
 	}
 	signedInAs(t, b, "arn:aws:sts::"+accountID+":assumed-role/Admin/alice")
+	log := l.log.String()
+	if !strings.Contains(log, `msg="console sign-in" assumed_role_arn=arn:aws:sts::`+accountID+`:assumed-role/Admin/alice`) ||
+		strings.Contains(log, "level=ERROR") {
+		t.Errorf("log = %s\nwant the sign-in and no error", log)
+	}
 
 	// The console session ends with the credentials (one hour by default).
 	l.clock.Advance(time.Hour - time.Second)
 	signedInAs(t, b, "arn:aws:sts::"+accountID+":assumed-role/Admin/alice")
+	if p := b.get("/console", nil); !strings.Contains(p.body, "(in 1s)") {
+		t.Errorf("console a second before the end does not say so:\n%s", p.body)
+	}
 	l.clock.Advance(time.Second)
 	if p := b.get("/console", nil); p.status != http.StatusUnauthorized {
 		t.Errorf("console at the credentials' expiry = %d, want 401", p.status)
@@ -89,6 +98,9 @@ func TestLogout(t *testing.T) {
 		p := b.do(method, "/logout", nil)
 		if p.status != http.StatusOK || !strings.Contains(p.body, "signed out") {
 			t.Errorf("%s /logout = %d, want 200 and a signed-out page\n%s", method, p.status, p.body)
+		}
+		if c := p.header.Get("Set-Cookie"); !strings.Contains(c, "Max-Age=0") {
+			t.Errorf("%s /logout sets %q, want the cookie deleted (Max-Age=0)", method, c)
 		}
 		if p := b.get("/console", nil); p.status != http.StatusUnauthorized {
 			t.Errorf("console after %s /logout = %d, want 401", method, p.status)
@@ -170,6 +182,8 @@ func TestSignInRejects(t *testing.T) {
 		{"signed by a foreign key", url.Values{"SAMLResponse": {l.response(t, foreign, l.admin)}}, http.StatusBadRequest,
 			"(Service: AWSSecurityTokenService; Status Code: 400; Error Code: InvalidIdentityToken; Request ID: "},
 		{"not base64", url.Values{"SAMLResponse": {"%%%"}}, http.StatusBadRequest, "Error Code: InvalidIdentityToken"},
+		{"role that does not exist", url.Values{"SAMLResponse": {l.response(t, nil, "arn:aws:iam::"+accountID+":role/Ghost")}},
+			http.StatusForbidden, "(Service: AWSSecurityTokenService; Status Code: 403; Error Code: AccessDenied; Request ID: "},
 		{"chosen role the response does not sign", url.Values{"SAMLResponse": {l.response(t, foreign, l.admin, l.readOnly)},
 			"roleIndex": {l.admin}}, http.StatusBadRequest, "Error Code: InvalidIdentityToken"},
 	}
@@ -218,6 +232,36 @@ func TestSessionIDFailure(t *testing.T) {
 	if p.status != http.StatusInternalServerError || p.header.Get("Set-Cookie") != "" {
 		t.Errorf("sign-in without randomness = %d (cookie %q), want 500 and no session", p.status, p.header.Get("Set-Cookie"))
 	}
+	c := credentials(t, l).Credentials
+	p = l.browser(t).get("/federation", url.Values{"Action": {"getSigninToken"}, "Session": {sessionJSON(t, c.AccessKeyID, c.SecretAccessKey, c.SessionToken)}})
+	if p.status != http.StatusInternalServerError || strings.Contains(p.body, "SigninToken") {
+		t.Errorf("getSigninToken without randomness = %d %q, want 500 and no token", p.status, p.body)
+	}
+
+	// Randomness for the sign-in token, none for the session.
+	l2 := newLab(t, signin.Config{Rand: io.MultiReader(strings.NewReader(strings.Repeat("r", 24)), failingReader{})})
+	b := l2.browser(t)
+	token := signinToken(t, b, credentials(t, l2), nil)
+	p = b.get("/federation", url.Values{"Action": {"login"}, "SigninToken": {token}})
+	if p.status != http.StatusInternalServerError || p.header.Get("Set-Cookie") != "" {
+		t.Errorf("login without randomness = %d (cookie %q), want 500 and no session", p.status, p.header.Get("Set-Cookie"))
+	}
+}
+
+// TestSTSFailure: an error from STS that is not an AWS error is logged and
+// shown as a generic failure, not as an STS error page.
+func TestSTSFailure(t *testing.T) {
+	t.Parallel()
+	// STS draws randomness for the request ID (which tolerates failure) and
+	// then for the credentials, which cannot be issued.
+	l := newLab(t, signin.Config{}, failingReader{})
+	p := l.browser(t).post("/saml", url.Values{"SAMLResponse": {l.response(t, nil, l.admin)}})
+	if p.status != http.StatusInternalServerError || !strings.Contains(p.body, "Sign-in failed; see the samlab log.") {
+		t.Errorf("sign-in with a failing STS = %d\n%s\nwant 500 pointing to the log", p.status, p.body)
+	}
+	if log := l.log.String(); !strings.Contains(log, `level=ERROR msg="sign-in failed"`) || !strings.Contains(log, "no entropy") {
+		t.Errorf("log = %s\nwant the STS failure at ERROR", log)
+	}
 }
 
 // TestDestinations pins the open-redirect defence of both ways into the
@@ -225,6 +269,7 @@ func TestSessionIDFailure(t *testing.T) {
 func TestDestinations(t *testing.T) {
 	t.Parallel()
 	l := newLab(t, signin.Config{})
+	creds := credentials(t, l)
 	tests := []struct {
 		dest string
 		want string // "" for the destination itself
@@ -266,7 +311,7 @@ func TestDestinations(t *testing.T) {
 			t.Errorf("RelayState %q: %d to %q, want 302 to %q", tt.dest, p.status, p.location, want)
 		}
 		b := l.browser(t)
-		token := signinToken(t, b, credentials(t, l), nil)
+		token := signinToken(t, b, creds, nil)
 		p = b.get("/federation", url.Values{"Action": {"login"}, "SigninToken": {token}, "Destination": {tt.dest}})
 		if p.status != http.StatusFound || p.location != want {
 			t.Errorf("federation Destination %q: %d to %q, want 302 to %q", tt.dest, p.status, p.location, want)
@@ -316,6 +361,7 @@ func TestFederationSignIn(t *testing.T) {
 	t.Parallel()
 	l := newLab(t, signin.Config{})
 	out := credentials(t, l)
+	l.clock.Advance(10 * time.Minute) // the broker signs in a while after AssumeRoleWithSAML
 	b := l.browser(t)
 	token := signinToken(t, b, out, nil)
 	p := b.post("/federation", url.Values{"Action": {"login"}, "SigninToken": {token}, "Issuer": {"https://broker.example"},
@@ -324,6 +370,9 @@ func TestFederationSignIn(t *testing.T) {
 		t.Fatalf("login = %d to %q, want 302 to the Destination\n%s", p.status, p.location, p.body)
 	}
 	signedInAs(t, b, out.AssumedRoleUser.ARN)
+	if p := b.get("/console", nil); !strings.Contains(p.body, "<td>https://broker.example</td>") {
+		t.Errorf("console does not name the federation broker:\n%s", p.body)
+	}
 
 	// Issuing a token, or opening a session, keeps the others.
 	b2 := l.browser(t)
@@ -355,20 +404,22 @@ func TestFederationSignIn(t *testing.T) {
 // default hour rather than none.
 func TestFederationLoginAfterExpiry(t *testing.T) {
 	t.Parallel()
-	l := newLab(t, signin.Config{})
-	out := credentials(t, l)
-	l.clock.Advance(out.Credentials.Expiration.Sub(l.clock.Now()) - time.Minute)
-	b := l.browser(t)
-	token := signinToken(t, b, out, nil)
-	l.clock.Advance(time.Minute)
-	if p := b.get("/federation", url.Values{"Action": {"login"}, "SigninToken": {token}}); p.status != http.StatusFound {
-		t.Fatalf("login = %d, want 302", p.status)
-	}
-	l.clock.Advance(time.Hour - time.Second)
-	signedInAs(t, b, out.AssumedRoleUser.ARN)
-	l.clock.Advance(time.Second)
-	if p := b.get("/console", nil); p.status != http.StatusUnauthorized {
-		t.Errorf("console an hour after login = %d, want 401", p.status)
+	for _, late := range []time.Duration{0, time.Minute} {
+		l := newLab(t, signin.Config{})
+		out := credentials(t, l)
+		l.clock.Advance(out.Credentials.Expiration.Sub(l.clock.Now()) - time.Minute)
+		b := l.browser(t)
+		token := signinToken(t, b, out, nil)
+		l.clock.Advance(time.Minute + late)
+		if p := b.get("/federation", url.Values{"Action": {"login"}, "SigninToken": {token}}); p.status != http.StatusFound {
+			t.Fatalf("login %s after the credentials expired = %d, want 302", late, p.status)
+		}
+		l.clock.Advance(time.Hour - time.Second)
+		signedInAs(t, b, out.AssumedRoleUser.ARN)
+		l.clock.Advance(time.Second)
+		if p := b.get("/console", nil); p.status != http.StatusUnauthorized {
+			t.Errorf("console an hour after a login %s after expiry = %d, want 401", late, p.status)
+		}
 	}
 }
 
