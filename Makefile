@@ -64,6 +64,7 @@ FUZZ_TARGETS := \
 	./scenarios:FuzzParse \
 	./sp/awsapi:FuzzQueryDecode \
 	./sp/awsapi:FuzzRouter \
+	./sp/signin:FuzzSafeDestination \
 	./idp:FuzzLoadUsers \
 	./idp:FuzzAuthnRequest \
 	./idp:FuzzRedirectSignature
