@@ -82,6 +82,8 @@ func TestPolicyAllows(t *testing.T) {
 			testProvider, actAssume, samlCtx, true},
 		{"StringLike longer than the value", trust("Allow", `"sts:AssumeRoleWithSAML"`, `{"StringLike":{"SAML:sub":"alice*x"}}`),
 			testProvider, actAssume, samlCtx, false},
+		{"StringLike leading star backtracks", trust("Allow", `"sts:AssumeRoleWithSAML"`, `{"StringLike":{"SAML:sub":"*ice"}}`),
+			testProvider, actAssume, samlCtx, true},
 		{"StringLike star then mismatch", trust("Allow", `"sts:AssumeRoleWithSAML"`, `{"StringLike":{"SAML:sub":"*z"}}`),
 			testProvider, actAssume, samlCtx, false},
 		{"StringLike no match", trust("Allow", `"sts:AssumeRoleWithSAML"`, `{"StringLike":{"SAML:sub":"bob*"}}`),
