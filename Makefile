@@ -86,6 +86,8 @@ fuzz:
 # MUTATE_TIMEOUT_COEFFICIENT multiplies the time of the package's first,
 # cached-build test run: a mutant's run must rebuild the package, so a small
 # coefficient reports mutants as timed out on a busy machine.
+# MUTATE_MUTATORS adds INVERT_LOGICAL (&& <-> ||) to gremlins' default
+# operators: the checks these packages exist for are mostly conjunctions.
 GREMLINS_VERSION ?= v0.6.0
 GREMLINS := bin/gremlins
 MUTATE_PKGS ?= sp/sts sp/signin sp/awsapi sp/iam
@@ -93,6 +95,7 @@ MUTATE_EFFICACY ?= 90
 MUTATE_COVERAGE ?= 85
 MUTATE_WORKERS ?= 1
 MUTATE_TIMEOUT_COEFFICIENT ?= 30
+MUTATE_MUTATORS ?= --invert-logical
 MUTATE_EQUIVALENT := equivalent-mutants.txt
 MUTATE_OUT := bin/mutate
 
@@ -104,7 +107,7 @@ mutate:
 		out=$(MUTATE_OUT)/$$(echo $$p | tr / _).json; \
 		echo "== $$p (gremlins $(GREMLINS_VERSION), $(MUTATE_WORKERS) worker(s); this takes minutes)"; \
 		nice $(GREMLINS) unleash --silent --workers $(MUTATE_WORKERS) --test-cpu 1 \
-			--timeout-coefficient $(MUTATE_TIMEOUT_COEFFICIENT) -o $$out ./$$p || { status=1; continue; }; \
+			--timeout-coefficient $(MUTATE_TIMEOUT_COEFFICIENT) $(MUTATE_MUTATORS) -o $$out ./$$p || { status=1; continue; }; \
 		bin/mutscore -pkg $$p -equivalent $(MUTATE_EQUIVALENT) \
 			-efficacy $(MUTATE_EFFICACY) -coverage $(MUTATE_COVERAGE) $$out || status=1; \
 	done; exit $$status

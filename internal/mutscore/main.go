@@ -191,6 +191,7 @@ var operators = map[string]map[string]string{
 	"CONDITIONALS_NEGATION": {"==": "!=", "!=": "==", ">=": "<", ">": "<=", "<=": ">", "<": ">="},
 	"INCREMENT_DECREMENT":   {"++": "--", "--": "++"},
 	"INVERT_NEGATIVES":      {"-": "+"},
+	"INVERT_LOGICAL":        {"&&": "||", "||": "&&"},
 }
 
 // mutate applies the mutator kind to the operator at line:column (1-based,
@@ -322,7 +323,7 @@ func run(args []string, stdout io.Writer) error {
 		*pkg, s.efficacy(), *minEfficacy, s.coverage(), *minCoverage)
 	var problems []string
 	for _, m := range s.stale {
-		problems = append(problems, fmt.Sprintf("%s: listed as equivalent but not in the report: update %s", m, *eqPath))
+		problems = append(problems, fmt.Sprintf("%s: listed in %s but not in the report: update it", m, *eqPath))
 	}
 	if s.efficacy() < *minEfficacy {
 		problems = append(problems, fmt.Sprintf("efficacy %.2f%% is below %.0f%%", s.efficacy(), *minEfficacy))
