@@ -6,7 +6,7 @@ BIN     := bin/samlab
 PKGS    := ./...
 export GOFLAGS := -buildvcs=false
 
-.PHONY: all build run test deps tools vet fmt-check lint fuzz bench screenshots clean ci-suite
+.PHONY: all build run test deps tools vet fmt-check lint fuzz bench mutate screenshots clean ci-suite
 
 all: build
 
@@ -76,6 +76,7 @@ FUZZ_TARGETS := \
 	./sp/iam:FuzzValidateInput \
 	./sp/iam:FuzzSimulate \
 	./sp/iam:FuzzParsePermissionsPolicy \
+	./sp/signin:FuzzSafeDestination \
 	./idp:FuzzLoadUsers \
 	./scenarios/labweb:FuzzIsBrowserPageRequest \
 	./idp:FuzzAuthnRequest \
@@ -107,6 +108,42 @@ fuzz:
 # version go.mod pins. -mod=mod lets its go.sum follow samlab's own go.mod.
 ci-suite:
 	cd examples/ci-suite && GOFLAGS="$(GOFLAGS) -mod=mod" $(GO) tool ginkgo -p --junit-report=junit.xml --output-dir=$(CURDIR)/bin/ci-suite ./...
+
+# mutate runs mutation testing (go-gremlins/gremlins, pinned and installed
+# into bin/) over the security-critical packages, each with its own tests:
+# every mutant must fail a test of its package. Each package must reach
+# MUTATE_EFFICACY percent efficacy and MUTATE_COVERAGE percent mutator
+# coverage, leaving out the mutants listed in MUTATE_EQUIVALENT (scored by
+# internal/mutscore, since gremlins has no exclusion list). It takes tens of
+# minutes on two cores: run it on every change to these packages, not in CI.
+# MUTATE_TIMEOUT_COEFFICIENT multiplies the time of the package's first,
+# cached-build test run: a mutant's run must rebuild the package, so a small
+# coefficient reports mutants as timed out on a busy machine.
+# MUTATE_MUTATORS adds INVERT_LOGICAL (&& <-> ||) to gremlins' default
+# operators: the checks these packages exist for are mostly conjunctions.
+GREMLINS_VERSION ?= v0.6.0
+GREMLINS := bin/gremlins
+MUTATE_PKGS ?= sp/sts sp/signin sp/awsapi sp/iam
+MUTATE_EFFICACY ?= 90
+MUTATE_COVERAGE ?= 85
+MUTATE_WORKERS ?= 1
+MUTATE_TIMEOUT_COEFFICIENT ?= 30
+MUTATE_MUTATORS ?= --invert-logical
+MUTATE_EQUIVALENT := equivalent-mutants.txt
+MUTATE_OUT := bin/mutate
+
+mutate:
+	GOBIN=$(abspath bin) $(GO) install github.com/go-gremlins/gremlins/cmd/gremlins@$(GREMLINS_VERSION)
+	$(GO) build -o bin/mutscore ./internal/mutscore
+	@mkdir -p $(MUTATE_OUT)
+	@status=0; for p in $(MUTATE_PKGS); do \
+		out=$(MUTATE_OUT)/$$(echo $$p | tr / _).json; \
+		echo "== $$p (gremlins $(GREMLINS_VERSION), $(MUTATE_WORKERS) worker(s); this takes minutes)"; \
+		nice $(GREMLINS) unleash --silent --workers $(MUTATE_WORKERS) --test-cpu 1 \
+			--timeout-coefficient $(MUTATE_TIMEOUT_COEFFICIENT) $(MUTATE_MUTATORS) -o $$out ./$$p || { status=1; continue; }; \
+		bin/mutscore -pkg $$p -equivalent $(MUTATE_EQUIVALENT) \
+			-efficacy $(MUTATE_EFFICACY) -coverage $(MUTATE_COVERAGE) $$out || status=1; \
+	done; exit $$status
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)

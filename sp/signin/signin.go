@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/samlab-dev/samlab/awssaml"
 	"github.com/samlab-dev/samlab/sp/awsapi"
@@ -274,17 +275,42 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 }
 
 // safeDestination returns where to send the browser after sign-in: the
-// RelayState when it is a local path or an AWS console URL, else /console.
-// Anything else is ignored, so RelayState cannot be an open redirect.
-func safeDestination(relayState string) string {
-	if strings.HasPrefix(relayState, "/") && !strings.HasPrefix(relayState, "//") && !strings.Contains(relayState, `\`) {
-		return relayState
+// RelayState (or federation Destination) when it is a local path or an AWS
+// console URL, else /console. Anything else is ignored, so neither can be an
+// open redirect.
+//
+// Browsers remove tabs and newlines from a URL before resolving it (WHATWG
+// URL Standard, "basic URL parser") and read a backslash as a slash, so
+// "/<TAB>/evil.example/" and "/\evil.example/" both lead off-site: a
+// destination with a backslash, whitespace or a control character, literal or
+// percent-encoded, is refused.
+func safeDestination(dest string) string {
+	if !plainDestination(dest) {
+		return "/console"
 	}
-	if u, err := url.Parse(relayState); err == nil && u.Scheme == "https" &&
+	if strings.HasPrefix(dest, "/") && !strings.HasPrefix(dest, "//") {
+		return dest
+	}
+	if u, err := url.Parse(dest); err == nil && u.Scheme == "https" &&
 		(u.Host == "console.aws.amazon.com" || strings.HasSuffix(u.Host, ".console.aws.amazon.com")) {
-		return relayState
+		return dest
 	}
 	return "/console"
+}
+
+// plainDestination reports whether dest, and dest with its percent-escapes
+// decoded, hold no backslash, whitespace or control character.
+func plainDestination(dest string) bool {
+	decoded, err := url.PathUnescape(dest)
+	if err != nil {
+		return false
+	}
+	for _, s := range []string{dest, decoded} {
+		if strings.ContainsFunc(s, func(r rune) bool { return r == '\\' || unicode.IsSpace(r) || unicode.IsControl(r) }) {
+			return false
+		}
+	}
+	return true
 }
 
 type accountGroup struct {
