@@ -10,6 +10,7 @@ need=()
 command -v xmlsec1 >/dev/null 2>&1 || need+=(xmlsec1)
 python3 -c 'import onelogin.saml2' >/dev/null 2>&1 || /usr/bin/python3 -c 'import onelogin.saml2' >/dev/null 2>&1 || need+=(python3-onelogin-saml2)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+[ -x /usr/bin/curl ] || need+=(curl)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "installing: ${need[*]}"
