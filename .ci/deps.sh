@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the external tools samlab's tests drive, when they are missing:
-# Debian's aws CLI v2 (awscli), xmlsec1, python3-onelogin-saml2 and chromium
+# Debian's aws CLI v2 (awscli), xmlsec1, python3-onelogin-saml2, curl and chromium
 # (the browser end-to-end test drives it headless). Runs
 # apt-get only as root; otherwise it says what is missing and carries on (the
 # tests that need a tool then skip outside CI and fail in CI).
