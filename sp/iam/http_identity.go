@@ -139,14 +139,6 @@ func callerUserName(c awsapi.Caller) (string, bool) {
 	return c.ARN[i+1:], true
 }
 
-// paged is the paging part of a List result.
-type paged struct {
-	IsTruncated bool   `xml:"IsTruncated"`
-	Marker      string `xml:"Marker,omitempty"`
-}
-
-func pagedOf(next string) paged { return paged{next != "", next} }
-
 func (a *Account) handleCreateUser(_ context.Context, r *awsapi.Request) (any, error) {
 	tags, err := r.Tags("Tags")
 	if err != nil {
@@ -235,14 +227,7 @@ func (a *Account) handleListUserTags(_ context.Context, r *awsapi.Request) (any,
 	if err != nil {
 		return nil, err
 	}
-	tags, next, err := paginate(pg, u.Tags, func(t awsapi.Tag) string { return t.Key })
-	if err != nil {
-		return nil, err
-	}
-	return struct {
-		Tags tagList `xml:"Tags"`
-		paged
-	}{tagList{Members: tags}, pagedOf(next)}, nil
+	return tagsResult(pg, u.Tags)
 }
 
 func (a *Account) handleCreateGroup(_ context.Context, r *awsapi.Request) (any, error) {
