@@ -255,11 +255,7 @@ func (a *Account) RolePolicy(roleName, policyName string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	doc, ok := r.InlinePolicies[policyName]
-	if !ok {
-		return "", roleTarget.noSuchPolicy(policyName)
-	}
-	return doc, nil
+	return roleTarget.get(r.InlinePolicies, policyName)
 }
 
 // DeleteRolePolicy removes an inline policy from a role.

@@ -576,6 +576,15 @@ func (t inlineTarget) put(inline *map[string]string, owner, policyName, doc stri
 	return nil
 }
 
+// get returns the inline policy called policyName.
+func (t inlineTarget) get(inline map[string]string, policyName string) (string, error) {
+	doc, ok := inline[policyName]
+	if !ok {
+		return "", t.noSuchPolicy(policyName)
+	}
+	return doc, nil
+}
+
 func (t inlineTarget) remove(inline map[string]string, policyName string) error {
 	if _, ok := inline[policyName]; !ok {
 		return t.noSuchPolicy(policyName)
@@ -640,11 +649,7 @@ func (a *Account) UserPolicy(userName, policyName string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	doc, ok := u.InlinePolicies[policyName]
-	if !ok {
-		return "", userTarget.noSuchPolicy(policyName)
-	}
-	return doc, nil
+	return userTarget.get(u.InlinePolicies, policyName)
 }
 
 // DeleteUserPolicy removes an inline policy from a user.
@@ -688,11 +693,7 @@ func (a *Account) GroupPolicy(groupName, policyName string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	doc, ok := g.InlinePolicies[policyName]
-	if !ok {
-		return "", groupTarget.noSuchPolicy(policyName)
-	}
-	return doc, nil
+	return groupTarget.get(g.InlinePolicies, policyName)
 }
 
 // DeleteGroupPolicy removes an inline policy from a group.
