@@ -39,27 +39,13 @@ type CA struct {
 // key from crypto/rand, the subject CN "samlab local CA", and a certificate
 // valid from one hour ago for DefaultValidity.
 func NewCA(opts ...Option) (*CA, error) {
-	o := options{bits: DefaultBits, subject: "samlab local CA", now: time.Now, rand: rand.Reader}
-	for _, opt := range opts {
-		opt(&o)
+	o := newOptions("samlab local CA", opts)
+	if err := o.checkValidity(); err != nil {
+		return nil, fmt.Errorf("new ca: %w", err)
 	}
-	if o.keys == nil {
-		o.keys = GeneratedKeys{Rand: o.rand}
-	}
-	if o.notBefore.IsZero() && o.notAfter.IsZero() {
-		now := o.now().UTC().Truncate(time.Second)
-		o.notBefore, o.notAfter = now.Add(-time.Hour), now.Add(DefaultValidity)
-	}
-	if !o.notAfter.After(o.notBefore) {
-		return nil, fmt.Errorf("new ca: validity: notAfter %s is not after notBefore %s",
-			o.notAfter.Format(time.RFC3339), o.notBefore.Format(time.RFC3339))
-	}
-	key := o.key
-	if key == nil {
-		var err error
-		if key, err = o.keys.Key(o.bits); err != nil {
-			return nil, fmt.Errorf("new ca: %w", err)
-		}
+	key, err := o.privateKey()
+	if err != nil {
+		return nil, fmt.Errorf("new ca: %w", err)
 	}
 	serial, err := newSerial(o.rand)
 	if err != nil {

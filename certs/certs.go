@@ -103,11 +103,11 @@ func WithKey(k *rsa.PrivateKey) Option { return func(o *options) { o.key = k } }
 // signatures (default crypto/rand).
 func WithRand(r io.Reader) Option { return func(o *options) { o.rand = r } }
 
-// New makes an RSA key and a self-signed certificate for it. By default the key
-// is RSA-2048 from crypto/rand, the subject CN is "samlab", and the certificate
-// is valid from one hour ago for DefaultValidity.
-func New(opts ...Option) (*KeyPair, error) {
-	o := options{bits: DefaultBits, subject: "samlab", now: time.Now, rand: rand.Reader}
+// newOptions applies opts over the defaults shared by New and NewCA: an
+// RSA key of DefaultBits generated from crypto/rand, the given subject CN, and
+// a validity window from one hour ago for DefaultValidity when none is set.
+func newOptions(subject string, opts []Option) options {
+	o := options{bits: DefaultBits, subject: subject, now: time.Now, rand: rand.Reader}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -118,16 +118,37 @@ func New(opts ...Option) (*KeyPair, error) {
 		now := o.now().UTC().Truncate(time.Second)
 		o.notBefore, o.notAfter = now.Add(-time.Hour), now.Add(DefaultValidity)
 	}
+	return o
+}
+
+// checkValidity reports a validity window that ends before it starts.
+func (o *options) checkValidity() error {
 	if !o.notAfter.After(o.notBefore) {
-		return nil, fmt.Errorf("certificate validity: notAfter %s is not after notBefore %s",
+		return fmt.Errorf("validity: notAfter %s is not after notBefore %s",
 			o.notAfter.Format(time.RFC3339), o.notBefore.Format(time.RFC3339))
 	}
-	key := o.key
-	if key == nil {
-		var err error
-		if key, err = o.keys.Key(o.bits); err != nil {
-			return nil, err
-		}
+	return nil
+}
+
+// privateKey is the key given with WithKey, or else one from the key source.
+func (o *options) privateKey() (*rsa.PrivateKey, error) {
+	if o.key != nil {
+		return o.key, nil
+	}
+	return o.keys.Key(o.bits)
+}
+
+// New makes an RSA key and a self-signed certificate for it. By default the key
+// is RSA-2048 from crypto/rand, the subject CN is "samlab", and the certificate
+// is valid from one hour ago for DefaultValidity.
+func New(opts ...Option) (*KeyPair, error) {
+	o := newOptions("samlab", opts)
+	if err := o.checkValidity(); err != nil {
+		return nil, fmt.Errorf("certificate %w", err)
+	}
+	key, err := o.privateKey()
+	if err != nil {
+		return nil, err
 	}
 	cert, err := SelfSign(key, o.subject, o.notBefore, o.notAfter, o.rand)
 	if err != nil {

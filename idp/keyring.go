@@ -138,20 +138,35 @@ func LoadKeyring(fsys fs.FS) (*Keyring, error) {
 		}
 		return &certs.KeyPair{Key: key, Cert: cs[0]}, nil
 	}
-	k := &Keyring{}
-	var err error
-	if k.Current, err = load("current"); err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, ErrNoKeyring
-		}
+	cur, next, prev, err := LoadKeySlots(fsys, load)
+	if err != nil {
 		return nil, err
 	}
-	if k.Next, err = load("next"); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, err
+	return &Keyring{Current: cur, Next: next, Previous: prev}, nil
+}
+
+// LoadKeySlots reads the slots of a key directory laid out as Files writes
+// it, calling load with each slot's name: "current", "next" and the
+// "previous-N" slots in order of N (a slot is there when its .key file is).
+// It returns ErrNoKeyring when load finds no current slot (fs.ErrNotExist);
+// a missing next slot is the zero K.
+func LoadKeySlots[K any](fsys fs.FS, load func(slot string) (K, error)) (current, next K, previous []K, err error) {
+	var zero K
+	if current, err = load("current"); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			err = ErrNoKeyring
+		}
+		return zero, zero, nil, err
+	}
+	if next, err = load("next"); err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			return zero, zero, nil, err
+		}
+		next = zero
 	}
 	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
-		return nil, err
+		return zero, zero, nil, err
 	}
 	var idx []int
 	for _, e := range entries {
@@ -162,11 +177,11 @@ func LoadKeyring(fsys fs.FS) (*Keyring, error) {
 	}
 	sort.Ints(idx)
 	for _, n := range idx {
-		kp, err := load("previous-" + strconv.Itoa(n))
+		k, err := load("previous-" + strconv.Itoa(n))
 		if err != nil {
-			return nil, err
+			return zero, zero, nil, err
 		}
-		k.Previous = append(k.Previous, kp)
+		previous = append(previous, k)
 	}
-	return k, nil
+	return current, next, previous, nil
 }

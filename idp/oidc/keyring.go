@@ -15,14 +15,13 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 
 	"github.com/go-jose/go-jose/v4"
 
 	"github.com/samlab-dev/samlab/certs"
+	"github.com/samlab-dev/samlab/idp"
 )
 
 // DefaultAlgorithm is the ID-token signing algorithm unless configured
@@ -234,7 +233,6 @@ func (k *Keyring) clone() *Keyring {
 // the PKCS#8 keys are read, so one directory can hold the keys of both:
 //
 //	current.key  next.key (during a rollover)  previous-1.key … (newest first)
-var previousRE = regexp.MustCompile(`^previous-([0-9]+)\.key$`)
 
 // Files returns the keyring as PEM PKCS#8 key files ("current.key",
 // "next.key", "previous-N.key").
@@ -268,8 +266,8 @@ func (k *Keyring) Files() (map[string][]byte, error) {
 }
 
 // ErrNoKeyring is returned by LoadKeyring when the directory holds no
-// current key.
-var ErrNoKeyring = errors.New("no current.key in key directory")
+// current key. It is the SAML IdP's, as the directories are alike.
+var ErrNoKeyring = idp.ErrNoKeyring
 
 // LoadKeyring reads the keys of a key directory (a SAML IdP key directory
 // works: certificates are ignored). RSA keys sign with rsaAlg (RS256 when
@@ -309,37 +307,11 @@ func LoadKeyring(fsys fs.FS, rsaAlg jose.SignatureAlgorithm) (*Keyring, error) {
 		}
 		return key, nil
 	}
-	k := &Keyring{}
-	var err error
-	if k.Current, err = load("current.key"); err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, ErrNoKeyring
-		}
-		return nil, err
-	}
-	if k.Next, err = load("next.key"); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, err
-	}
-	entries, err := fs.ReadDir(fsys, ".")
+	cur, next, prev, err := idp.LoadKeySlots(fsys, func(slot string) (*Key, error) { return load(slot + ".key") })
 	if err != nil {
 		return nil, err
 	}
-	var idx []int
-	for _, e := range entries {
-		if m := previousRE.FindStringSubmatch(e.Name()); m != nil {
-			n, _ := strconv.Atoi(m[1])
-			idx = append(idx, n)
-		}
-	}
-	sort.Ints(idx)
-	for _, n := range idx {
-		key, err := load("previous-" + strconv.Itoa(n) + ".key")
-		if err != nil {
-			return nil, err
-		}
-		k.Previous = append(k.Previous, key)
-	}
-	return k, nil
+	return &Keyring{Current: cur, Next: next, Previous: prev}, nil
 }
 
 // atHash is the at_hash of an access token (OpenID Connect Core §3.1.3.6):

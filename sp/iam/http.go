@@ -237,15 +237,7 @@ func (a *Account) handleListSAMLProviderTags(_ context.Context, r *awsapi.Reques
 	if err != nil {
 		return nil, err
 	}
-	tags, next, err := paginate(pg, p.Tags, func(t awsapi.Tag) string { return t.Key })
-	if err != nil {
-		return nil, err
-	}
-	return struct {
-		Tags        tagList `xml:"Tags"`
-		IsTruncated bool    `xml:"IsTruncated"`
-		Marker      string  `xml:"Marker,omitempty"`
-	}{tagList{Members: tags}, next != "", next}, nil
+	return tagsResult(pg, p.Tags)
 }
 
 // roleXML is IAM's Role shape.

@@ -139,14 +139,6 @@ func callerUserName(c awsapi.Caller) (string, bool) {
 	return c.ARN[i+1:], true
 }
 
-// paged is the paging part of a List result.
-type paged struct {
-	IsTruncated bool   `xml:"IsTruncated"`
-	Marker      string `xml:"Marker,omitempty"`
-}
-
-func pagedOf(next string) paged { return paged{next != "", next} }
-
 func (a *Account) handleCreateUser(_ context.Context, r *awsapi.Request) (any, error) {
 	tags, err := r.Tags("Tags")
 	if err != nil {
@@ -193,20 +185,33 @@ func (a *Account) handleDeleteUser(_ context.Context, r *awsapi.Request) (any, e
 	return nil, a.DeleteUser(userNameParam(r))
 }
 
+// userList renders users as <member> elements.
+type userList struct {
+	Members []userXML `xml:"member"`
+}
+
+// usersPage is the page of users (in name order) that pg asks for and the
+// Marker of the next page.
+func usersPage(pg page, users []*User) (userList, string, error) {
+	users, next, err := paginate(pg, users, func(u *User) string { return u.Name })
+	if err != nil {
+		return userList{}, "", err
+	}
+	var list userList
+	for _, u := range users {
+		list.Members = append(list.Members, userOf(u, false))
+	}
+	return list, next, nil
+}
+
 func (a *Account) handleListUsers(_ context.Context, r *awsapi.Request) (any, error) {
 	pg, err := pageParams(r)
 	if err != nil {
 		return nil, err
 	}
-	users, next, err := paginate(pg, a.Users(r.Get("PathPrefix")), func(u *User) string { return u.Name })
+	list, next, err := usersPage(pg, a.Users(r.Get("PathPrefix")))
 	if err != nil {
 		return nil, err
-	}
-	var list struct {
-		Members []userXML `xml:"member"`
-	}
-	for _, u := range users {
-		list.Members = append(list.Members, userOf(u, false))
 	}
 	return struct {
 		Users any `xml:"Users"`
@@ -235,14 +240,7 @@ func (a *Account) handleListUserTags(_ context.Context, r *awsapi.Request) (any,
 	if err != nil {
 		return nil, err
 	}
-	tags, next, err := paginate(pg, u.Tags, func(t awsapi.Tag) string { return t.Key })
-	if err != nil {
-		return nil, err
-	}
-	return struct {
-		Tags tagList `xml:"Tags"`
-		paged
-	}{tagList{Members: tags}, pagedOf(next)}, nil
+	return tagsResult(pg, u.Tags)
 }
 
 func (a *Account) handleCreateGroup(_ context.Context, r *awsapi.Request) (any, error) {
@@ -264,15 +262,9 @@ func (a *Account) handleGetGroup(_ context.Context, r *awsapi.Request) (any, err
 	if err != nil {
 		return nil, err
 	}
-	members, next, err := paginate(pg, members, func(u *User) string { return u.Name })
+	list, next, err := usersPage(pg, members)
 	if err != nil {
 		return nil, err
-	}
-	var list struct {
-		Members []userXML `xml:"member"`
-	}
-	for _, u := range members {
-		list.Members = append(list.Members, userOf(u, false))
 	}
 	return struct {
 		Group groupXML `xml:"Group"`

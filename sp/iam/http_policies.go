@@ -56,15 +56,7 @@ func (a *Account) handleListRoleTags(_ context.Context, r *awsapi.Request) (any,
 	if err != nil {
 		return nil, err
 	}
-	tags, next, err := paginate(pg, role.Tags, func(t awsapi.Tag) string { return t.Key })
-	if err != nil {
-		return nil, err
-	}
-	return struct {
-		Tags        tagList `xml:"Tags"`
-		IsTruncated bool    `xml:"IsTruncated"`
-		Marker      string  `xml:"Marker,omitempty"`
-	}{tagList{Members: tags}, next != "", next}, nil
+	return tagsResult(pg, role.Tags)
 }
 
 func policyNameParam(r *awsapi.Request) string {
@@ -119,15 +111,7 @@ func (a *Account) handleListRolePolicies(_ context.Context, r *awsapi.Request) (
 	if err != nil {
 		return nil, err
 	}
-	names, next, err := paginate(pg, names, func(s string) string { return s })
-	if err != nil {
-		return nil, err
-	}
-	return struct {
-		PolicyNames memberList `xml:"PolicyNames"`
-		IsTruncated bool       `xml:"IsTruncated"`
-		Marker      string     `xml:"Marker,omitempty"`
-	}{memberList{names}, next != "", next}, nil
+	return policyNamesResult(pg, names)
 }
 
 // memberList renders strings as <member> elements.
@@ -175,27 +159,7 @@ func (a *Account) handleListAttachedRolePolicies(_ context.Context, r *awsapi.Re
 	if err != nil {
 		return nil, err
 	}
-	prefix := r.Get("PathPrefix")
-	var list []attachedPolicy
-	for _, p := range policies {
-		if prefix == "" || strings.HasPrefix(p.Path, prefix) {
-			list = append(list, attachedPolicy{p.Name, p.ARN})
-		}
-	}
-	// Pages follow attachment order; the key is the position.
-	list, next, err := paginate(pg, list, func(p attachedPolicy) string { return p.PolicyARN })
-	if err != nil {
-		return nil, err
-	}
-	return struct {
-		AttachedPolicies struct {
-			Members []attachedPolicy `xml:"member"`
-		} `xml:"AttachedPolicies"`
-		IsTruncated bool   `xml:"IsTruncated"`
-		Marker      string `xml:"Marker,omitempty"`
-	}{struct {
-		Members []attachedPolicy `xml:"member"`
-	}{list}, next != "", next}, nil
+	return attachedResult(pg, policies, r.Get("PathPrefix"))
 }
 
 func (a *Account) handlePutRolePermissionsBoundary(_ context.Context, r *awsapi.Request) (any, error) {

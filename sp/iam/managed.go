@@ -244,27 +244,9 @@ func (a *Account) PutRolePolicy(roleName, policyName, doc string) error {
 		return err
 	}
 	_, err := a.updateRole(roleName, func(r *Role) error {
-		total := policySize(doc)
-		for n, d := range r.InlinePolicies {
-			if n != policyName {
-				total += policySize(d)
-			}
-		}
-		if total > MaxInlinePolicySize {
-			return awsapi.Errorf(awsapi.CodeLimitExceeded, http.StatusConflict,
-				"Maximum policy size of %d bytes exceeded for role %s", MaxInlinePolicySize, roleName)
-		}
-		if r.InlinePolicies == nil {
-			r.InlinePolicies = map[string]string{}
-		}
-		r.InlinePolicies[policyName] = doc
-		return nil
+		return roleTarget.put(&r.InlinePolicies, roleName, policyName, doc)
 	})
 	return err
-}
-
-func noSuchRolePolicy(name string) error {
-	return awsapi.Errorf(awsapi.CodeNoSuchEntity, http.StatusNotFound, "The role policy with name %s cannot be found.", name)
 }
 
 // RolePolicy returns an inline policy document of a role (IAM GetRolePolicy).
@@ -273,22 +255,12 @@ func (a *Account) RolePolicy(roleName, policyName string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	doc, ok := r.InlinePolicies[policyName]
-	if !ok {
-		return "", noSuchRolePolicy(policyName)
-	}
-	return doc, nil
+	return roleTarget.get(r.InlinePolicies, policyName)
 }
 
 // DeleteRolePolicy removes an inline policy from a role.
 func (a *Account) DeleteRolePolicy(roleName, policyName string) error {
-	_, err := a.updateRole(roleName, func(r *Role) error {
-		if _, ok := r.InlinePolicies[policyName]; !ok {
-			return noSuchRolePolicy(policyName)
-		}
-		delete(r.InlinePolicies, policyName)
-		return nil
-	})
+	_, err := a.updateRole(roleName, func(r *Role) error { return roleTarget.remove(r.InlinePolicies, policyName) })
 	return err
 }
 
@@ -315,17 +287,13 @@ func (a *Account) AttachRolePolicy(roleName, policyARN string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := a.policyLocked(policyARN, policyNotAttachable); err != nil {
+	r := cur.clone()
+	if err := a.attachLocked(roleTarget, &r.AttachedPolicies, policyARN); err != nil {
 		return err
 	}
-	if slices.Contains(cur.AttachedPolicies, policyARN) {
-		return nil
+	if len(r.AttachedPolicies) == len(cur.AttachedPolicies) {
+		return nil // already attached: nothing to store
 	}
-	if len(cur.AttachedPolicies) >= MaxAttachedPolicies {
-		return awsapi.Errorf(awsapi.CodeLimitExceeded, http.StatusConflict, "Cannot exceed quota for PoliciesPerRole: %d", MaxAttachedPolicies)
-	}
-	r := cur.clone()
-	r.AttachedPolicies = append(r.AttachedPolicies, policyARN)
 	return a.putRole(r)
 }
 
@@ -337,15 +305,10 @@ func (a *Account) DetachRolePolicy(roleName, policyARN string) error {
 	if err != nil {
 		return err
 	}
-	if !policyARNRE.MatchString(policyARN) {
-		return awsapi.Errorf(awsapi.CodeInvalidInput, http.StatusBadRequest, "ARN %s is not valid.", policyARN)
-	}
-	i := slices.Index(cur.AttachedPolicies, policyARN)
-	if i < 0 {
-		return awsapi.Errorf(awsapi.CodeNoSuchEntity, http.StatusNotFound, "%s", policyNotFound(policyARN))
-	}
 	r := cur.clone()
-	r.AttachedPolicies = slices.Delete(r.AttachedPolicies, i, i+1)
+	if err := detach(&r.AttachedPolicies, policyARN); err != nil {
+		return err
+	}
 	return a.putRole(r)
 }
 
@@ -358,13 +321,7 @@ func (a *Account) AttachedRolePolicies(roleName string) ([]*ManagedPolicy, error
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*ManagedPolicy, 0, len(r.AttachedPolicies))
-	for _, arn := range r.AttachedPolicies {
-		if p, err := a.policyLocked(arn, policyNotFound); err == nil {
-			out = append(out, p.clone())
-		}
-	}
-	return out, nil
+	return a.attachedOf(r.AttachedPolicies), nil
 }
 
 // PutRolePermissionsBoundary sets the managed policy that bounds a role.

@@ -61,3 +61,23 @@ func paginate[T any](pg page, items []T, key func(T) string) ([]T, string, error
 	}
 	return items[start:end], next, nil
 }
+
+// paged is the paging part of a List result.
+type paged struct {
+	IsTruncated bool   `xml:"IsTruncated"`
+	Marker      string `xml:"Marker,omitempty"`
+}
+
+func pagedOf(next string) paged { return paged{next != "", next} }
+
+// tagsResult renders the page of tags (in key order) that pg asks for.
+func tagsResult(pg page, tags []awsapi.Tag) (any, error) {
+	tags, next, err := paginate(pg, tags, func(t awsapi.Tag) string { return t.Key })
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		Tags tagList `xml:"Tags"`
+		paged
+	}{tagList{Members: tags}, pagedOf(next)}, nil
+}

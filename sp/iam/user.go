@@ -538,16 +538,17 @@ func (a *Account) RemoveUserFromGroup(groupName, userName string) error {
 	return a.putUser(u)
 }
 
-// inlineTarget describes a user or group for the inline and managed policy
-// operations shared by both.
+// inlineTarget describes a role, user or group for the inline and managed policy
+// operations shared by all three.
 type inlineTarget struct {
-	kind      string // "user" or "group"
+	kind      string // "role", "user" or "group"
 	maxInline int
 	maxAttach int
 	quota     string // quota name in LimitExceeded messages
 }
 
 var (
+	roleTarget  = inlineTarget{"role", MaxInlinePolicySize, MaxAttachedPolicies, "PoliciesPerRole"}
 	userTarget  = inlineTarget{"user", MaxUserInlinePolicySize, MaxPoliciesPerUser, "PoliciesPerUser"}
 	groupTarget = inlineTarget{"group", MaxGroupInlinePolicySize, MaxPoliciesPerGroup, "PoliciesPerGroup"}
 )
@@ -557,9 +558,9 @@ func (t inlineTarget) noSuchPolicy(name string) error {
 }
 
 // put adds or replaces an inline policy of the entity called owner.
-func (t inlineTarget) put(p *Policies, owner, policyName, doc string) error {
+func (t inlineTarget) put(inline *map[string]string, owner, policyName, doc string) error {
 	total := policySize(doc)
-	for n, d := range p.InlinePolicies {
+	for n, d := range *inline {
 		if n != policyName {
 			total += policySize(d)
 		}
@@ -568,45 +569,55 @@ func (t inlineTarget) put(p *Policies, owner, policyName, doc string) error {
 		return awsapi.Errorf(awsapi.CodeLimitExceeded, http.StatusConflict,
 			"Maximum policy size of %d bytes exceeded for %s %s", t.maxInline, t.kind, owner)
 	}
-	if p.InlinePolicies == nil {
-		p.InlinePolicies = map[string]string{}
+	if *inline == nil {
+		*inline = map[string]string{}
 	}
-	p.InlinePolicies[policyName] = doc
+	(*inline)[policyName] = doc
 	return nil
 }
 
-func (t inlineTarget) remove(p *Policies, policyName string) error {
-	if _, ok := p.InlinePolicies[policyName]; !ok {
+// get returns the inline policy called policyName.
+func (t inlineTarget) get(inline map[string]string, policyName string) (string, error) {
+	doc, ok := inline[policyName]
+	if !ok {
+		return "", t.noSuchPolicy(policyName)
+	}
+	return doc, nil
+}
+
+func (t inlineTarget) remove(inline map[string]string, policyName string) error {
+	if _, ok := inline[policyName]; !ok {
 		return t.noSuchPolicy(policyName)
 	}
-	delete(p.InlinePolicies, policyName)
+	delete(inline, policyName)
 	return nil
 }
 
 // attach attaches a managed policy; the caller holds a.mu.
-func (a *Account) attachLocked(t inlineTarget, p *Policies, policyARN string) error {
+func (a *Account) attachLocked(t inlineTarget, attached *[]string, policyARN string) error {
 	if _, err := a.policyLocked(policyARN, policyNotAttachable); err != nil {
 		return err
 	}
-	if slices.Contains(p.AttachedPolicies, policyARN) {
+	if slices.Contains(*attached, policyARN) {
 		return nil
 	}
-	if len(p.AttachedPolicies) >= t.maxAttach {
+	if len(*attached) >= t.maxAttach {
 		return awsapi.Errorf(awsapi.CodeLimitExceeded, http.StatusConflict, "Cannot exceed quota for %s: %d", t.quota, t.maxAttach)
 	}
-	p.AttachedPolicies = append(p.AttachedPolicies, policyARN)
+	*attached = append(*attached, policyARN)
 	return nil
 }
 
-func detach(p *Policies, policyARN string) error {
+// detach removes policyARN from the attached ARNs.
+func detach(attached *[]string, policyARN string) error {
 	if !policyARNRE.MatchString(policyARN) {
 		return awsapi.Errorf(awsapi.CodeInvalidInput, http.StatusBadRequest, "ARN %s is not valid.", policyARN)
 	}
-	i := slices.Index(p.AttachedPolicies, policyARN)
+	i := slices.Index(*attached, policyARN)
 	if i < 0 {
 		return awsapi.Errorf(awsapi.CodeNoSuchEntity, http.StatusNotFound, "%s", policyNotFound(policyARN))
 	}
-	p.AttachedPolicies = slices.Delete(p.AttachedPolicies, i, i+1)
+	*attached = slices.Delete(*attached, i, i+1)
 	return nil
 }
 
@@ -628,7 +639,7 @@ func (a *Account) PutUserPolicy(userName, policyName, doc string) error {
 	if err := checkInlinePolicy(policyName, doc); err != nil {
 		return err
 	}
-	_, err := a.updateUser(userName, func(u *User) error { return userTarget.put(&u.Policies, userName, policyName, doc) })
+	_, err := a.updateUser(userName, func(u *User) error { return userTarget.put(&u.InlinePolicies, userName, policyName, doc) })
 	return err
 }
 
@@ -638,16 +649,12 @@ func (a *Account) UserPolicy(userName, policyName string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	doc, ok := u.InlinePolicies[policyName]
-	if !ok {
-		return "", userTarget.noSuchPolicy(policyName)
-	}
-	return doc, nil
+	return userTarget.get(u.InlinePolicies, policyName)
 }
 
 // DeleteUserPolicy removes an inline policy from a user.
 func (a *Account) DeleteUserPolicy(userName, policyName string) error {
-	_, err := a.updateUser(userName, func(u *User) error { return userTarget.remove(&u.Policies, policyName) })
+	_, err := a.updateUser(userName, func(u *User) error { return userTarget.remove(u.InlinePolicies, policyName) })
 	return err
 }
 
@@ -660,7 +667,7 @@ func (a *Account) AttachUserPolicy(userName, policyARN string) error {
 		return noSuchUser(userName)
 	}
 	u := cur.clone()
-	if err := a.attachLocked(userTarget, &u.Policies, policyARN); err != nil {
+	if err := a.attachLocked(userTarget, &u.AttachedPolicies, policyARN); err != nil {
 		return err
 	}
 	return a.putUser(u)
@@ -668,7 +675,7 @@ func (a *Account) AttachUserPolicy(userName, policyARN string) error {
 
 // DetachUserPolicy detaches a managed policy from a user.
 func (a *Account) DetachUserPolicy(userName, policyARN string) error {
-	_, err := a.updateUser(userName, func(u *User) error { return detach(&u.Policies, policyARN) })
+	_, err := a.updateUser(userName, func(u *User) error { return detach(&u.AttachedPolicies, policyARN) })
 	return err
 }
 
@@ -677,7 +684,7 @@ func (a *Account) PutGroupPolicy(groupName, policyName, doc string) error {
 	if err := checkInlinePolicy(policyName, doc); err != nil {
 		return err
 	}
-	return a.updateGroup(groupName, func(g *Group) error { return groupTarget.put(&g.Policies, groupName, policyName, doc) })
+	return a.updateGroup(groupName, func(g *Group) error { return groupTarget.put(&g.InlinePolicies, groupName, policyName, doc) })
 }
 
 // GroupPolicy returns an inline policy document of a group.
@@ -686,16 +693,12 @@ func (a *Account) GroupPolicy(groupName, policyName string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	doc, ok := g.InlinePolicies[policyName]
-	if !ok {
-		return "", groupTarget.noSuchPolicy(policyName)
-	}
-	return doc, nil
+	return groupTarget.get(g.InlinePolicies, policyName)
 }
 
 // DeleteGroupPolicy removes an inline policy from a group.
 func (a *Account) DeleteGroupPolicy(groupName, policyName string) error {
-	return a.updateGroup(groupName, func(g *Group) error { return groupTarget.remove(&g.Policies, policyName) })
+	return a.updateGroup(groupName, func(g *Group) error { return groupTarget.remove(g.InlinePolicies, policyName) })
 }
 
 // AttachGroupPolicy attaches a managed policy to a group.
@@ -707,7 +710,7 @@ func (a *Account) AttachGroupPolicy(groupName, policyARN string) error {
 		return noSuchGroup(groupName)
 	}
 	g := cur.clone()
-	if err := a.attachLocked(groupTarget, &g.Policies, policyARN); err != nil {
+	if err := a.attachLocked(groupTarget, &g.AttachedPolicies, policyARN); err != nil {
 		return err
 	}
 	return a.putGroup(g)
@@ -715,7 +718,7 @@ func (a *Account) AttachGroupPolicy(groupName, policyARN string) error {
 
 // DetachGroupPolicy detaches a managed policy from a group.
 func (a *Account) DetachGroupPolicy(groupName, policyARN string) error {
-	return a.updateGroup(groupName, func(g *Group) error { return detach(&g.Policies, policyARN) })
+	return a.updateGroup(groupName, func(g *Group) error { return detach(&g.AttachedPolicies, policyARN) })
 }
 
 // attachedOf returns the managed policies with the given ARNs that exist.
