@@ -162,6 +162,20 @@ func TestVerifierEncryptedAssertions(t *testing.T) {
 			t.Errorf("verification = %v, want %v over the encrypted assertion", err, ErrSignature)
 		}
 	})
+	t.Run("Response signed, naming another entity", func(t *testing.T) {
+		t.Parallel()
+		doc := etree.NewDocument()
+		if err := doc.ReadFromBytes(encryptedResponse(t, pub, kp, nil, nil)); err != nil {
+			t.Fatal(err)
+		}
+		doc.Root().SelectElement("Issuer").SetText("https://other.example/metadata")
+		signEl(t, doc.Root(), kp, crypto.SHA256)
+		_, err := verify(t, docBytes(t, doc), entity)
+		var ie *IssuerError
+		if !errors.As(err, &ie) || ie.Signed || ie.Got != "https://other.example/metadata" {
+			t.Errorf("verification = %v, want an unsigned IssuerError naming the Response's Issuer", err)
+		}
+	})
 	t.Run("two EncryptedAssertions under a signed Response", func(t *testing.T) {
 		t.Parallel()
 		doc, err := parseXML(encryptedResponse(t, pub, nil, kp, nil))

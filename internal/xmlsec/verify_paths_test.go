@@ -532,3 +532,45 @@ func TestVerifyEnveloped(t *testing.T) {
 		t.Errorf("empty document: VerifyEnveloped = %v, want %v", err, ErrMalformedXML)
 	}
 }
+
+// TestVerifierKeyInfoWithoutCertificate: a KeyInfo that names no
+// certificate (a KeyName only) selects nothing, and every registered
+// certificate is tried.
+func TestVerifierKeyInfoWithoutCertificate(t *testing.T) {
+	t.Parallel()
+	kp := testKey(t)
+	doc := unsignedDoc(t, "")
+	sig := signEl(t, doc.Root().SelectElement("Assertion"), kp, crypto.SHA256)
+	ki := sig.SelectElement("KeyInfo")
+	for _, c := range ki.ChildElements() {
+		ki.RemoveChild(c)
+	}
+	ki.CreateElement("ds:KeyName").SetText("idp-signing")
+	other := foreignKey(t, time.Time{}, time.Time{})
+	doc2, err := parseXML(docBytes(t, doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig()
+	cfg.Certs = []*x509.Certificate{other.Cert, kp.Cert}
+	if _, err := NewVerifier(cfg).Verify(doc2); err != nil {
+		t.Errorf("verification = %v, want success with the second registered certificate", err)
+	}
+}
+
+// TestVerifierAssertionSignatureBeforeIssuer: an Assertion's Signature must
+// follow its Issuer (SAML Core §2.3.3); a genuine one moved first is not the
+// Assertion's signature and is refused as misplaced.
+func TestVerifierAssertionSignatureBeforeIssuer(t *testing.T) {
+	t.Parallel()
+	kp := testKey(t)
+	doc := unsignedDoc(t, "")
+	a := doc.Root().SelectElement("Assertion")
+	sig := signEl(t, a, kp, crypto.SHA256)
+	a.RemoveChild(sig)
+	a.InsertChildAt(0, sig)
+	_, err := verifyWith(t, docBytes(t, doc), kp, testConfig())
+	if !errors.Is(err, ErrSignaturePlacement) {
+		t.Errorf("verification = %v, want %v", err, ErrSignaturePlacement)
+	}
+}
