@@ -574,3 +574,24 @@ func TestVerifierAssertionSignatureBeforeIssuer(t *testing.T) {
 		t.Errorf("verification = %v, want %v", err, ErrSignaturePlacement)
 	}
 }
+
+// TestVerifierInclusiveReferenceTransform: the Reference's transform alone
+// is inclusive C14N (SignedInfo exclusive, everything genuinely signed). It
+// verifies under Config.InclusiveC14N and is refused without it, so the
+// transform check does not lean on the SignedInfo one.
+func TestVerifierInclusiveReferenceTransform(t *testing.T) {
+	t.Parallel()
+	kp := testKey(t)
+	doc, sig := signInclusive(t, dsig.MakeC14N10RecCanonicalizer())
+	sig.FindElement("./SignedInfo/CanonicalizationMethod").CreateAttr("Algorithm", string(dsig.CanonicalXML10ExclusiveAlgorithmId))
+	resignSignedInfo(t, sig, kp, dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList(""))
+	raw := docBytes(t, doc)
+	incl := testConfig()
+	incl.InclusiveC14N = true
+	if _, err := verifyWith(t, raw, kp, incl); err != nil {
+		t.Fatalf("with InclusiveC14N: verification = %v, want success", err)
+	}
+	if _, err := verifyWith(t, raw, kp, testConfig()); !errors.Is(err, ErrAlgorithm) {
+		t.Errorf("without InclusiveC14N: verification = %v, want %v", err, ErrAlgorithm)
+	}
+}
