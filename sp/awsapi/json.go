@@ -126,7 +126,7 @@ func (rt *Router) serveJSON(w http.ResponseWriter, r *http.Request, req *Request
 		// AWS's JSON services name the error in a header too, with a
 		// trailing colon (seen in Cognito Identity responses).
 		w.Header().Set("X-Amzn-Errortype", string(e.Code)+":")
-		w.Header().Set("X-Amzn-Errormessage", e.Message)
+		w.Header().Set("X-Amzn-Errormessage", headerSafe(e.Message))
 	}
 	ev.HTTPStatus = status
 	h := w.Header()
@@ -214,4 +214,17 @@ func jsonKind(k string) string {
 		return "array"
 	}
 	return "number"
+}
+
+// headerSafe makes s a valid HTTP header value: a message may quote the
+// caller's input, and a control character in a header breaks the response
+// for every client. Each one becomes '?'; the JSON body keeps the message as
+// it is.
+func headerSafe(s string) string {
+	return strings.Map(func(r rune) rune {
+		if (r < 0x20 && r != '\t') || r == 0x7f {
+			return '?'
+		}
+		return r
+	}, s)
 }

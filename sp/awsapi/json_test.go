@@ -32,7 +32,7 @@ func jsonServer(t *testing.T) (*httptest.Server, *awsapi.EventLog) {
 		if err := awsapi.DecodeJSON(body, &in); err != nil {
 			return nil, err
 		}
-		if in.Name == "fail" {
+		if strings.HasPrefix(in.Name, "fail") {
 			return nil, awsapi.Errorf("NotFoundException", http.StatusBadRequest, "no such %s", in.Name)
 		}
 		return map[string]any{"Name": in.Name, "Count": in.Count, "Caller": r.Caller.ARN, "Op": r.Action}, nil
@@ -120,6 +120,9 @@ func TestRouterJSONProtocol(t *testing.T) {
 		{"JSON 1.0 content type", "TestService.Echo", "application/x-amz-json-1.0", `{"Name":"b"}`, nil, 200, "", "Name", "b"},
 		{"signed call", "TestService.Admin", ct, `{"Name":"c"}`, &good, 200, "", "Caller", "arn:test:user"},
 		{"handler error", "TestService.Echo", ct, `{"Name":"fail"}`, nil, 400, "NotFoundException", "message", "no such fail"},
+		// A message quoting control characters from the input still makes a
+		// valid response: the header gets '?', the body the characters.
+		{"error quoting control characters", "TestService.Echo", ct, `{"Name":"fail\u007f\u0001"}`, nil, 400, "NotFoundException", "message", "no such fail\x7f\x01"},
 		{"unknown operation", "TestService.Nope", ct, `{}`, nil, 400, "UnknownOperationException", "", ""},
 		{"unknown service", "Other.Echo", ct, `{}`, nil, 400, "UnknownOperationException", "", ""},
 		{"form content type", "TestService.Echo", "application/x-www-form-urlencoded", `{}`, nil, 400, "SerializationException", "", ""},
