@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/samlab-dev/samlab/internal/xmlsec/xmlsectest"
+
 	"github.com/beevik/etree"
 	dsig "github.com/russellhaering/goxmldsig"
 	"github.com/russellhaering/goxmldsig/etreeutils"
@@ -33,35 +35,8 @@ func unsignedDoc(tb testing.TB, extra string) *etree.Document {
 	return doc
 }
 
-// signEl signs el in place (enveloped, exclusive c14n, right after its
-// Issuer) with kp, hashing with h, as an IdP does.
-func signEl(tb testing.TB, el *etree.Element, kp *certs.KeyPair, h crypto.Hash) *etree.Element {
-	tb.Helper()
-	ctx, err := dsig.NewSigningContext(kp.Key, [][]byte{kp.Cert.Raw})
-	if err != nil {
-		tb.Fatalf("signing context: %v", err)
-	}
-	ctx.Hash = h
-	ctx.Canonicalizer = dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList("")
-	nsCtx, err := etreeutils.NSBuildParentContext(el)
-	if err != nil {
-		tb.Fatalf("namespace context: %v", err)
-	}
-	detached, err := etreeutils.NSDetatch(nsCtx, el)
-	if err != nil {
-		tb.Fatalf("detach: %v", err)
-	}
-	sig, err := ctx.ConstructSignature(detached, true)
-	if err != nil {
-		tb.Fatalf("sign: %v", err)
-	}
-	at := 0
-	if iss := el.SelectElement("Issuer"); iss != nil {
-		at = iss.Index() + 1
-	}
-	el.InsertChildAt(at, sig)
-	return sig
-}
+// signEl signs el in place as an IdP does (xmlsectest.Sign).
+var signEl = xmlsectest.Sign
 
 // resignSignedInfo recomputes sig's SignatureValue over its edited
 // SignedInfo, canonicalized with c, with kp and the SignedInfo's

@@ -4,72 +4,27 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	mathrand "math/rand/v2"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/samlab-dev/samlab/internal/xmlsec/xmlsectest"
+
 	"github.com/beevik/etree"
 	dsig "github.com/russellhaering/goxmldsig"
 	"github.com/russellhaering/goxmldsig/etreeutils"
-
-	"github.com/samlab-dev/samlab/certs"
-	"github.com/samlab-dev/samlab/certs/certstest"
 )
 
+// The shared response template, fixture key and signers (xmlsectest).
 const (
-	testIssuer   = "https://idp.example.com/metadata"
-	testResponse = `<?xml version="1.0" encoding="UTF-8"?>
-<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_r1" Version="2.0" IssueInstant="2026-01-01T12:00:00Z">
-  <saml:Issuer>` + testIssuer + `</saml:Issuer>
-  <samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>
-  <saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_a1" Version="2.0" IssueInstant="2026-01-01T12:00:00Z">
-    <saml:Issuer>` + testIssuer + `</saml:Issuer>
-    <saml:Subject><saml:NameID>alice</saml:NameID></saml:Subject>%s
-  </saml:Assertion>
-</samlp:Response>`
+	testIssuer   = xmlsectest.Issuer
+	testResponse = xmlsectest.Response
 )
 
-// testKey returns a fixture key pair with a certificate valid now. Key,
-// serial and validity are fixed, so documents signed with it (fuzz corpora
-// included) stay valid from run to run.
-func testKey(tb testing.TB) *certs.KeyPair {
-	tb.Helper()
-	kp, err := certs.New(certs.WithKeySource(certstest.New()),
-		certs.WithValidity(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2046, 1, 1, 0, 0, 0, 0, time.UTC)),
-		certs.WithRand(mathrand.NewChaCha8([32]byte{'s', 't', 's'})))
-	if err != nil {
-		tb.Fatalf("certs.New: %v", err)
-	}
-	return kp
-}
-
-// signedResponse returns testResponse with extra inside the Assertion, the
-// Assertion signed by kp with goxmldsig (enveloped, exclusive c14n, after the
-// Issuer), as a SAML IdP signs.
-func signedResponse(tb testing.TB, kp *certs.KeyPair, extra string) []byte {
-	tb.Helper()
-	doc := etree.NewDocument()
-	if err := doc.ReadFromString(fmt.Sprintf(testResponse, extra)); err != nil {
-		tb.Fatalf("parse template: %v", err)
-	}
-	a := doc.Root().SelectElement("Assertion")
-	ctx, err := dsig.NewSigningContext(kp.Key, [][]byte{kp.Cert.Raw})
-	if err != nil {
-		tb.Fatalf("signing context: %v", err)
-	}
-	ctx.Canonicalizer = dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList("")
-	sig, err := ctx.ConstructSignature(a, true)
-	if err != nil {
-		tb.Fatalf("sign: %v", err)
-	}
-	a.InsertChildAt(a.SelectElement("Issuer").Index()+1, sig)
-	out, err := doc.WriteToBytes()
-	if err != nil {
-		tb.Fatalf("serialize: %v", err)
-	}
-	return out
-}
+var (
+	testKey        = xmlsectest.Key
+	signedResponse = xmlsectest.SignedResponse
+)
 
 func TestVerifiedAssertionReadsTheSignedElement(t *testing.T) {
 	t.Parallel()
