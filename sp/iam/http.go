@@ -202,12 +202,9 @@ func (a *Account) handleTagSAMLProvider(_ context.Context, r *awsapi.Request) (a
 	if err != nil {
 		return nil, err
 	}
-	tags, err := r.Tags("Tags")
+	tags, err := requiredTags(r)
 	if err != nil {
 		return nil, err
-	}
-	if len(tags) == 0 {
-		return nil, awsapi.NullMember("tags")
 	}
 	return nil, a.TagSAMLProvider(arn, tags)
 }
@@ -217,9 +214,9 @@ func (a *Account) handleUntagSAMLProvider(_ context.Context, r *awsapi.Request) 
 	if err != nil {
 		return nil, err
 	}
-	keys := r.List("TagKeys", "")
-	if len(keys) == 0 {
-		return nil, awsapi.NullMember("tagKeys")
+	keys, err := requiredTagKeys(r)
+	if err != nil {
+		return nil, err
 	}
 	return nil, a.UntagSAMLProvider(arn, keys)
 }
@@ -416,4 +413,26 @@ func (a *Account) handleListRoles(_ context.Context, r *awsapi.Request) (any, er
 		IsTruncated bool   `xml:"IsTruncated"`
 		Marker      string `xml:"Marker,omitempty"`
 	}{list, next != "", next}, nil
+}
+
+// requiredTags reads the Tags of a Tag* call, which needs at least one.
+func requiredTags(r *awsapi.Request) ([]awsapi.Tag, error) {
+	tags, err := r.Tags("Tags")
+	if err != nil {
+		return nil, err
+	}
+	if len(tags) == 0 {
+		return nil, awsapi.NullMember("tags")
+	}
+	return tags, nil
+}
+
+// requiredTagKeys reads the TagKeys of an Untag* call, which needs at least
+// one.
+func requiredTagKeys(r *awsapi.Request) ([]string, error) {
+	keys := r.List("TagKeys", "")
+	if len(keys) == 0 {
+		return nil, awsapi.NullMember("tagKeys")
+	}
+	return keys, nil
 }

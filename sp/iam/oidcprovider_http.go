@@ -150,12 +150,9 @@ func (a *Account) handleTagOIDCProvider(_ context.Context, r *awsapi.Request) (a
 	if err != nil {
 		return nil, err
 	}
-	tags, err := r.Tags("Tags")
+	tags, err := requiredTags(r)
 	if err != nil {
 		return nil, err
-	}
-	if len(tags) == 0 {
-		return nil, awsapi.NullMember("tags")
 	}
 	return nil, a.TagOIDCProvider(arn, tags)
 }
@@ -165,9 +162,9 @@ func (a *Account) handleUntagOIDCProvider(_ context.Context, r *awsapi.Request) 
 	if err != nil {
 		return nil, err
 	}
-	keys := r.List("TagKeys", "")
-	if len(keys) == 0 {
-		return nil, awsapi.NullMember("tagKeys")
+	keys, err := requiredTagKeys(r)
+	if err != nil {
+		return nil, err
 	}
 	return nil, a.UntagOIDCProvider(arn, keys)
 }
