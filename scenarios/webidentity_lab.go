@@ -60,6 +60,9 @@ func (l *Lab) StartOIDC(s OIDCSetup) (*oidc.Provider, error) {
 	if w.provider != nil {
 		return w.provider, nil
 	}
+	if l.state.cfg.OIDCIssuer != "" {
+		return l.startServedOIDCLocked(w, s)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("lab: oidc listener: %w", err)
