@@ -1,0 +1,164 @@
+package main
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/samlab-dev/samlab/scenarios/labs"
+)
+
+// labToken gets an ID token from a served lab's OpenID Connect provider as
+// a trainee does: samlab idp token --endpoint LAB_URL (the password grant).
+func labToken(t *testing.T, endpoint, user, audience string) string {
+	t.Helper()
+	cmd := NewRootCommand()
+	var stdout, stderr bytes.Buffer
+	cmd.SetOut(&stdout)
+	cmd.SetErr(&stderr)
+	cmd.SetIn(strings.NewReader(""))
+	cmd.SetArgs([]string{"idp", "token", "--endpoint", endpoint, "--user", user, "--audience", audience})
+	if err := cmd.ExecuteContext(t.Context()); err != nil {
+		t.Fatalf("samlab idp token --endpoint %s: %v\n%s", endpoint, err, stderr.String())
+	}
+	return strings.TrimSpace(stdout.String())
+}
+
+// tokenClaims decodes an ID token's claims (no verification: STS does that).
+func tokenClaims(t *testing.T, tok string) map[string]any {
+	t.Helper()
+	parts := strings.Split(tok, ".")
+	if len(parts) != 3 {
+		t.Fatalf("not a JWT: %q", tok)
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c map[string]any
+	if err := json.Unmarshal(raw, &c); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// assumeWithWebIdentity runs aws sts assume-role-with-web-identity against a
+// lab, as the app would.
+func assumeWithWebIdentity(t *testing.T, seat labs.Seat, endpoint, role, session, token string) (string, error) {
+	t.Helper()
+	return awsCall(t, seat, endpoint, "sts", "assume-role-with-web-identity", "--role-arn",
+		"arn:aws:iam::"+seat.Account+":role/"+role, "--role-session-name", session, "--web-identity-token", token)
+}
+
+// TestWebIdentityLabClass serves oidc-client-id-missing to a class of two:
+// each trainee's lab has its own issuer (its URL + /idp/oidc), registered in
+// its own account; a trainee gets tokens with samlab idp token --endpoint
+// and redeems them with the aws CLI; one trainee's fix (the printed
+// solution, run with the aws CLI) fixes that lab alone, and survives a
+// restart.
+func TestWebIdentityLabClass(t *testing.T) {
+	requireAWSCLI(t)
+	t.Setenv(PasswordEnv, labs.DemoPassword)
+	state := filepath.Join(t.TempDir(), "class")
+	l := startClass(t, state, "oidc-client-id-missing", "--trainees", "2")
+	m := readManifest(t, state)
+	one, two := m.Trainees[0], m.Trainees[1]
+
+	tok1 := labToken(t, one.Endpoint, "alice", "my-web-app")
+	tok2 := labToken(t, two.Endpoint, "alice", "my-web-app")
+	if iss := tokenClaims(t, tok1)["iss"]; iss != one.Endpoint+"/idp/oidc" {
+		t.Errorf("trainee 1's token has iss %v, want %s/idp/oidc", iss, one.Endpoint)
+	}
+	if iss := tokenClaims(t, tok2)["iss"]; iss != two.Endpoint+"/idp/oidc" {
+		t.Errorf("trainee 2's token has iss %v, want %s/idp/oidc", iss, two.Endpoint)
+	}
+	out, err := awsCall(t, one, one.Endpoint, "iam", "list-open-id-connect-providers")
+	host1 := strings.TrimPrefix(one.Endpoint, "http://") + "/idp/oidc"
+	host2 := strings.TrimPrefix(two.Endpoint, "http://") + "/idp/oidc"
+	if err != nil || !strings.Contains(out, "arn:aws:iam::"+one.Account+":oidc-provider/"+host1) || strings.Contains(out, host2) {
+		t.Errorf("trainee 1's OIDC providers: %v\n%s", err, out)
+	}
+
+	// Broken: the token's audience is not on the provider's client ID list.
+	out, err = assumeWithWebIdentity(t, one, one.Endpoint, "WebApp", "alice", tok1)
+	if err == nil || !strings.Contains(out, "An error occurred (InvalidIdentityToken) when calling the AssumeRoleWithWebIdentity operation: Incorrect token audience") {
+		t.Errorf("broken lab: %v\n%s", err, out)
+	}
+	// Isolation: trainee 2's account knows nothing of trainee 1's issuer.
+	out, err = assumeWithWebIdentity(t, two, two.Endpoint, "WebApp", "alice", tok1)
+	if err == nil || !strings.Contains(out, "No OpenIDConnect provider found in your account for "+one.Endpoint+"/idp/oidc") {
+		t.Errorf("trainee 1's token at trainee 2's lab: %v\n%s", err, out)
+	}
+
+	out, err = run(t, "lab", "solution", "--state", state, "--trainee", "1")
+	wantExit(t, "solution for trainee 1", out, err, 0,
+		"iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn arn:aws:iam::"+one.Account+":oidc-provider/"+host1+" --client-id my-web-app")
+	runSolution(t, out, one)
+	out, err = run(t, "lab", "check", "--state", state, "--trainee", "1")
+	wantExit(t, "trainee 1's check", out, err, 0, "fixed (check 1)", "assumed-role/WebApp/alice")
+	out, err = run(t, "lab", "check", "--state", state, "--trainee", "2")
+	wantExit(t, "trainee 2's check", out, err, 1, "not fixed (check 1)", "InvalidIdentityToken (400): Incorrect token audience")
+
+	// The app's own call works now, with the same token.
+	out, err = assumeWithWebIdentity(t, one, one.Endpoint, "WebApp", "alice", tok1)
+	for _, want := range []string{`"Arn": "arn:aws:sts::` + one.Account + `:assumed-role/WebApp/alice"`,
+		`"SubjectFromWebIdentityToken": "alice"`, `"Audience": "my-web-app"`,
+		`"Provider": "arn:aws:iam::` + one.Account + `:oidc-provider/` + host1 + `"`} {
+		if err != nil || !strings.Contains(out, want) {
+			t.Errorf("fixed lab: %v, output lacks %s\n%s", err, want, out)
+		}
+	}
+	out, err = assumeWithWebIdentity(t, two, two.Endpoint, "WebApp", "alice", tok2)
+	if err == nil || !strings.Contains(out, "Incorrect token audience") {
+		t.Errorf("trainee 2's lab after trainee 1's fix: %v\n%s", err, out)
+	}
+
+	// A restart replays the broken state (STS fetching the replayed issuer's
+	// keys) and keeps trainee 1's fix.
+	if err := l.stop(); err != nil {
+		t.Fatalf("stop: %v\n%s", err, l.out)
+	}
+	startClass(t, state, "oidc-client-id-missing")
+	out, err = run(t, "lab", "check", "--state", state, "--trainee", "1")
+	wantExit(t, "trainee 1's check after a restart", out, err, 0, "fixed (check 2)")
+	out, err = run(t, "lab", "check", "--state", state, "--trainee", "2")
+	wantExit(t, "trainee 2's check after a restart", out, err, 1, "not fixed (check 2)")
+	if tok := labToken(t, one.Endpoint, "alice", "my-web-app"); tokenClaims(t, tok)["iss"] != one.Endpoint+"/idp/oidc" {
+		t.Errorf("after a restart the issuer moved: %v", tokenClaims(t, tok)["iss"])
+	}
+}
+
+// TestCognitoLabFixSurvivesRestart fixes cognito-unauthenticated-denied with
+// the printed solution and restarts the lab: the identity pool keeps the
+// trainee's change.
+func TestCognitoLabFixSurvivesRestart(t *testing.T) {
+	requireAWSCLI(t)
+	state := filepath.Join(t.TempDir(), "class")
+	l := startClass(t, state, "cognito-unauthenticated-denied")
+	if !strings.Contains(l.out.String(), "/idp/oidc\n") {
+		t.Errorf("the banner does not name the lab's OIDC issuer:\n%s", l.out)
+	}
+	seat, _ := readManifest(t, state).Seat(1)
+	out, err := run(t, "lab", "check", "--state", state)
+	wantExit(t, "check before the fix", out, err, 1, "NotAuthorizedException (400): Unauthenticated access is not supported for this identity pool.")
+	out, err = run(t, "lab", "solution", "--state", state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runSolution(t, out, seat)
+	out, err = run(t, "lab", "check", "--state", state)
+	wantExit(t, "check after the fix", out, err, 0, "fixed (check 2)", "assumed-role/AppGuest/CognitoIdentityCredentials")
+	if err := l.stop(); err != nil {
+		t.Fatalf("stop: %v\n%s", err, l.out)
+	}
+	startClass(t, state, "cognito-unauthenticated-denied")
+	out, err = run(t, "lab", "check", "--state", state)
+	wantExit(t, "check after a restart", out, err, 0, "fixed (check 3)")
+	out, err = awsCall(t, seat, seat.Endpoint, "cognito-identity", "list-identity-pools", "--max-results", "10")
+	if err != nil || strings.Count(out, `"IdentityPoolName": "app"`) != 1 {
+		t.Errorf("pools after a restart: %v\n%s", err, out)
+	}
+}
