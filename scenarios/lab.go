@@ -60,6 +60,10 @@ type LabConfig struct {
 	// its own address + IDPPrefix + "/oidc". Default: a loopback listener of
 	// the lab's own.
 	OIDCIssuer string
+	// OIDCListen is the address of the lab's own listener for its OpenID
+	// Connect provider when OIDCIssuer is not set (default 127.0.0.1:0): a
+	// lab replayed from its record listens where it did before.
+	OIDCListen string
 	// InsecureHTTPIssuers lets IAM register http:// OIDC issuers on loopback
 	// (iam.Account.SetInsecureHTTPIssuers; AWS requires https://).
 	InsecureHTTPIssuers bool

@@ -190,8 +190,8 @@ func printLabBanner(w io.Writer, sc *scenarios.Scenario, m *labs.Manifest, state
 		fmt.Fprintf(tw, "AWS (IAM + STS)\t%s/\n", s.Endpoint)
 		fmt.Fprintf(tw, "IdP\t%s%s/\n", s.Endpoint, scenarios.IDPPrefix)
 		fmt.Fprintf(tw, "IdP metadata\t%s%s/metadata\n", s.Endpoint, scenarios.IDPPrefix)
-		if sc.Setup.OIDC != nil {
-			fmt.Fprintf(tw, "OIDC issuer\t%s\n", labs.Issuer(s.Endpoint))
+		if s.OIDCIssuer != "" {
+			fmt.Fprintf(tw, "OIDC issuer\t%s\n", s.OIDCIssuer)
 		}
 		fmt.Fprintf(tw, "account\t%s\n", s.Account)
 		fmt.Fprintf(tw, "IdP users\t%s (password %q)\n", strings.Join(s.Users, ", "), labs.DemoPassword)

@@ -2,9 +2,13 @@ package main
 
 import (
 	"bytes"
+	"crypto/tls"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
+	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -160,5 +164,81 @@ func TestCognitoLabFixSurvivesRestart(t *testing.T) {
 	out, err = awsCall(t, seat, seat.Endpoint, "cognito-identity", "list-identity-pools", "--max-results", "10")
 	if err != nil || strings.Count(out, `"IdentityPoolName": "app"`) != 1 {
 		t.Errorf("pools after a restart: %v\n%s", err, out)
+	}
+}
+
+// issuerCA returns the top certificate of the chain an https issuer
+// presents, as PEM: what a trainee takes from openssl s_client -showcerts.
+func issuerCA(t *testing.T, issuer string) []byte {
+	t.Helper()
+	host := strings.TrimPrefix(issuer, "https://")
+	if i := strings.IndexByte(host, '/'); i >= 0 {
+		host = host[:i]
+	}
+	conn, err := tls.Dial("tcp", host, &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS12}) //nolint:gosec // reading the chain, as openssl s_client does
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	chain := conn.ConnectionState().PeerCertificates
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: chain[len(chain)-1].Raw})
+}
+
+// TestHTTPSIssuerLabOverRestart serves oidc-issuer-new-ca, whose issuer is
+// https on a listener of its own: the banner and the manifest name it, the
+// printed solution (openssl and the aws CLI) fixes the lab, and after a
+// restart the issuer is at the same URL with the same certificate chain, so
+// the trainee's thumbprint still matches; a token from samlab idp token
+// --endpoint ISSUER --ca-file is redeemed with the aws CLI.
+func TestHTTPSIssuerLabOverRestart(t *testing.T) {
+	requireAWSCLI(t)
+	requireTool(t, "/usr/bin/openssl")
+	t.Setenv(PasswordEnv, labs.DemoPassword)
+	state := filepath.Join(t.TempDir(), "class")
+	l := startClass(t, state, "oidc-issuer-new-ca")
+	seat, _ := readManifest(t, state).Seat(1)
+	if !strings.HasPrefix(seat.OIDCIssuer, "https://127.0.0.1:") || !regexp.MustCompile(`\nOIDC issuer +`+regexp.QuoteMeta(seat.OIDCIssuer)+`\n`).MatchString(l.out.String()) {
+		t.Fatalf("manifest issuer %q; banner:\n%s", seat.OIDCIssuer, l.out)
+	}
+	ca := issuerCA(t, seat.OIDCIssuer)
+	out, err := run(t, "lab", "check", "--state", state)
+	wantExit(t, "check before the fix", out, err, 1, "OpenIDConnect provider's HTTPS certificate doesn't match configured thumbprint")
+	out, err = run(t, "lab", "solution", "--state", state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runSolution(t, out, seat)
+	out, err = run(t, "lab", "check", "--state", state)
+	wantExit(t, "check after the fix", out, err, 0, "fixed (check 2)")
+
+	if err := l.stop(); err != nil {
+		t.Fatalf("stop: %v\n%s", err, l.out)
+	}
+	startClass(t, state, "oidc-issuer-new-ca")
+	again, _ := readManifest(t, state).Seat(1)
+	if again.OIDCIssuer != seat.OIDCIssuer {
+		t.Errorf("after a restart the issuer is %s, was %s", again.OIDCIssuer, seat.OIDCIssuer)
+	}
+	if got := issuerCA(t, again.OIDCIssuer); !bytes.Equal(got, ca) {
+		t.Error("after a restart the issuer presents another chain")
+	}
+	out, err = run(t, "lab", "check", "--state", state)
+	wantExit(t, "check after a restart", out, err, 0, "fixed (check 3)")
+
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(caFile, ca, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := NewRootCommand()
+	var stdout, stderr bytes.Buffer
+	cmd.SetOut(&stdout)
+	cmd.SetErr(&stderr)
+	cmd.SetArgs([]string{"idp", "token", "--endpoint", seat.OIDCIssuer, "--ca-file", caFile, "--user", "alice", "--audience", "sts.amazonaws.com"})
+	if err := cmd.ExecuteContext(t.Context()); err != nil {
+		t.Fatalf("samlab idp token --endpoint %s --ca-file: %v\n%s", seat.OIDCIssuer, err, stderr.String())
+	}
+	out, err = assumeWithWebIdentity(t, seat, seat.Endpoint, "WebApp", "alice", strings.TrimSpace(stdout.String()))
+	if err != nil || !strings.Contains(out, `"Arn": "arn:aws:sts::`+seat.Account+`:assumed-role/WebApp/alice"`) {
+		t.Errorf("assume-role-with-web-identity after a restart: %v\n%s", err, out)
 	}
 }

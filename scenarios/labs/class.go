@@ -67,6 +67,9 @@ type Seat struct {
 	AccessKeyID     string   `json:"access_key_id"`
 	SecretAccessKey string   `json:"secret_access_key"`
 	Users           []string `json:"users"`
+	// OIDCIssuer is the issuer of the lab's OpenID Connect provider, for a
+	// web identity lab.
+	OIDCIssuer string `json:"oidc_issuer,omitempty"`
 }
 
 // Seat returns trainee k's seat.
@@ -200,6 +203,7 @@ func OpenClass(ctx context.Context, cfg ClassConfig) (_ *Class, err error) {
 		}
 		c.trainees = append(c.trainees, t)
 		seat.Users = t.Status().Users
+		seat.OIDCIssuer = t.Lab().OIDCIssuer()
 	}
 	if err := writeFileAtomic(filepath.Join(cfg.Dir, ManifestFile), func(w io.Writer) error {
 		enc := json.NewEncoder(w)

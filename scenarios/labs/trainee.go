@@ -93,6 +93,9 @@ type replayRecord struct {
 	Start    time.Time `json:"start"`
 	Seed     []byte    `json:"seed"`
 	Keys     []string  `json:"keys"` // PKCS#1 PEM
+	// OIDCAddr is where the lab's https OpenID Connect issuer listens
+	// (setup.oidc.tls: it has a listener of its own; see oidcConfig).
+	OIDCAddr string `json:"oidc_addr,omitempty"`
 }
 
 // OpenTrainee builds the trainee's lab from its state directory: in its
@@ -185,13 +188,19 @@ func (t *Trainee) open(ctx context.Context) (err error) {
 		return err
 	}
 	rnd := newReplayRand(rec.Seed)
-	lab, err := scenarios.NewLabFor(ctx, scenarios.LabConfig{AccountID: t.cfg.AccountID, Keys: keys, Start: rec.Start,
+	lab, err := scenarios.NewLabFor(ctx, t.oidcConfig(scenarios.LabConfig{AccountID: t.cfg.AccountID, Keys: keys, Start: rec.Start,
 		IDPBaseURL: t.cfg.BaseURL + scenarios.IDPPrefix, Rand: rnd, SessionKeys: sessionKeys,
-		OIDCIssuer: Issuer(t.cfg.BaseURL), Logger: t.cfg.Logger}, sc.Setup)
+		Logger: t.cfg.Logger}, rec), sc.Setup)
 	if err != nil {
 		return fmt.Errorf("trainee %d: set up the lab: %w", t.cfg.Trainee, err)
 	}
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, lab.Close())
+		}
+	}()
 	t.publishOIDC(lab)
+	rec.OIDCAddr = oidcAddr(sc, lab)
 	for i, st := range sc.Steps[:sc.BrokenSteps()] {
 		out := lab.Do(ctx, st)
 		if m := out.Mismatches(lab.ExpandExpect(st.Expect)); len(m) > 0 {
@@ -254,6 +263,9 @@ func (t *Trainee) Close() error {
 		t.store = nil
 	}
 	errs = append(errs, t.closeCognito())
+	if t.lab != nil {
+		errs = append(errs, t.lab.Close())
+	}
 	return errors.Join(errs...)
 }
 
@@ -333,6 +345,9 @@ func (t *Trainee) Reset(ctx context.Context) error {
 		t.store = nil
 	}
 	if err := t.closeCognito(); err != nil {
+		return err
+	}
+	if err := t.lab.Close(); err != nil {
 		return err
 	}
 	if err := os.RemoveAll(t.storeDir()); err != nil {

@@ -92,3 +92,32 @@ func (t *Trainee) closeCognito() error {
 	t.cognito = nil
 	return err
 }
+
+// oidcConfig says where the lab's OpenID Connect provider is served: at the
+// lab's own address + OIDCPath over http; or, for an https issuer
+// (setup.oidc.tls, whose certificate chain IAM's thumbprints name), on a
+// loopback listener of its own, at the address recorded when the lab was
+// first opened, so that the issuer (and the IAM provider named after it)
+// stays the same over restarts. The certificate is the same too: the
+// replay makes it from the recorded keys, seed and start time.
+func (t *Trainee) oidcConfig(cfg scenarios.LabConfig, rec replayRecord) scenarios.LabConfig {
+	if o := t.cfg.Scenario.Setup.OIDC; o != nil && o.TLS {
+		cfg.OIDCListen = rec.OIDCAddr
+		return cfg
+	}
+	cfg.OIDCIssuer = Issuer(t.cfg.BaseURL)
+	return cfg
+}
+
+// oidcAddr returns the address of the lab's own https issuer listener, to
+// record ("" when the lab's address serves the issuer).
+func oidcAddr(sc *scenarios.Scenario, lab *scenarios.Lab) string {
+	if o := sc.Setup.OIDC; o == nil || !o.TLS {
+		return ""
+	}
+	host := strings.TrimPrefix(lab.OIDCIssuer(), "https://")
+	if i := strings.IndexByte(host, '/'); i >= 0 {
+		host = host[:i]
+	}
+	return host
+}
