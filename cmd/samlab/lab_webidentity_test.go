@@ -200,6 +200,13 @@ func TestHTTPSIssuerLabOverRestart(t *testing.T) {
 	if !strings.HasPrefix(seat.OIDCIssuer, "https://127.0.0.1:") || !regexp.MustCompile(`\nOIDC issuer +`+regexp.QuoteMeta(seat.OIDCIssuer)+`\n`).MatchString(l.out.String()) {
 		t.Fatalf("manifest issuer %q; banner:\n%s", seat.OIDCIssuer, l.out)
 	}
+	for _, want := range []string{"iam list-open-id-connect-providers",
+		"samlab idp token --endpoint " + seat.OIDCIssuer + " --ca-file CA.pem --user alice",
+		"sts assume-role-with-web-identity --role-arn arn:aws:iam::" + seat.Account + ":role/ROLE"} {
+		if !strings.Contains(l.out.String(), want) {
+			t.Errorf("banner lacks %q:\n%s", want, l.out)
+		}
+	}
 	ca := issuerCA(t, seat.OIDCIssuer)
 	out, err := run(t, "lab", "check", "--state", state)
 	wantExit(t, "check before the fix", out, err, 1, "OpenIDConnect provider's HTTPS certificate doesn't match configured thumbprint")
