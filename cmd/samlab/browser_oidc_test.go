@@ -256,6 +256,12 @@ func TestBrowserOIDCCodeFlowHTTPS(t *testing.T) {
 	if q := callback.Query(); q.Get("code") == "" || q.Get("iss") != is.url {
 		t.Errorf("callback %s lacks the code or the issuer", callback)
 	}
+	t.Logf("app:        %s/", srv.URL)
+	t.Logf("authorize:  %s", authorize)
+	t.Logf("login page: %s", loc)
+	t.Logf("callback:   %s", callback)
+	t.Logf("ID token:   %s", claimsOf(raw))
+	t.Logf("STS:        %s via %s", app.assumed, prov)
 }
 
 // claimsOf returns an ID token's claims as text, for error messages.
