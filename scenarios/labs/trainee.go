@@ -75,6 +75,7 @@ type Trainee struct {
 
 	oidc    atomic.Pointer[oidcBox] // the lab's OpenID Connect provider, served without t.mu
 	cognito *cognito.BoltStore      // the identity pools' state
+	oidcAt  string                  // where the lab's own https issuer listened last (kept by reset)
 }
 
 // Progress is what a trainee's checks have said so far.
@@ -201,6 +202,7 @@ func (t *Trainee) open(ctx context.Context) (err error) {
 	}()
 	t.publishOIDC(lab)
 	rec.OIDCAddr = oidcAddr(sc, lab)
+	t.oidcAt = rec.OIDCAddr
 	for i, st := range sc.Steps[:sc.BrokenSteps()] {
 		out := lab.Do(ctx, st)
 		if m := out.Mismatches(lab.ExpandExpect(st.Expect)); len(m) > 0 {

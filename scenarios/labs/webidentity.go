@@ -98,11 +98,15 @@ func (t *Trainee) closeCognito() error {
 // (setup.oidc.tls, whose certificate chain IAM's thumbprints name), on a
 // loopback listener of its own, at the address recorded when the lab was
 // first opened, so that the issuer (and the IAM provider named after it)
-// stays the same over restarts. The certificate is the same too: the
+// stays the same over restarts (and a reset, which replays with new keys
+// but keeps the address). The certificate is the same over restarts too: the
 // replay makes it from the recorded keys, seed and start time.
 func (t *Trainee) oidcConfig(cfg scenarios.LabConfig, rec replayRecord) scenarios.LabConfig {
 	if o := t.cfg.Scenario.Setup.OIDC; o != nil && o.TLS {
 		cfg.OIDCListen = rec.OIDCAddr
+		if cfg.OIDCListen == "" {
+			cfg.OIDCListen = t.oidcAt
+		}
 		return cfg
 	}
 	cfg.OIDCIssuer = Issuer(t.cfg.BaseURL)

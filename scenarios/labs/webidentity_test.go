@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -97,5 +98,74 @@ func TestWebIdentityLabServesItsIssuer(t *testing.T) {
 	}
 	if lab.OIDCProviderARN() != "arn:aws:iam::111122223333:oidc-provider/"+host {
 		t.Errorf("provider ARN %s", lab.OIDCProviderARN())
+	}
+}
+
+// Reset replays a web identity lab's broken state anew, with STS fetching
+// the keys of the new provider from the lab's own address while the lab is
+// served; the https issuer of oidc-issuer-new-ca keeps its address over a
+// reopen and a reset (so the manifest's issuer stays right), with the same
+// chain over the reopen and a new one after the reset.
+func TestWebIdentityLabReset(t *testing.T) {
+	for _, name := range []string{"oidc-client-id-missing", "oidc-issuer-new-ca"} {
+		t.Run(name, func(t *testing.T) {
+			sc, err := Find(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := t.TempDir()
+			tr := openServedTrainee(t, sc, dir)
+			issuer := tr.Lab().OIDCIssuer()
+			fixLab(t, sc, tr)
+			if res, err := tr.Check(context.Background()); err != nil || !res.Fixed {
+				t.Fatalf("after the fix steps: %+v %v", res, err)
+			}
+			thumb := tr.Lab().OIDCThumbprint()
+			if err := tr.Close(); err != nil {
+				t.Fatal(err)
+			}
+			tr = openServedTrainee(t, sc, dir)
+			if got := tr.Lab().OIDCIssuer(); got != issuer {
+				t.Errorf("reopened: issuer %s, was %s", got, issuer)
+			}
+			if got := tr.Lab().OIDCThumbprint(); got != thumb {
+				t.Errorf("reopened: thumbprint %s, was %s", got, thumb)
+			}
+			if res, err := tr.Check(context.Background()); err != nil || !res.Fixed {
+				t.Fatalf("reopened fixed lab: %+v %v", res, err)
+			}
+			if err := tr.Reset(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if got := tr.Lab().OIDCIssuer(); got != issuer {
+				t.Errorf("after reset: issuer %s, was %s", got, issuer)
+			}
+			if thumb != "" && tr.Lab().OIDCThumbprint() == thumb {
+				t.Error("after reset: the same certificate chain; reset replays with new keys")
+			}
+			res, err := tr.Check(context.Background())
+			if err != nil || res.Fixed || res.Hint != sc.Hint || !strings.Contains(res.Steps[0].Actual, "InvalidIdentityToken") {
+				t.Fatalf("after reset: %+v %v", res, err)
+			}
+		})
+	}
+}
+
+// fixLab plays the scenario's fix steps (those between the broken state and
+// the last check step that are not check steps) against the live lab.
+func fixLab(t *testing.T, sc *scenarios.Scenario, tr *Trainee) {
+	t.Helper()
+	checks := sc.CheckSteps()
+	last := 0
+	for _, c := range checks {
+		last = max(last, c)
+	}
+	for i := sc.BrokenSteps(); i < last; i++ {
+		if slices.Contains(checks, i+1) {
+			continue
+		}
+		if out := tr.Lab().Do(context.Background(), sc.Steps[i]); out.Harness {
+			t.Fatalf("fix step %d (%s): %s", i+1, sc.Steps[i].Action, out)
+		}
 	}
 }
