@@ -9,6 +9,12 @@ import (
 	"github.com/samlab-dev/samlab/idp/oidc"
 )
 
+// ServedOIDCClient is the relying party of the authorization-code flow that
+// a served lab's OpenID Connect provider knows: samlab up's demo client, a
+// public client (PKCE, no secret) whose redirect URI is on loopback, where
+// any port is accepted (RFC 8252 §7.3).
+var ServedOIDCClient = oidc.Client{ID: "samlab-demo", RedirectURIs: []string{"http://127.0.0.1/callback"}}
+
 // startServedOIDCLocked makes the lab's OpenID Connect provider for the
 // issuer of LabConfig.OIDCIssuer, served by whoever serves the lab
 // (OIDCHandler) rather than on a listener of the lab's own. It shares the
@@ -20,7 +26,7 @@ func (l *Lab) startServedOIDCLocked(w *webState, s OIDCSetup) (*oidc.Provider, e
 		return nil, fmt.Errorf("lab: setup.oidc.tls: the lab serves its issuer at %s, not over https", issuer)
 	}
 	p, err := oidc.New(oidc.Config{Issuer: issuer, Algorithm: s.Algorithm, IDTokenLifetime: s.TokenLifetime,
-		Users: l.IDP.Users(), Sessions: l.IDP, Keys: l.state.cfg.Keys, Now: l.Clock.Now, Rand: l.state.cfg.Rand,
+		Clients: []oidc.Client{ServedOIDCClient}, Users: l.IDP.Users(), Sessions: l.IDP, Keys: l.state.cfg.Keys, Now: l.Clock.Now, Rand: l.state.cfg.Rand,
 		Logger: l.state.cfg.Logger.With("component", "oidc")})
 	if err != nil {
 		return nil, fmt.Errorf("lab: oidc: %w", err)

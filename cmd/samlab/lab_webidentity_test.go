@@ -6,11 +6,16 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"net/http"
+	"net/http/cookiejar"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	gooidc "github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
 
 	"github.com/samlab-dev/samlab/scenarios/labs"
 )
@@ -247,5 +252,62 @@ func TestHTTPSIssuerLabOverRestart(t *testing.T) {
 	out, err = assumeWithWebIdentity(t, seat, seat.Endpoint, "WebApp", "alice", strings.TrimSpace(stdout.String()))
 	if err != nil || !strings.Contains(out, `"Arn": "arn:aws:sts::`+seat.Account+`:assumed-role/WebApp/alice"`) {
 		t.Errorf("assume-role-with-web-identity after a restart: %v\n%s", err, out)
+	}
+}
+
+// TestWebIdentityLabCodeFlow runs the authorization-code flow with PKCE
+// against a served lab's OpenID Connect provider, as samlab up's demo
+// client: the authorize endpoint sends the browser to the lab's IdP login,
+// the code comes back after it, and the ID token from the exchange verifies
+// with go-oidc through the lab's discovery.
+func TestWebIdentityLabCodeFlow(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "class")
+	startClass(t, state, "oidc-sub-condition-mismatch")
+	seat, _ := readManifest(t, state).Seat(1)
+	ctx := t.Context()
+	op, err := gooidc.NewProvider(ctx, seat.OIDCIssuer)
+	if err != nil {
+		t.Fatalf("go-oidc discovery at the lab's issuer %s: %v", seat.OIDCIssuer, err)
+	}
+	ep := op.Endpoint()
+	ep.AuthStyle = oauth2.AuthStyleInParams
+	cfg := &oauth2.Config{ClientID: demoOIDCClientID, Endpoint: ep, RedirectURL: "http://127.0.0.1:9/callback",
+		Scopes: []string{gooidc.ScopeOpenID}}
+	verifier := oauth2.GenerateVerifier()
+	jar, _ := cookiejar.New(nil)
+	b := &http.Client{Jar: jar, CheckRedirect: func(req *http.Request, _ []*http.Request) error {
+		if req.URL.Path == "/callback" {
+			return http.ErrUseLastResponse
+		}
+		return nil
+	}}
+	resp, err := b.Get(cfg.AuthCodeURL("st", oauth2.S256ChallengeOption(verifier)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got := resp.Request.URL.String(); !strings.HasPrefix(got, seat.Endpoint+scenariosLoginPath+"?") {
+		t.Fatalf("authorize led to %s, want the lab's IdP login page", got)
+	}
+	resp, err = postLoginForm(t, b, resp.Request.URL.String(), "bob", labs.DemoPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc, err := resp.Location()
+	if resp.StatusCode != http.StatusSeeOther || err != nil || loc.Query().Get("code") == "" || loc.Query().Get("iss") != seat.OIDCIssuer {
+		t.Fatalf("after login: %s %v %v", resp.Status, loc, err)
+	}
+	tok, err := cfg.Exchange(ctx, loc.Query().Get("code"), oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatalf("Exchange: %v", err)
+	}
+	raw, _ := tok.Extra("id_token").(string)
+	idt, err := op.Verifier(&gooidc.Config{ClientID: demoOIDCClientID}).Verify(ctx, raw)
+	if err != nil {
+		t.Fatalf("go-oidc Verify of the code-flow token: %v", err)
+	}
+	if idt.Subject != "bob" || idt.Issuer != seat.Endpoint+"/idp/oidc" {
+		t.Errorf("code-flow token: sub %q, iss %q", idt.Subject, idt.Issuer)
 	}
 }
