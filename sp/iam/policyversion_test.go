@@ -2,13 +2,17 @@ package iam_test
 
 import (
 	"fmt"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	iamsdk "github.com/aws/aws-sdk-go-v2/service/iam"
-	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"net/http"
 	"net/url"
 	"slices"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	iamsdk "github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/iam/types"
+
+	"github.com/samlab-dev/samlab/sp/iam"
+	"github.com/samlab-dev/samlab/sp/policy"
 )
 
 // allowDoc is a permissions policy allowing one action on everything.
@@ -330,5 +334,47 @@ func TestDefaultVersionDecides(t *testing.T) {
 	_, err = alice.GetAccountSummary(ctx, &iamsdk.GetAccountSummaryInput{})
 	if code, _ := apiErr(err); code != "AccessDenied" {
 		t.Errorf("GetAccountSummary by alice (only iam:Get*/List* of IAMReadOnlyAccess, bounded by v2) = %v, want AccessDenied", err)
+	}
+}
+
+// TestDefaultVersionDecidesSTS checks that the policies STS evaluates for an
+// IAM user's calls (UserPolicies) carry the default version: a federation
+// token allowed only by v2 is refused under v1 and allowed once v2 is the
+// default.
+func TestDefaultVersionDecidesSTS(t *testing.T) {
+	t.Parallel()
+	a := iam.NewAccount(iam.Config{})
+	u, err := a.CreateUser(iam.CreateUserInput{Name: "broker"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := a.CreatePolicy(iam.CreatePolicyInput{Name: "broker", Document: allowDoc("sts:GetCallerIdentity")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.AttachUserPolicy("broker", p.ARN); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.CreatePolicyVersion(p.ARN, allowDoc("sts:GetFederationToken"), false); err != nil {
+		t.Fatal(err)
+	}
+	allowed := func() bool {
+		t.Helper()
+		identity, boundary, err := a.UserPolicies(u.ARN)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return policy.Evaluate(policy.Input{Identity: identity, Boundary: boundary, Request: policy.Request{
+			Principal: policy.Principal{ARN: u.ARN, Account: a.ID()}, Action: "sts:GetFederationToken",
+			Resource: "arn:aws:sts::123456789012:federated-user/carol"}}).Allowed
+	}
+	if allowed() {
+		t.Errorf("GetFederationToken allowed while v1 is the default")
+	}
+	if err := a.SetDefaultPolicyVersion(p.ARN, "v2"); err != nil {
+		t.Fatal(err)
+	}
+	if !allowed() {
+		t.Errorf("GetFederationToken refused once v2 is the default")
 	}
 }
