@@ -28,7 +28,7 @@ func BenchmarkGetCredentialsForIdentity(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := l.lab.Cognito.SetRoles(pool.ID, map[string]string{cognito.RoleAuthenticated: role.ARN}, false); err != nil {
+	if err := l.lab.Cognito.SetRoles(pool.ID, map[string]string{cognito.RoleAuthenticated: role.ARN}, nil); err != nil {
 		b.Fatal(err)
 	}
 	token := l.token(b, "alice", oidc.TokenOptions{})

@@ -442,7 +442,7 @@ func (l *Lab) SetIdentityPoolRoles(name, authenticated, unauthenticated string) 
 	if unauthenticated != "" {
 		roles["unauthenticated"] = l.roleARN(unauthenticated)
 	}
-	return l.Cognito.SetRoles(l.IdentityPoolID(name), roles, false)
+	return l.Cognito.SetRoles(l.IdentityPoolID(name), roles, nil)
 }
 
 // CognitoLoginInput is an app that gets AWS credentials from an identity
