@@ -216,6 +216,10 @@ func TestWebIdentitySDKErrors(t *testing.T) {
 			new(*ststypes.InvalidIdentityTokenException), "InvalidIdentityToken", 400, "The web identity token is signed with an unsupported algorithm"},
 		{"truncated", good[:len(good)-20] + "." + "x",
 			new(*ststypes.InvalidIdentityTokenException), "InvalidIdentityToken", 400, "The ID Token provided is not a valid JWT. (You may see this error if you sent an Access Token)"},
+		{"no aud (azp still names the client)", l.token(t, "alice", oidc.TokenOptions{Fault: oidc.FaultNoAudience}),
+			new(*ststypes.InvalidIdentityTokenException), "InvalidIdentityToken", 400, "Missing a required claim: aud"},
+		{"an opaque access token", "ya29.a0AfH6SMBx3Jm2rEXAMPLEaccesstoken",
+			new(*ststypes.InvalidIdentityTokenException), "InvalidIdentityToken", 400, "The ID Token provided is not a valid JWT. (You may see this error if you sent an Access Token)"},
 		{"sub not allowed by the trust policy", l.token(t, "bob", oidc.TokenOptions{}),
 			nil, "AccessDenied", 403, "Not authorized to perform sts:AssumeRoleWithWebIdentity"},
 		{"nested JSON", good[:strings.IndexByte(good, '.')] + "." +
