@@ -1,6 +1,7 @@
 package scenarios_test
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -417,5 +418,92 @@ func TestCognitoDeveloperIdentities(t *testing.T) {
 	apiErr(t, "social provider login", err, "NotAuthorizedException", "")
 	if !errors.As(err, &ae) || !strings.Contains(ae.ErrorMessage(), "accounts.google.com") {
 		t.Errorf("social provider login: %v", err)
+	}
+}
+
+// TestCognitoRoleMappingAWSCLI: the aws CLI's set-identity-pool-roles with
+// --role-mappings, get-identity-pool-roles, get-credentials-for-identity
+// with and without an allowed --custom-role-arn, set- and
+// get-principal-tag-attribute-map, and get-open-id-token-for-developer-identity.
+func TestCognitoRoleMappingAWSCLI(t *testing.T) {
+	t.Parallel()
+	l := newCILab(t)
+	cli := newAWSCLI(t, l.srv.URL)
+	admin := [3]string{l.admin.AccessKeyID, l.admin.SecretAccessKey}
+	var created struct{ IdentityPoolId string }
+	cli.mustJSON(admin, &created, "cognito-identity", "create-identity-pool", "--identity-pool-name", "cli",
+		"--no-allow-unauthenticated-identities", "--open-id-connect-provider-arns", l.provider, "--developer-provider-name", "login.example.app")
+	pool := created.IdentityPoolId
+	def := l.createRole(t, "DefaultRole", taggingTrust(pool))
+	reader := l.createRole(t, "ReaderRole", taggingTrust(pool))
+	mappings := fmt.Sprintf(`{%q:{"Type":"Rules","AmbiguousRoleResolution":"Deny","RulesConfiguration":{"Rules":[
+		{"Claim":"groups","MatchType":"Contains","Value":"readers","RoleARN":%q}]}}}`, l.login, reader)
+	cli.mustJSON(admin, nil, "cognito-identity", "set-identity-pool-roles", "--identity-pool-id", pool,
+		"--roles", "authenticated="+def, "--role-mappings", mappings)
+	var roles struct {
+		Roles        map[string]string
+		RoleMappings map[string]struct {
+			Type, AmbiguousRoleResolution string
+			RulesConfiguration            struct {
+				Rules []struct{ Claim, MatchType, Value, RoleARN string }
+			}
+		}
+	}
+	cli.mustJSON(admin, &roles, "cognito-identity", "get-identity-pool-roles", "--identity-pool-id", pool)
+	m := roles.RoleMappings[l.login]
+	if roles.Roles["authenticated"] != def || m.Type != "Rules" || m.AmbiguousRoleResolution != "Deny" ||
+		len(m.RulesConfiguration.Rules) != 1 || m.RulesConfiguration.Rules[0].RoleARN != reader {
+		t.Errorf("get-identity-pool-roles = %+v", roles)
+	}
+	var tags struct {
+		UseDefaults   bool
+		PrincipalTags map[string]string
+	}
+	cli.mustJSON(admin, &tags, "cognito-identity", "set-principal-tag-attribute-map", "--identity-pool-id", pool,
+		"--identity-provider-name", l.login, "--use-defaults")
+	if !tags.UseDefaults || tags.PrincipalTags["username"] != "sub" {
+		t.Errorf("set-principal-tag-attribute-map = %+v", tags)
+	}
+
+	credsOf := func(user, custom string) (string, string, bool) {
+		loginArg := l.login + "=" + l.token(t, user, oidc.TokenOptions{})
+		var id struct{ IdentityId string }
+		cli.mustJSON([3]string{}, &id, "cognito-identity", "get-id", "--identity-pool-id", pool, "--logins", loginArg)
+		args := []string{"cognito-identity", "get-credentials-for-identity", "--identity-id", id.IdentityId, "--logins", loginArg}
+		if custom != "" {
+			args = append(args, "--custom-role-arn", custom)
+		}
+		return cli.run([3]string{}, args...)
+	}
+	callerOf := func(out string) string {
+		var creds struct {
+			Credentials struct{ AccessKeyId, SecretKey, SessionToken string }
+		}
+		if err := json.Unmarshal([]byte(out), &creds); err != nil {
+			t.Fatalf("get-credentials-for-identity output: %v\n%s", err, out)
+		}
+		var who struct{ Arn string }
+		cli.mustJSON([3]string{creds.Credentials.AccessKeyId, creds.Credentials.SecretKey, creds.Credentials.SessionToken}, &who,
+			"sts", "get-caller-identity")
+		return who.Arn
+	}
+	if out, errOut, ok := credsOf("bob", reader); !ok || callerOf(out) != sessionARN("ReaderRole") {
+		t.Errorf("bob with --custom-role-arn ReaderRole: ok=%v %s", ok, errOut)
+	}
+	if _, errOut, ok := credsOf("alice", ""); ok || !strings.Contains(errOut,
+		"An error occurred (NotAuthorizedException) when calling the GetCredentialsForIdentity operation: The ambiguous role mapping rules for: "+l.login+" denied this request.") {
+		t.Errorf("alice, no rule matches: ok=%v stderr=%s", ok, errOut)
+	}
+	if _, errOut, ok := credsOf("bob", def); ok || !strings.Contains(errOut, "(NotAuthorizedException)") {
+		t.Errorf("bob with a --custom-role-arn the rules do not allow: ok=%v stderr=%s", ok, errOut)
+	}
+
+	var dev struct{ IdentityId, Token string }
+	cli.mustJSON(admin, &dev, "cognito-identity", "get-open-id-token-for-developer-identity", "--identity-pool-id", pool,
+		"--logins", "login.example.app=user-42", "--principal-tags", "team=blue")
+	out, errOut, ok := cli.run([3]string{}, "cognito-identity", "get-credentials-for-identity", "--identity-id", dev.IdentityId,
+		"--logins", "cognito-identity.amazonaws.com="+dev.Token)
+	if !ok || callerOf(out) != sessionARN("DefaultRole") {
+		t.Errorf("developer identity's credentials: ok=%v %s", ok, errOut)
 	}
 }
