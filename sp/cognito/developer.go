@@ -128,10 +128,10 @@ func (s *Service) DeveloperToken(ctx context.Context, in DeveloperTokenInput) (i
 		}
 	}
 	// amr: "authenticated", the developer provider, and
-	// "<provider>:<region>:<pool ID>:<user identifier>" (the form the
-	// Cognito guide shows for developer identities; the user identifier as
-	// the last part is unverified).
-	amr := []string{RoleAuthenticated, dev, dev + ":" + s.region + ":" + p.ID + ":" + user}
+	// "<provider>:<pool ID>:<user identifier>", the pool ID being
+	// "<region>:<UUID>" (a decoded AWS token in a public talk shows
+	// "<provider>:ap-northeast-1:<pool>:<developer ID>").
+	amr := []string{RoleAuthenticated, dev, dev + ":" + p.ID + ":" + user}
 	c := *ident
 	c.Logins = maps.Clone(ident.Logins)
 	r := &resolved{identity: c, pool: p, amr: amr, logins: verified, tags: maps.Clone(in.PrincipalTags)}
