@@ -157,8 +157,17 @@ func TestBoltStore(t *testing.T) {
 	}
 	a, _ := s.CreatePool(cognito.Pool{Name: "a", AllowUnauthenticated: true})
 	b, _ := s.CreatePool(cognito.Pool{Name: "b", AllowUnauthenticated: true})
-	c, _ := s.CreatePool(cognito.Pool{Name: "c"})
+	c, _ := s.CreatePool(cognito.Pool{Name: "c", OIDCProviderARNs: []string{"arn:aws:iam::123456789012:oidc-provider/op.example"}})
 	if err := s.SetRoles(b.ID, map[string]string{"unauthenticated": "arn:aws:iam::123456789012:role/Guest"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	mapping := cognito.RoleMapping{Type: cognito.MappingRules, AmbiguousRoleResolution: cognito.ResolveDeny,
+		RulesConfiguration: &cognito.RulesConfiguration{Rules: []cognito.MappingRule{{Claim: "groups", MatchType: cognito.MatchContains,
+			Value: "readers", RoleARN: "arn:aws:iam::123456789012:role/Reader"}}}}
+	if err := s.SetRoles(c.ID, nil, map[string]cognito.RoleMapping{"op.example": mapping}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SetPrincipalTags(c.ID, "op.example", cognito.PrincipalTagMap{Tags: map[string]string{"dept": "department"}}); err != nil {
 		t.Fatal(err)
 	}
 	id, err := s.GetID(t.Context(), b.ID, nil)
@@ -168,7 +177,8 @@ func TestBoltStore(t *testing.T) {
 	if err := s.DeletePool(a.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.UpdatePool(cognito.Pool{ID: c.ID, Name: "c renamed", AllowUnauthenticated: true}); err != nil {
+	if _, err := s.UpdatePool(cognito.Pool{ID: c.ID, Name: "c renamed", AllowUnauthenticated: true,
+		OIDCProviderARNs: []string{"arn:aws:iam::123456789012:oidc-provider/op.example"}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.Close(); err != nil {
@@ -197,6 +207,13 @@ func TestBoltStore(t *testing.T) {
 	}
 	if _, err := s2.OpenIDToken(t.Context(), id, nil); err != nil {
 		t.Errorf("OpenIDToken for the stored identity: %v", err)
+	}
+	if _, mappings, err := s2.Roles(c.ID); err != nil || len(mappings) != 1 || mappings["op.example"].RulesConfiguration == nil ||
+		mappings["op.example"].RulesConfiguration.Rules[0] != mapping.RulesConfiguration.Rules[0] || mappings["op.example"].Type != cognito.MappingRules {
+		t.Errorf("role mappings after reopen and UpdatePool = %+v, %v", mappings, err)
+	}
+	if tags, err := s2.PrincipalTags(c.ID, "op.example"); err != nil || tags.UseDefaults || tags.Tags["dept"] != "department" {
+		t.Errorf("principal tags after reopen = %+v, %v", tags, err)
 	}
 }
 
