@@ -79,10 +79,10 @@ var actions = map[string]actionSpec{
 	ActionStageOIDCRollover:    {"the OpenID Connect provider publishes its next key in its JWKS", nil, nil},
 	ActionWebIdentityLogin:     {"the OpenID Connect provider issues an ID token and AssumeRoleWithWebIdentity redeems it", []string{"user", "role", "role_arn", "audience", "token_fault", "redeem_after", "duration_seconds", "save_token", "token"}, nil},
 	ActionUpdateIdentityPool:   {"change whether an identity pool allows unauthenticated identities", []string{"pool", "allow_unauthenticated"}, []string{"pool", "allow_unauthenticated"}},
-	ActionSetIdentityPoolRoles: {"set an identity pool's authenticated and unauthenticated roles", []string{"pool", "authenticated_role", "unauthenticated_role"}, []string{"pool"}},
+	ActionSetIdentityPoolRoles: {"set an identity pool's authenticated and unauthenticated roles and its role mapping", []string{"pool", "authenticated_role", "unauthenticated_role", "role_mapping"}, []string{"pool"}},
 	ActionBlockOIDCIssuer:      {"the OpenID Connect issuer's discovery and JWKS stop answering (HTTP 503), as behind a firewall", nil, nil},
 	ActionUnblockOIDCIssuer:    {"the OpenID Connect issuer answers again", nil, nil},
-	ActionCognitoLogin:         {"GetId then GetCredentialsForIdentity on a pool, with `user`'s ID token or as a guest", []string{"pool", "user", "audience", "token_fault"}, []string{"pool"}},
+	ActionCognitoLogin:         {"GetId then GetCredentialsForIdentity on a pool, with `user`'s ID token or as a guest, and `custom_role` as CustomRoleArn", []string{"pool", "user", "audience", "token_fault", "custom_role"}, []string{"pool"}},
 }
 
 // Actions lists the step actions with a one-line description each.
