@@ -562,6 +562,10 @@ func upgradeV1(sc *Scenario) {
 	}
 }
 
+// checkActions are the actions a lab's check step may play: a sign-in that
+// either works or fails with AWS's error.
+var checkActions = []string{ActionLogin, ActionConsoleSignIn, ActionWebIdentityLogin, ActionCognitoLogin}
+
 // checkLab checks a lab block: a task and a solution, a broken state that
 // ends before the check step, and a check step that plays a login or a
 // console sign-in expecting success.
@@ -592,8 +596,8 @@ func (sc *Scenario) checkLab(at func(string, string, ...any), n names) {
 		}
 		last = max(last, num)
 		st := sc.Steps[num-1]
-		if st.Action != ActionLogin && st.Action != ActionConsoleSignIn {
-			at(p, "step %d is %s; a check step must be a login or console-sign-in", num, st.Action)
+		if !slices.Contains(checkActions, st.Action) {
+			at(p, "step %d is %s; a check step must be a %s", num, st.Action, strings.Join(checkActions, ", "))
 		}
 		if st.Expect.Code != "" || st.Expect.PageError != "" || st.Expect.PageErrorContains != "" {
 			at(p, "step %d expects an error; a check step expects the fixed outcome", num)

@@ -60,7 +60,14 @@ func (l *Lab) StartOIDC(s OIDCSetup) (*oidc.Provider, error) {
 	if w.provider != nil {
 		return w.provider, nil
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if l.state.cfg.OIDCIssuer != "" {
+		return l.startServedOIDCLocked(w, s)
+	}
+	addr := l.state.cfg.OIDCListen
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("lab: oidc listener: %w", err)
 	}

@@ -190,10 +190,16 @@ func printLabBanner(w io.Writer, sc *scenarios.Scenario, m *labs.Manifest, state
 		fmt.Fprintf(tw, "AWS (IAM + STS)\t%s/\n", s.Endpoint)
 		fmt.Fprintf(tw, "IdP\t%s%s/\n", s.Endpoint, scenarios.IDPPrefix)
 		fmt.Fprintf(tw, "IdP metadata\t%s%s/metadata\n", s.Endpoint, scenarios.IDPPrefix)
+		if s.OIDCIssuer != "" {
+			fmt.Fprintf(tw, "OIDC issuer\t%s\n", s.OIDCIssuer)
+		}
 		fmt.Fprintf(tw, "account\t%s\n", s.Account)
 		fmt.Fprintf(tw, "IdP users\t%s (password %q)\n", strings.Join(s.Users, ", "), labs.DemoPassword)
 		_ = tw.Flush()
-		fmt.Fprintf(w, `
+		if s.OIDCIssuer != "" {
+			printWebIdentityTry(w, s)
+		} else {
+			fmt.Fprintf(w, `
 Use the aws CLI against the lab:
   export AWS_ACCESS_KEY_ID=%s
   export AWS_SECRET_ACCESS_KEY=%s
@@ -203,6 +209,7 @@ Use the aws CLI against the lab:
 Log in as a user does (the IdP's response, then AssumeRoleWithSAML):
   SAMLAB_PASSWORD=%s samlab login --idp-url %s%s --endpoint-url %s --username %s
 `, s.AccessKeyID, s.SecretAccessKey, s.Endpoint, labs.DemoPassword, s.Endpoint, scenarios.IDPPrefix, s.Endpoint, scenarios.DefaultUser)
+		}
 	} else {
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "trainee\tendpoint\taccount\taccess key id")
