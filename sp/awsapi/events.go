@@ -27,6 +27,9 @@ type Event struct {
 	RequestID         string            `json:"requestID"`
 	EventID           string            `json:"eventID"`
 	EventType         string            `json:"eventType"`
+	// RecipientAccountID is the account that received the call: the
+	// caller's, or the one Request.Account names.
+	RecipientAccountID string `json:"recipientAccountId,omitempty"`
 	// HTTPStatus is the status of the response.
 	HTTPStatus int `json:"httpStatus"`
 	// Cause is the internal reason behind an error: what exactly was wrong,
