@@ -44,6 +44,7 @@ type serveOptions struct {
 	alias       string
 	why         bool
 	idpFault    string
+	accounts    string // accounts.go
 }
 
 func (o *serveOptions) flags(cmd *cobra.Command) {
@@ -58,6 +59,7 @@ func (o *serveOptions) flags(cmd *cobra.Command) {
 		"and serve the OIDC issuer at https:// on the next port of --listen")
 	f.BoolVar(&o.httpOIDC, "insecure-http-issuers", false, "let IAM register http:// OIDC providers on loopback, such as this server's /idp/oidc (AWS requires https://)")
 	f.StringVar(&o.alias, "account-alias", "", "give the account this alias (aws iam list-account-aliases; the console's role chooser shows \"Account: alias (id)\")")
+	f.StringVar(&o.accounts, "accounts", "", "serve several isolated accounts on the one endpoint, each with its own admin key: a count (2 adds 111122223333 to "+scenarios.DefaultAccountID+") or account IDs separated by commas, the first being the lab's own (default: one account, "+scenarios.DefaultAccountID+")")
 }
 
 func newUpCommand() *cobra.Command {
@@ -123,7 +125,11 @@ func runServe(cmd *cobra.Command, o serveOptions) (err error) {
 	}
 	defer ln.Close()
 	base := "http://" + ln.Addr().String()
-	cfg := scenarios.LabConfig{Keys: certs.GeneratedKeys{}, Logger: logger, WallClock: true, InsecureHTTPIssuers: o.httpOIDC, SignInWhy: o.why}
+	accountIDs, err := parseAccounts(o.accounts)
+	if err != nil {
+		return err
+	}
+	cfg := scenarios.LabConfig{AccountID: accountIDs[0], Keys: certs.GeneratedKeys{}, Logger: logger, WallClock: true, InsecureHTTPIssuers: o.httpOIDC, SignInWhy: o.why}
 	if !o.awsOnly {
 		cfg.IDPBaseURL = base + scenarios.IDPPrefix
 	}
@@ -143,7 +149,7 @@ func runServe(cmd *cobra.Command, o serveOptions) (err error) {
 		defer func() { err = errors.Join(err, cstore.Close()) }()
 		// The session-token keys live in the state too, so temporary
 		// credentials outlive the process.
-		if cfg.SessionKeys, err = sessiontoken.Open(store, scenarios.DefaultAccountID, nil, time.Now()); err != nil {
+		if cfg.SessionKeys, err = sessiontoken.Open(store, accountIDs[0], nil, time.Now()); err != nil {
 			return err
 		}
 	}
@@ -189,6 +195,11 @@ func runServe(cmd *cobra.Command, o serveOptions) (err error) {
 		events = awsapi.NewJSONLines(f)
 	}
 	scfg := scenarios.ServerConfig{Admin: admin, Events: events, Logger: logger}
+	var closeAccounts func() error
+	if scfg.Accounts, closeAccounts, err = openAccounts(o, cfg, accountIDs[1:]); err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, closeAccounts()) }()
 	if o.events != "" {
 		scfg.EventLog = func() ([]awsapi.Event, error) { return readEventFile(o.events) }
 	}
@@ -245,6 +256,7 @@ func runServe(cmd *cobra.Command, o serveOptions) (err error) {
 		h = hm.wrap(h)
 	}
 	printBanner(cmd.OutOrStdout(), lab, admin, base, issuer, o, warning)
+	printAccounts(cmd.OutOrStdout(), scfg.Accounts)
 	if hm != nil {
 		hm.printEnv(cmd.OutOrStdout(), base, !o.awsOnly)
 		if issuerLn != nil {
