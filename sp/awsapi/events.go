@@ -173,6 +173,8 @@ type EventFilter struct {
 	FailedOnly bool
 	// AccessKeyID matches the caller's access key.
 	AccessKeyID string
+	// Account matches RecipientAccountID, the account that served the call.
+	Account string
 }
 
 // Match reports whether e passes the filter.
@@ -180,5 +182,6 @@ func (f EventFilter) Match(e Event) bool {
 	return (f.Action == "" || e.EventName == f.Action) &&
 		(f.ErrorCode == "" || e.ErrorCode == f.ErrorCode) &&
 		(!f.FailedOnly || e.Failed()) &&
-		(f.AccessKeyID == "" || e.UserIdentity.AccessKeyID == f.AccessKeyID)
+		(f.AccessKeyID == "" || e.UserIdentity.AccessKeyID == f.AccessKeyID) &&
+		(f.Account == "" || e.RecipientAccountID == f.Account)
 }
