@@ -1,6 +1,7 @@
 package scenarios_test
 
 import (
+	"encoding/base32"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -9,6 +10,7 @@ import (
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 
 	"github.com/samlab-dev/samlab/scenarios"
+	"github.com/samlab-dev/samlab/sp/iam"
 )
 
 // TestSDKSessionPoliciesLimitIAMCalls: IAM calls made with role-session
@@ -181,4 +183,52 @@ func TestEventsCallerType(t *testing.T) {
 	if len(seen) != len(want) {
 		t.Errorf("events of %d of the %d keys, want all", len(seen), len(want))
 	}
+}
+
+// TestSDKMFAUserSessionIAMRefusal: an IAM user's GetSessionToken session
+// with MFA reaches IAM, where its user's policies decide, through the one
+// refusal path every caller takes: an explicit deny in the user's policy
+// refuses with AWS's full wording, "on resource:" included, and an allowed
+// action runs. Without MFA the session is refused as an invalid token.
+func TestSDKMFAUserSessionIAMRefusal(t *testing.T) {
+	t.Parallel()
+	l := newAWSLab(t, nil)
+	ctx := t.Context()
+	admin := l.iamClient(l.adminCreds())
+	key := userKey(t, admin, "Dev", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:List*","Resource":"*"},`+
+		`{"Effect":"Deny","Action":"iam:ListRoles","Resource":"*"}]}`)
+	dev, err := admin.CreateVirtualMFADevice(ctx, &iamsdk.CreateVirtualMFADeviceInput{VirtualMFADeviceName: aws.String("Dev")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(string(dev.VirtualMFADevice.Base32StringSeed))
+	if err != nil {
+		t.Fatalf("seed: %v", err)
+	}
+	now := l.lab.Clock.Now()
+	serial := dev.VirtualMFADevice.SerialNumber
+	if _, err := admin.EnableMFADevice(ctx, &iamsdk.EnableMFADeviceInput{UserName: aws.String("Dev"), SerialNumber: serial,
+		AuthenticationCode1: aws.String(iam.TOTP(seed, now.Add(-2*iam.TOTPStep))),
+		AuthenticationCode2: aws.String(iam.TOTP(seed, now.Add(-iam.TOTPStep)))}); err != nil {
+		t.Fatalf("EnableMFADevice: %v", err)
+	}
+	stsDev := l.stsClient(static(key))
+	withMFA, err := stsDev.GetSessionToken(ctx, &stssdk.GetSessionTokenInput{SerialNumber: serial, TokenCode: aws.String(iam.TOTP(seed, now))})
+	if err != nil {
+		t.Fatalf("GetSessionToken with MFA: %v", err)
+	}
+	noMFA, err := stsDev.GetSessionToken(ctx, &stssdk.GetSessionTokenInput{})
+	if err != nil {
+		t.Fatalf("GetSessionToken: %v", err)
+	}
+	session := l.iamClient(static(credsOf(withMFA.Credentials)))
+	if _, err := session.ListUsers(ctx, &iamsdk.ListUsersInput{}); err != nil {
+		t.Errorf("MFA session, allowed ListUsers: %v", err)
+	}
+	_, err = session.ListRoles(ctx, &iamsdk.ListRolesInput{})
+	wantAPIError(t, "MFA session, denied ListRoles", err, "AccessDenied", 403,
+		"User: arn:aws:iam::"+acct+":user/Dev is not authorized to perform: iam:ListRoles on resource: arn:aws:iam::"+acct+
+			":role/ with an explicit deny in an identity-based policy")
+	_, err = l.iamClient(static(credsOf(noMFA.Credentials))).ListUsers(ctx, &iamsdk.ListUsersInput{})
+	wantAPIError(t, "session without MFA", err, "InvalidClientTokenId", 403, "The security token included in the request is invalid.")
 }
