@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -138,4 +139,18 @@ func printAccounts(w io.Writer, accounts []scenarios.Account) {
 		fmt.Fprintf(tw, "  admin secret access key\t%s\n", a.Admin.SecretAccessKey)
 	}
 	_ = tw.Flush()
+}
+
+// accountState is the state directory holding account id's IAM state and
+// session keys: accounts/ID under dir for the accounts after the first of
+// samlab up --accounts, dir itself for the first.
+func accountState(dir, id string) (string, string, error) {
+	if !accountIDRE.MatchString(id) {
+		return "", "", fmt.Errorf("--account: %q is not a 12-digit account ID", id)
+	}
+	sub := filepath.Join(dir, "accounts", id)
+	if fi, err := os.Stat(sub); err == nil && fi.IsDir() {
+		return sub, id, nil
+	}
+	return dir, id, nil
 }

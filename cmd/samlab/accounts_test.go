@@ -113,6 +113,16 @@ func TestUpAccountsPersist(t *testing.T) {
 		}
 	}
 
+	// Each account's session keys rotate on their own.
+	for _, acct := range []string{prod, dev} {
+		if out, err := run(t, "sp", "rotate-session-key", "--state", dir, "--account", acct); err != nil || !strings.Contains(out, "1 older key(s)") {
+			t.Errorf("rotate-session-key --account %s: %v\n%s", acct, err, out)
+		}
+	}
+	if out, err := run(t, "sp", "rotate-session-key", "--state", dir, "--account", "42"); err == nil {
+		t.Errorf("rotate-session-key --account 42 succeeded:\n%s", out)
+	}
+
 	again := startUp(t, "--accounts", dev+","+prod, "--state", dir)
 	m2 := peerKeyRE.FindStringSubmatch(again.out.String())
 	if m2 == nil || m2[2] != m[2] || m2[3] != m[3] || again.keyID != up.keyID {

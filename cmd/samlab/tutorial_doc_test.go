@@ -274,6 +274,9 @@ func TestCrossAccountTutorialDoc(t *testing.T) {
 		}
 		i = st.end - 1 // the lines after the output are kept
 	}
+	if now, err := os.ReadFile(tutorialDoc); err != nil || string(now) != string(raw) {
+		t.Fatalf("%s changed while the transcript ran (%v): not rewritten", tutorialDoc, err)
+	}
 	if err := os.WriteFile(tutorialDoc, []byte(strings.Join(out, "\n")), 0o644); err != nil {
 		t.Fatal(err)
 	}

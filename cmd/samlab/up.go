@@ -302,7 +302,7 @@ func serveUntilDone(ctx context.Context, ln net.Listener, h http.Handler, logger
 }
 
 func newRotateSessionKeyCommand() *cobra.Command {
-	var state string
+	var state, account string
 	cmd := &cobra.Command{
 		Use:   "rotate-session-key",
 		Short: "Replace the key that seals session tokens in a state directory",
@@ -318,12 +318,16 @@ copies of the directory need the rotated copy.`,
 			if state == "" {
 				return errors.New("--state is required")
 			}
-			store, err := openState(state)
+			dir, id, err := accountState(state, account)
+			if err != nil {
+				return err
+			}
+			store, err := openState(dir)
 			if err != nil {
 				return err
 			}
 			defer func() { err = errors.Join(err, store.Close()) }()
-			keys, err := sessiontoken.Open(store, scenarios.DefaultAccountID, nil, time.Now())
+			keys, err := sessiontoken.Open(store, id, nil, time.Now())
 			if err != nil {
 				return err
 			}
@@ -337,6 +341,7 @@ copies of the directory need the rotated copy.`,
 		},
 	}
 	cmd.Flags().StringVar(&state, "state", "", "the state directory of samlab up or samlab sp serve (required)")
+	cmd.Flags().StringVar(&account, "account", scenarios.DefaultAccountID, "the account whose key to rotate, with samlab up --accounts: the first account's, or another's (kept in accounts/ID of --state)")
 	return cmd
 }
 
