@@ -43,11 +43,26 @@ func (k AdminKey) LogValue() slog.Value { return slog.StringValue(k.AccessKeyID)
 
 // NewAdminKey returns a random admin key with AWS's shapes: a 20-character
 // AKIA key ID and a 40-character secret.
-func NewAdminKey(r io.Reader) (AdminKey, error) {
+func NewAdminKey(r io.Reader) (AdminKey, error) { return newAdminKey(r, "") }
+
+// NewAdminKeyFor is NewAdminKey for the admin of accountID: the key ID
+// carries the account, as AWS's key IDs do, so STS GetAccessKeyInfo answers
+// it.
+func NewAdminKeyFor(r io.Reader, accountID string) (AdminKey, error) {
+	return newAdminKey(r, accountID)
+}
+
+func newAdminKey(r io.Reader, accountID string) (AdminKey, error) {
 	if r == nil {
 		r = rand.Reader
 	}
-	id, err := awsapi.NewAccessKeyID(r, "AKIA")
+	var id string
+	var err error
+	if accountID == "" {
+		id, err = awsapi.NewAccessKeyID(r, "AKIA")
+	} else {
+		id, err = awsapi.NewAccessKeyIDFor(r, "AKIA", accountID)
+	}
 	if err != nil {
 		return AdminKey{}, fmt.Errorf("admin key: %w", err)
 	}

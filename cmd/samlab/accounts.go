@@ -96,7 +96,7 @@ func openAccounts(o serveOptions, cfg scenarios.LabConfig, ids []string) (_ []sc
 			if err != nil {
 				return nil, closeAll, fmt.Errorf("account %s: %w", id, err)
 			}
-			if admin, err = scenarios.NewAdminKey(nil); err != nil {
+			if admin, err = scenarios.NewAdminKeyFor(nil, id); err != nil {
 				return nil, closeAll, err
 			}
 			out = append(out, scenarios.Account{Lab: lab, Admin: admin})
@@ -117,7 +117,7 @@ func openAccounts(o serveOptions, cfg scenarios.LabConfig, ids []string) (_ []sc
 		if err := lab.Account.AttachStore(store); err != nil {
 			return nil, closeAll, fmt.Errorf("account %s: %w", id, err)
 		}
-		if admin, err = persistentAdminKey(store); err != nil {
+		if admin, err = persistentAdminKey(store, id); err != nil {
 			return nil, closeAll, fmt.Errorf("account %s: %w", id, err)
 		}
 		out = append(out, scenarios.Account{Lab: lab, Admin: admin})

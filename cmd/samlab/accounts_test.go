@@ -78,6 +78,14 @@ func TestUpAccountsPersist(t *testing.T) {
 			t.Errorf("GetCallerIdentity = %v, %v; want account %s", who, err, tt.want)
 		}
 	}
+	// Each admin key carries its account, as AWS's key IDs do.
+	for key, want := range map[string]string{m[2]: prod, up.keyID: dev} {
+		info, err := stssdk.NewFromConfig(up.config(), func(o *stssdk.Options) { o.BaseEndpoint = aws.String(up.endpoint) }).
+			GetAccessKeyInfo(ctx, &stssdk.GetAccessKeyInfoInput{AccessKeyId: aws.String(key)})
+		if err != nil || aws.ToString(info.Account) != want {
+			t.Errorf("GetAccessKeyInfo(%s) = %v, %v; want %s", key, info, err, want)
+		}
+	}
 	if _, err := iamOf(prodCfg, up.endpoint).CreateUser(ctx, &iamsdk.CreateUserInput{UserName: aws.String("ProdOnly")}); err != nil {
 		t.Fatalf("CreateUser in %s: %v", prod, err)
 	}

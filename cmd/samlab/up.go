@@ -168,10 +168,10 @@ func runServe(cmd *cobra.Command, o serveOptions) (err error) {
 		if err := lab.Cognito.Attach(cstore); err != nil {
 			return err
 		}
-		if admin, err = persistentAdminKey(store); err != nil {
+		if admin, err = persistentAdminKey(store, accountIDs[0]); err != nil {
 			return err
 		}
-	} else if admin, err = scenarios.NewAdminKey(nil); err != nil {
+	} else if admin, err = scenarios.NewAdminKeyFor(nil, accountIDs[0]); err != nil {
 		return err
 	}
 	if o.alias != "" {
@@ -354,7 +354,7 @@ func openState(dir string) (*iam.BoltStore, error) {
 
 // persistentAdminKey returns the admin key kept in the state store, creating
 // it on first use, so CLI profiles keep working across restarts.
-func persistentAdminKey(store *iam.BoltStore) (scenarios.AdminKey, error) {
+func persistentAdminKey(store *iam.BoltStore, accountID string) (scenarios.AdminKey, error) {
 	var k scenarios.AdminKey
 	raw, err := store.Meta(adminKeyMeta)
 	if err != nil {
@@ -366,7 +366,7 @@ func persistentAdminKey(store *iam.BoltStore) (scenarios.AdminKey, error) {
 		}
 		return k, nil
 	}
-	if k, err = scenarios.NewAdminKey(nil); err != nil {
+	if k, err = scenarios.NewAdminKeyFor(nil, accountID); err != nil {
 		return k, err
 	}
 	raw, err = json.Marshal(k)
