@@ -124,3 +124,24 @@ func arnAccount(arn string) string {
 	}
 	return parts[4]
 }
+
+// crossAccountEvents records a successful AssumeRole into a role of another
+// account in both accounts, as CloudTrail does: the caller's account's event
+// as the router made it, and a copy for the role's account, with its own
+// event ID, recipientAccountId the role's account and the sharedEventID both
+// carry. Whether CloudTrail also records refused cross-account calls in the
+// role's account is unverified; samlab records them in the caller's only.
+type crossAccountEvents struct{ next awsapi.EventSink }
+
+func (c crossAccountEvents) Record(e awsapi.Event) {
+	owner := arnAccount(e.RequestParameters["roleArn"])
+	if e.EventName != "AssumeRole" || e.Failed() || owner == "" || owner == e.RecipientAccountID {
+		c.next.Record(e)
+		return
+	}
+	e.SharedEventID = awsapi.NewRequestID(nil)
+	c.next.Record(e)
+	e.EventID = awsapi.NewRequestID(nil)
+	e.RecipientAccountID = owner
+	c.next.Record(e)
+}

@@ -11,6 +11,7 @@ import (
 	stssdk "github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/samlab-dev/samlab/scenarios"
+	"github.com/samlab-dev/samlab/sp/awsapi"
 )
 
 // prod is the second account of the two-account lab: the IAM User Guide
@@ -237,11 +238,26 @@ func TestSDKCrossAccountAssumeRole(t *testing.T) {
 	if err != nil || aws.ToString(back.AssumedRoleUser.Arn) != "arn:aws:sts::"+acct+":assumed-role/Back/s1" {
 		t.Errorf("chained AssumeRole back into %s = %v, %v", acct, back, err)
 	}
-	// The AssumeRole event is the caller's account's.
+	// The first, allowed AssumeRole is recorded in both accounts, as
+	// CloudTrail does: the same call (shared event ID, request ID), two
+	// event IDs; a refused one in the caller's account only.
+	var allowed, refused []awsapi.Event
 	for _, e := range l.events.Events() {
-		if e.EventName == "AssumeRole" && e.UserIdentity.ARN == "arn:aws:iam::"+acct+":user/David" && e.RecipientAccountID != acct {
-			t.Errorf("AssumeRole event by David has recipientAccountId %q", e.RecipientAccountID)
+		if e.EventName == "AssumeRole" && e.UserIdentity.ARN == "arn:aws:iam::"+acct+":user/David" &&
+			e.RequestParameters["roleArn"] == updateApp {
+			allowed = append(allowed, e)
 		}
+		if e.EventName == "AssumeRole" && e.RequestParameters["roleArn"] == other {
+			refused = append(refused, e)
+		}
+	}
+	if len(allowed) != 2 || allowed[0].RecipientAccountID != acct || allowed[1].RecipientAccountID != prod ||
+		allowed[0].SharedEventID == "" || allowed[0].SharedEventID != allowed[1].SharedEventID ||
+		allowed[0].EventID == allowed[1].EventID || allowed[0].RequestID != allowed[1].RequestID {
+		t.Errorf("events of David's AssumeRole into %s = %+v, want one per account sharing an event ID", prod, allowed)
+	}
+	if len(refused) != 1 || refused[0].RecipientAccountID != acct || refused[0].SharedEventID != "" {
+		t.Errorf("events of the refused AssumeRole = %+v, want one, in %s", refused, acct)
 	}
 }
 

@@ -150,8 +150,12 @@ func (l *Lab) AWSHandler(cfg ServerConfig) (http.Handler, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	events := cfg.Events
+	if len(members) > 1 && events != nil {
+		events = crossAccountEvents{events}
+	}
 	return awsapi.NewRouter(awsapi.RouterConfig{Operations: ops, JSONOperations: l.Cognito.Operations(), Credentials: creds, Now: l.Clock.Now,
-		MaxBodyBytes: cfg.MaxBodyBytes, Events: cfg.Events, Logger: logger.With("component", "awsapi")})
+		MaxBodyBytes: cfg.MaxBodyBytes, Events: events, Logger: logger.With("component", "awsapi")})
 }
 
 // accountOperations are the Query operations of one account and the access

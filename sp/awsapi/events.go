@@ -30,6 +30,9 @@ type Event struct {
 	// RecipientAccountID is the account that received the call: the
 	// caller's, or the one Request.Account names.
 	RecipientAccountID string `json:"recipientAccountId,omitempty"`
+	// SharedEventID is the same in the events of one call recorded in
+	// several accounts (a cross-account AssumeRole), as CloudTrail's is.
+	SharedEventID string `json:"sharedEventID,omitempty"`
 	// HTTPStatus is the status of the response.
 	HTTPStatus int `json:"httpStatus"`
 	// Cause is the internal reason behind an error: what exactly was wrong,
