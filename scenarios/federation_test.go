@@ -444,7 +444,8 @@ func TestSDKRevokeOlderSessions(t *testing.T) {
 		"User: arn:aws:sts::"+acct+":assumed-role/Source/old is not authorized to perform: sts:GetAccessKeyInfo with an explicit deny in an identity-based policy")
 	_, err = l.iamClient(credentials.StaticCredentialsProvider{Value: old}).ListRoles(ctx, &iamsdk.ListRolesInput{})
 	wantAPIError(t, "revoked session, IAM ListRoles", err, "AccessDenied", 403,
-		"User: arn:aws:sts::"+acct+":assumed-role/Source/old is not authorized to perform: iam:ListRoles with an explicit deny in an identity-based policy")
+		"User: arn:aws:sts::"+acct+":assumed-role/Source/old is not authorized to perform: iam:ListRoles on resource: arn:aws:iam::"+acct+
+			":role/ with an explicit deny in an identity-based policy")
 	if arn, code, _, msg := l.whoAmI(t, old); arn != "arn:aws:sts::"+acct+":assumed-role/Source/old" {
 		t.Errorf("GetCallerIdentity of a revoked session = %q %s %s; AWS never denies it", arn, code, msg)
 	}

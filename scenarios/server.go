@@ -12,6 +12,7 @@ import (
 
 	"github.com/samlab-dev/samlab/scenarios/labweb"
 	"github.com/samlab-dev/samlab/sp/awsapi"
+	"github.com/samlab-dev/samlab/sp/sts"
 )
 
 // Paths of the lab's HTTP server. The mock AWS APIs live at "/", as IAM's and
@@ -42,11 +43,26 @@ func (k AdminKey) LogValue() slog.Value { return slog.StringValue(k.AccessKeyID)
 
 // NewAdminKey returns a random admin key with AWS's shapes: a 20-character
 // AKIA key ID and a 40-character secret.
-func NewAdminKey(r io.Reader) (AdminKey, error) {
+func NewAdminKey(r io.Reader) (AdminKey, error) { return newAdminKey(r, "") }
+
+// NewAdminKeyFor is NewAdminKey for the admin of accountID: the key ID
+// carries the account, as AWS's key IDs do, so STS GetAccessKeyInfo answers
+// it.
+func NewAdminKeyFor(r io.Reader, accountID string) (AdminKey, error) {
+	return newAdminKey(r, accountID)
+}
+
+func newAdminKey(r io.Reader, accountID string) (AdminKey, error) {
 	if r == nil {
 		r = rand.Reader
 	}
-	id, err := awsapi.NewAccessKeyID(r, "AKIA")
+	var id string
+	var err error
+	if accountID == "" {
+		id, err = awsapi.NewAccessKeyID(r, "AKIA")
+	} else {
+		id, err = awsapi.NewAccessKeyIDFor(r, "AKIA", accountID)
+	}
 	if err != nil {
 		return AdminKey{}, fmt.Errorf("admin key: %w", err)
 	}
@@ -76,6 +92,10 @@ type ServerConfig struct {
 	// Task returns the lab task for the index page (default: "no lab
 	// running").
 	Task func() *labweb.Task
+	// Accounts are more accounts served on the same endpoint, each with its
+	// own admin key (default: none, the lab's account alone). An access
+	// key belongs to one account, which serves the calls it signs.
+	Accounts []Account
 }
 
 // Handler returns the lab's HTTP server: IAM and STS over the AWS Query
@@ -115,36 +135,59 @@ func (l *Lab) Handler(cfg ServerConfig) (http.Handler, error) {
 }
 
 // AWSHandler returns the mock AWS alone (IAM and STS at "/"), as
-// `samlab sp serve` runs it.
+// `samlab sp serve` runs it: the lab's account and, with cfg.Accounts, the
+// other accounts served on the same endpoint (accounts.go).
 func (l *Lab) AWSHandler(cfg ServerConfig) (http.Handler, error) {
 	if cfg.Admin.AccessKeyID == "" || cfg.Admin.SecretAccessKey == "" {
 		return nil, errors.New("lab server: an admin access key is required")
 	}
-	admin := awsapi.Credential{AccessKeyID: cfg.Admin.AccessKeyID, SecretAccessKey: cfg.Admin.SecretAccessKey,
-		Caller: awsapi.Caller{Type: "IAMUser", PrincipalID: adminUserID(cfg.Admin),
+	members := append([]Account{{Lab: l, Admin: cfg.Admin}}, cfg.Accounts...)
+	ops, creds, err := serveAccounts(members)
+	if err != nil {
+		return nil, err
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	events := cfg.Events
+	if len(members) > 1 && events != nil {
+		events = crossAccountEvents{events}
+	}
+	return awsapi.NewRouter(awsapi.RouterConfig{Operations: ops, JSONOperations: l.Cognito.Operations(), Credentials: creds, Now: l.Clock.Now,
+		MaxBodyBytes: cfg.MaxBodyBytes, Events: events, Logger: logger.With("component", "awsapi")})
+}
+
+// accountOperations are the Query operations of one account and the access
+// keys it knows: its admin key, its IAM users' keys and the sessions its STS
+// issued.
+func (l *Lab) accountOperations(admin AdminKey, fed *sts.Federation) ([]awsapi.Operation, awsapi.CredentialSource, error) {
+	if admin.AccessKeyID == "" || admin.SecretAccessKey == "" {
+		return nil, nil, fmt.Errorf("lab server: account %s: an admin access key is required", l.Account.ID())
+	}
+	cred := awsapi.Credential{AccessKeyID: admin.AccessKeyID, SecretAccessKey: admin.SecretAccessKey,
+		Caller: awsapi.Caller{Type: "IAMUser", PrincipalID: adminUserID(admin),
 			ARN:       fmt.Sprintf("arn:%s:iam::%s:user/%s", l.Account.Partition(), l.Account.ID(), AdminUserName),
 			AccountID: l.Account.ID()}}
 	// The admin key is the lab's administrator: no IAM policy restricts it.
-	l.Account.SetAdministrators(admin.Caller.ARN)
+	l.Account.SetAdministrators(cred.Caller.ARN)
+	// IAM calls made with temporary credentials are limited by their
+	// session's policies, which STS knows.
+	l.Account.SetSessions(fed)
 	creds := func(ctx context.Context, id, token string) (awsapi.Credential, bool) {
 		if id == admin.AccessKeyID {
-			return admin, true
+			return cred, true
 		}
 		if c, ok := l.Account.Credential(ctx, id); ok {
 			return c, true // an IAM user's access key
 		}
 		return l.STS.Credential(ctx, id, token)
 	}
-	logger := cfg.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
 	ops := append(l.Account.Operations(), l.STS.Operations()...)
 	ops = append(append(ops, l.Account.OIDCProviderOperations()...), l.WebIdentity.Operations()...)
 	// STS calls signed with a user's access key update its last use too.
-	ops = l.Account.RecordKeyUse(append(l.Federation.GuardIAM(ops), l.Federation.Operations()...))
-	return awsapi.NewRouter(awsapi.RouterConfig{Operations: ops, JSONOperations: l.Cognito.Operations(), Credentials: creds, Now: l.Clock.Now,
-		MaxBodyBytes: cfg.MaxBodyBytes, Events: cfg.Events, Logger: logger.With("component", "awsapi")})
+	ops = l.Account.RecordKeyUse(append(fed.GuardIAM(ops), fed.Operations()...))
+	return ops, creds, nil
 }
 
 // adminUserID derives a stable AIDA… user ID from the admin key ID.

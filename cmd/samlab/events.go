@@ -58,6 +58,7 @@ internal cause AWS never tells the client. Filters combine with AND.`,
 	f.StringVar(&o.filter.Action, "action", "", "only this action (e.g. AssumeRoleWithSAML)")
 	f.StringVar(&o.filter.ErrorCode, "error-code", "", "only calls that failed with this AWS error code")
 	f.StringVar(&o.filter.AccessKeyID, "access-key-id", "", "only calls signed with this access key")
+	f.StringVar(&o.filter.Account, "account", "", "only calls served by this account (recipientAccountId; samlab up --accounts serves several)")
 	f.BoolVar(&o.filter.FailedOnly, "failed", false, "only failed calls")
 	f.BoolVar(&o.asJSON, "json", false, "print the matching events as a JSON array")
 	return cmd

@@ -44,6 +44,7 @@ type serveOptions struct {
 	alias       string
 	why         bool
 	idpFault    string
+	accounts    string // accounts.go
 }
 
 func (o *serveOptions) flags(cmd *cobra.Command) {
@@ -58,6 +59,7 @@ func (o *serveOptions) flags(cmd *cobra.Command) {
 		"and serve the OIDC issuer at https:// on the next port of --listen")
 	f.BoolVar(&o.httpOIDC, "insecure-http-issuers", false, "let IAM register http:// OIDC providers on loopback, such as this server's /idp/oidc (AWS requires https://)")
 	f.StringVar(&o.alias, "account-alias", "", "give the account this alias (aws iam list-account-aliases; the console's role chooser shows \"Account: alias (id)\")")
+	f.StringVar(&o.accounts, "accounts", "", "serve several isolated accounts on the one endpoint, each with its own admin key: a count (2 adds 111122223333 to "+scenarios.DefaultAccountID+") or account IDs separated by commas, the first being the lab's own (default: one account, "+scenarios.DefaultAccountID+")")
 }
 
 func newUpCommand() *cobra.Command {
@@ -123,7 +125,11 @@ func runServe(cmd *cobra.Command, o serveOptions) (err error) {
 	}
 	defer ln.Close()
 	base := "http://" + ln.Addr().String()
-	cfg := scenarios.LabConfig{Keys: certs.GeneratedKeys{}, Logger: logger, WallClock: true, InsecureHTTPIssuers: o.httpOIDC, SignInWhy: o.why}
+	accountIDs, err := parseAccounts(o.accounts)
+	if err != nil {
+		return err
+	}
+	cfg := scenarios.LabConfig{AccountID: accountIDs[0], Keys: certs.GeneratedKeys{}, Logger: logger, WallClock: true, InsecureHTTPIssuers: o.httpOIDC, SignInWhy: o.why}
 	if !o.awsOnly {
 		cfg.IDPBaseURL = base + scenarios.IDPPrefix
 	}
@@ -143,7 +149,7 @@ func runServe(cmd *cobra.Command, o serveOptions) (err error) {
 		defer func() { err = errors.Join(err, cstore.Close()) }()
 		// The session-token keys live in the state too, so temporary
 		// credentials outlive the process.
-		if cfg.SessionKeys, err = sessiontoken.Open(store, scenarios.DefaultAccountID, nil, time.Now()); err != nil {
+		if cfg.SessionKeys, err = sessiontoken.Open(store, accountIDs[0], nil, time.Now()); err != nil {
 			return err
 		}
 	}
@@ -162,10 +168,10 @@ func runServe(cmd *cobra.Command, o serveOptions) (err error) {
 		if err := lab.Cognito.Attach(cstore); err != nil {
 			return err
 		}
-		if admin, err = persistentAdminKey(store); err != nil {
+		if admin, err = persistentAdminKey(store, accountIDs[0]); err != nil {
 			return err
 		}
-	} else if admin, err = scenarios.NewAdminKey(nil); err != nil {
+	} else if admin, err = scenarios.NewAdminKeyFor(nil, accountIDs[0]); err != nil {
 		return err
 	}
 	if o.alias != "" {
@@ -189,6 +195,11 @@ func runServe(cmd *cobra.Command, o serveOptions) (err error) {
 		events = awsapi.NewJSONLines(f)
 	}
 	scfg := scenarios.ServerConfig{Admin: admin, Events: events, Logger: logger}
+	var closeAccounts func() error
+	if scfg.Accounts, closeAccounts, err = openAccounts(o, cfg, accountIDs[1:]); err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, closeAccounts()) }()
 	if o.events != "" {
 		scfg.EventLog = func() ([]awsapi.Event, error) { return readEventFile(o.events) }
 	}
@@ -245,6 +256,7 @@ func runServe(cmd *cobra.Command, o serveOptions) (err error) {
 		h = hm.wrap(h)
 	}
 	printBanner(cmd.OutOrStdout(), lab, admin, base, issuer, o, warning)
+	printAccounts(cmd.OutOrStdout(), scfg.Accounts)
 	if hm != nil {
 		hm.printEnv(cmd.OutOrStdout(), base, !o.awsOnly)
 		if issuerLn != nil {
@@ -290,7 +302,7 @@ func serveUntilDone(ctx context.Context, ln net.Listener, h http.Handler, logger
 }
 
 func newRotateSessionKeyCommand() *cobra.Command {
-	var state string
+	var state, account string
 	cmd := &cobra.Command{
 		Use:   "rotate-session-key",
 		Short: "Replace the key that seals session tokens in a state directory",
@@ -306,12 +318,16 @@ copies of the directory need the rotated copy.`,
 			if state == "" {
 				return errors.New("--state is required")
 			}
-			store, err := openState(state)
+			dir, id, err := accountState(state, account)
+			if err != nil {
+				return err
+			}
+			store, err := openState(dir)
 			if err != nil {
 				return err
 			}
 			defer func() { err = errors.Join(err, store.Close()) }()
-			keys, err := sessiontoken.Open(store, scenarios.DefaultAccountID, nil, time.Now())
+			keys, err := sessiontoken.Open(store, id, nil, time.Now())
 			if err != nil {
 				return err
 			}
@@ -325,6 +341,7 @@ copies of the directory need the rotated copy.`,
 		},
 	}
 	cmd.Flags().StringVar(&state, "state", "", "the state directory of samlab up or samlab sp serve (required)")
+	cmd.Flags().StringVar(&account, "account", scenarios.DefaultAccountID, "the account whose key to rotate, with samlab up --accounts: the first account's, or another's (kept in accounts/ID of --state)")
 	return cmd
 }
 
@@ -337,7 +354,7 @@ func openState(dir string) (*iam.BoltStore, error) {
 
 // persistentAdminKey returns the admin key kept in the state store, creating
 // it on first use, so CLI profiles keep working across restarts.
-func persistentAdminKey(store *iam.BoltStore) (scenarios.AdminKey, error) {
+func persistentAdminKey(store *iam.BoltStore, accountID string) (scenarios.AdminKey, error) {
 	var k scenarios.AdminKey
 	raw, err := store.Meta(adminKeyMeta)
 	if err != nil {
@@ -349,7 +366,7 @@ func persistentAdminKey(store *iam.BoltStore) (scenarios.AdminKey, error) {
 		}
 		return k, nil
 	}
-	if k, err = scenarios.NewAdminKey(nil); err != nil {
+	if k, err = scenarios.NewAdminKeyFor(nil, accountID); err != nil {
 		return k, err
 	}
 	raw, err = json.Marshal(k)

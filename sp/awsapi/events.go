@@ -27,6 +27,12 @@ type Event struct {
 	RequestID         string            `json:"requestID"`
 	EventID           string            `json:"eventID"`
 	EventType         string            `json:"eventType"`
+	// RecipientAccountID is the account that received the call: the
+	// caller's, or the one Request.Account names.
+	RecipientAccountID string `json:"recipientAccountId,omitempty"`
+	// SharedEventID is the same in the events of one call recorded in
+	// several accounts (a cross-account AssumeRole), as CloudTrail's is.
+	SharedEventID string `json:"sharedEventID,omitempty"`
 	// HTTPStatus is the status of the response.
 	HTTPStatus int `json:"httpStatus"`
 	// Cause is the internal reason behind an error: what exactly was wrong,
@@ -170,6 +176,8 @@ type EventFilter struct {
 	FailedOnly bool
 	// AccessKeyID matches the caller's access key.
 	AccessKeyID string
+	// Account matches RecipientAccountID, the account that served the call.
+	Account string
 }
 
 // Match reports whether e passes the filter.
@@ -177,5 +185,6 @@ func (f EventFilter) Match(e Event) bool {
 	return (f.Action == "" || e.EventName == f.Action) &&
 		(f.ErrorCode == "" || e.ErrorCode == f.ErrorCode) &&
 		(!f.FailedOnly || e.Failed()) &&
-		(f.AccessKeyID == "" || e.UserIdentity.AccessKeyID == f.AccessKeyID)
+		(f.AccessKeyID == "" || e.UserIdentity.AccessKeyID == f.AccessKeyID) &&
+		(f.Account == "" || e.RecipientAccountID == f.Account)
 }

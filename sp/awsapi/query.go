@@ -27,6 +27,11 @@ type Request struct {
 	Time time.Time
 	// SourceIP is the client's address, without the port.
 	SourceIP string
+	// Account is the account that serves the request, when an operation
+	// knows it better than the caller's (an anonymous AssumeRoleWithSAML is
+	// the role's account's); "" means the caller's. The event records it as
+	// recipientAccountId.
+	Account string
 
 	notes map[string]string
 }

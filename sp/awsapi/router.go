@@ -168,6 +168,10 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		EventName: req.Action, AWSRegion: "us-east-1", SourceIPAddress: req.SourceIP, UserAgent: r.UserAgent(),
 		RequestParameters: req.notes, RequestID: req.RequestID, EventID: rt.newRequestID(), EventType: "AwsApiCall"}
 	ev.UserIdentity = identity(req.Caller)
+	ev.RecipientAccountID = req.Account
+	if ev.RecipientAccountID == "" {
+		ev.RecipientAccountID = req.Caller.AccountID
+	}
 	if a, aerr := parseAuthorization(r.Header.Get("Authorization")); aerr == nil {
 		ev.AWSRegion = a.region
 		if ev.UserIdentity.AccessKeyID == "" {

@@ -40,9 +40,15 @@ func noSuchAccessKey(id string) *awsapi.Error {
 }
 
 // CreateAccessKey creates an access key for a user. The secret is only ever
-// returned here, as on AWS.
+// returned here, as on AWS. The key ID carries the account, as AWS's do
+// (STS GetAccessKeyInfo reads it back).
 func (a *Account) CreateAccessKey(userName string) (AccessKey, error) {
-	id, err := awsapi.NewAccessKeyID(a.rand, "AKIA")
+	id, err := awsapi.NewAccessKeyIDFor(a.rand, "AKIA", a.id)
+	if err != nil {
+		// An account ID that is not 12 digits (a Go caller's choice) cannot
+		// be carried.
+		id, err = awsapi.NewAccessKeyID(a.rand, "AKIA")
+	}
 	if err != nil {
 		return AccessKey{}, storeFailure(err)
 	}

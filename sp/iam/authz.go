@@ -22,8 +22,8 @@ import (
 //   - an IAM user is allowed what its inline and attached policies and those
 //     of its groups allow, within its permissions boundary;
 //   - a role session is allowed what its role's policies allow, within the
-//     role's boundary (session policies passed to AssumeRole* are not known
-//     here and are not applied);
+//     role's boundary and within the session policies passed to AssumeRole*
+//     or GetFederationToken (read through SetSessions);
 //   - everyone else (a user or role that no longer exists) is refused.
 //
 // Refusals are AccessDenied (403) with AWS's current message.
@@ -99,6 +99,8 @@ type principalPolicies struct {
 	boundary  *namedPolicy
 	tags      []awsapi.Tag
 	userID    string
+	// sessionTags are the session tags of temporary credentials.
+	sessionTags map[string]string
 }
 
 // policiesLocked gathers p's identity policies (inline first, then attached,
@@ -214,6 +216,10 @@ func (a *Account) authorize(action string, r *awsapi.Request) error {
 	}
 	pp := a.callerPolicies(r.Caller)
 	in, perr := pp.input()
+	session, serr := a.sessionOf(r.Caller)
+	in.Session = session.Policies
+	pp.sessionTags = session.Tags
+	perr = errors.Join(perr, serr)
 	resource := a.resourceOf(action, r)
 	in.Request = policy.Request{Principal: pp.principal, Action: "iam:" + action, Resource: resource,
 		Context: a.requestContext(action, r, pp)}
@@ -257,6 +263,11 @@ func (a *Account) requestContext(action string, r *awsapi.Request, pp principalP
 	}
 	for _, tag := range pp.tags {
 		ctx["aws:PrincipalTag/"+tag.Key] = []string{tag.Value}
+	}
+	// A session's tags override its role's (IAM User Guide, "Passing
+	// session tags in AWS STS").
+	for k, v := range pp.sessionTags {
+		ctx["aws:PrincipalTag/"+k] = []string{v}
 	}
 	// Temporary credentials carry their session's keys (IAM User Guide,
 	// global condition keys); long-term keys have none of them.

@@ -59,6 +59,8 @@ type Account struct {
 	ids       identities                // users, groups, MFA devices (user.go)
 
 	oidc oidcProviders // oidcprovider.go
+
+	sessions Sessions // sessions.go; nil: no session policies known
 }
 
 // NewAccount returns an empty account.

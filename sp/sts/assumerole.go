@@ -77,8 +77,10 @@ func validateAssumeRole(in AssumeRoleInput) error {
 	return c.err()
 }
 
-// AssumeRole issues credentials for a role of this account to the caller (an
-// IAM user, or a session: role chaining). The checks, in order:
+// AssumeRole issues credentials for a role to the caller (an IAM user, or a
+// session: role chaining). The role is of this account or, across accounts,
+// of one FederationConfig.Accounts finds; the credentials then belong to
+// that account, sealed with its session keys. The checks, in order:
 //
 //  1. the members, against the service model (ValidationError);
 //  2. the caller: not the root user, not a federated user (AccessDenied);
@@ -91,16 +93,16 @@ func validateAssumeRole(in AssumeRoleInput) error {
 //     the caller's identity-based, boundary and session policies, with
 //     sts:ExternalId, sts:RoleSessionName, sts:SourceIdentity,
 //     aws:MultiFactorAuthPresent, aws:PrincipalTag/*, aws:RequestTag/*,
-//     aws:TokenIssueTime and the rest (AccessDenied with AWS's message). A
-//     role that does not exist, or is in another account, is refused the
-//     same way, as AWS does not reveal which roles exist;
+//     aws:TokenIssueTime and the rest (AccessDenied with AWS's message).
+//     Across accounts both sides must allow: the caller's identity-based
+//     policies in its account and the trust policy in the role's (the
+//     cross-account rule of sp/policy). A role that does not exist, or is in
+//     an account not served, is refused the same way, as AWS does not reveal
+//     which roles exist;
 //  7. DurationSeconds: at most 1 hour when chaining (temporary
 //     credentials), then at most the role's MaxSessionDuration;
 //  8. session tags merged with the transitive tags the caller passes on;
 //  9. the session policy's JSON and PackedPolicySize.
-//
-// Only roles of this account can be assumed: samlab serves one account per
-// STS, so a cross-account role ARN is refused at step 6.
 func (f *Federation) AssumeRole(_ context.Context, caller *Caller, in AssumeRoleInput) (*AssumeRoleOutput, error) {
 	now := f.svc.now().UTC()
 	if err := validateAssumeRole(in); err != nil {
@@ -148,7 +150,7 @@ func (f *Federation) AssumeRole(_ context.Context, caller *Caller, in AssumeRole
 		ctx["aws:MultiFactorAuthAge"] = []string{"0"}
 	}
 	requestTagKeys(ctx, in.Tags, in.TransitiveTagKeys)
-	role := f.roleForARN(roleARN)
+	target, role := f.roleForARN(roleARN)
 	var trust *policy.Policy
 	if role != nil {
 		if trust, err = policy.Parse(role.AssumeRolePolicyDocument, policy.KindTrust); err != nil {
@@ -197,7 +199,7 @@ func (f *Federation) AssumeRole(_ context.Context, caller *Caller, in AssumeRole
 	if sess != nil && sess.MFA {
 		mfa = true // unverified: MFA carries over to a chained session
 	}
-	issued, err := f.svc.issueClaims(sessiontoken.Claims{RoleARN: role.ARN, RoleID: role.RoleID, SessionName: sessionName,
+	issued, err := target.issueClaims(sessiontoken.Claims{RoleARN: role.ARN, RoleID: role.RoleID, SessionName: sessionName,
 		SourceIdentity: sourceIdentity, Tags: tags, TransitiveTagKeys: transitive, MFA: mfa, Chained: chained,
 		Policy: deref(in.Policy), PolicyARNs: in.PolicyARNs,
 		IssuedAt: now.Truncate(time.Second), Expires: now.Add(time.Duration(dur) * time.Second).Truncate(time.Second)})

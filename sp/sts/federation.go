@@ -54,19 +54,25 @@ type FederationConfig struct {
 	// so IAM users are allowed only what a resource or trust policy grants
 	// them by name).
 	Users UserPolicies
+	// Accounts finds the STS of another account served beside this one, by
+	// account ID, for AssumeRole on a role of that account (default: none,
+	// so roles of other accounts cannot be assumed). It answers nil for an
+	// account that is not served.
+	Accounts func(accountID string) *Service
 }
 
 // Federation serves the STS operations called with an identity's own
 // credentials. It is safe for concurrent use.
 type Federation struct {
-	svc   *Service
-	mfa   MFA
-	users UserPolicies
+	svc      *Service
+	mfa      MFA
+	users    UserPolicies
+	accounts func(accountID string) *Service
 }
 
 // NewFederation returns the caller-authenticated STS operations of s.
 func (s *Service) NewFederation(cfg FederationConfig) *Federation {
-	return &Federation{svc: s, mfa: cfg.MFA, users: cfg.Users}
+	return &Federation{svc: s, mfa: cfg.MFA, users: cfg.Users, accounts: cfg.Accounts}
 }
 
 // Limits of the operations (STS API reference).
@@ -485,13 +491,35 @@ func requestTagKeys(ctx map[string][]string, tags []awsapi.Tag, transitive []str
 	}
 }
 
-// roleForARN returns the role named by arn in this account, or nil.
-func (f *Federation) roleForARN(arn string) *iam.Role {
-	role, err := f.svc.acct.RoleByARN(arn)
-	if err != nil {
-		return nil
+// roleForARN returns the STS of the account that arn names (this one, or
+// another one served beside it) and the role arn names there; a nil role
+// when there is no such role, and a nil service too when the account is not
+// served.
+func (f *Federation) roleForARN(arn string) (*Service, *iam.Role) {
+	svc := f.svc
+	if acct := arnAccount(arn); acct != svc.acct.ID() {
+		svc = nil
+		if f.accounts != nil {
+			svc = f.accounts(acct)
+		}
+		if svc == nil {
+			return nil, nil
+		}
 	}
-	return role
+	role, err := svc.acct.RoleByARN(arn)
+	if err != nil {
+		return svc, nil
+	}
+	return svc, role
+}
+
+// arnAccount is the account field of an ARN, "" when arn is not one.
+func arnAccount(arn string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) < 6 || parts[0] != "arn" {
+		return ""
+	}
+	return parts[4]
 }
 
 // checkSessionPolicy refuses a session policy that is not a valid identity
@@ -510,4 +538,28 @@ func checkSessionPolicy(doc *string) error {
 		return &awsapi.Error{Code: awsapi.CodeMalformedPolicyDocument, Status: http.StatusBadRequest, Message: msg, Err: err}
 	}
 	return nil
+}
+
+// WithAccounts returns a copy of f that finds the roles of other accounts
+// through accounts, as FederationConfig.Accounts.
+func (f *Federation) WithAccounts(accounts func(accountID string) *Service) *Federation {
+	c := *f
+	c.accounts = accounts
+	return &c
+}
+
+// SessionPolicies returns the session policies and session tags of the
+// session c signs with (none for long-term keys), so that IAM limits the
+// session's IAM calls by them (it implements iam.Sessions).
+func (f *Federation) SessionPolicies(c awsapi.Caller) ([]*policy.Policy, map[string]string, error) {
+	caller, err := f.CallerOf(c)
+	if err != nil || caller.Session == nil {
+		return nil, nil, err
+	}
+	s := caller.Session
+	session := f.sessionPolicies(s.Policy, s.PolicyARNs)
+	if session == nil && s.Kind == sessiontoken.KindFederatedUser {
+		session = []*policy.Policy{{Name: "no session policy", Kind: policy.KindIdentity}}
+	}
+	return session, s.Tags, nil
 }

@@ -7,17 +7,30 @@ import (
 	"testing"
 
 	"github.com/samlab-dev/samlab/sp/awsapi"
+	"github.com/samlab-dev/samlab/sp/policy"
 )
 
 // TestGuardIAM pins what temporary credentials may not do in IAM: sessions
 // from GetSessionToken without MFA and federated users are refused as an
-// invalid token, a role session is refused where its role's policy
-// explicitly denies the action, and long-term keys, MFA sessions and other
-// services pass. The sessions are real ones, issued by this STS.
+// invalid token; long-term keys, MFA sessions, role sessions and other
+// services pass to the operation, whose authorizer decides with the
+// role's and the session's policies (the one refusal path for policies,
+// tested over HTTP in scenarios). The sessions are real ones, issued by
+// this STS.
 func TestGuardIAM(t *testing.T) {
 	t.Parallel()
 	e := newPipelineEnv(t)
-	f := e.sts.NewFederation(FederationConfig{MFA: fixedMFA{device: true, valid: true}})
+	// The user's own policy explicitly denies ListRoles: the guard must
+	// still pass an MFA session of the user to the operation, whose
+	// authorizer refuses it with the full AWS wording (one refusal path).
+	denyListRoles, err := policy.Parse(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"iam:ListRoles","Resource":"*"}]}`, policy.KindIdentity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := e.sts.NewFederation(FederationConfig{MFA: fixedMFA{device: true, valid: true},
+		Users: UserPoliciesFunc(func(string) ([]*policy.Policy, *policy.Policy, error) {
+			return []*policy.Policy{denyListRoles}, nil, nil
+		})})
 	ctx := t.Context()
 	s := func(v string) *string { return &v }
 
@@ -66,10 +79,11 @@ func TestGuardIAM(t *testing.T) {
 		{"long-term key", listRoles, awsapi.Caller{ARN: user.ARN, AccountID: "123456789012", AccessKeyID: "AKIAEXAMPLE"}, ""},
 		{"session without MFA", listRoles, callerOf(noMFA.Credentials, user.ARN), awsapi.CodeInvalidClientTokenID},
 		{"session without MFA, another service", getCaller, callerOf(noMFA.Credentials, user.ARN), ""},
-		{"session with MFA", listRoles, callerOf(withMFA.Credentials, user.ARN), ""},
+		{"session with MFA, its user's policy denies the action", listRoles, callerOf(withMFA.Credentials, user.ARN), ""},
 		{"federated user", listRoles, callerOf(fed.Credentials, fed.FederatedUserARN), awsapi.CodeInvalidClientTokenID},
 		{"role session, allowed action", listRoles, callerOf(role.Credentials, role.AssumedRoleUser.ARN), ""},
-		{"role session, explicitly denied action", deleteRole, callerOf(role.Credentials, role.AssumedRoleUser.ARN), awsapi.CodeAccessDenied},
+		// Left to IAM's authorizer, which answers with "on resource:".
+		{"role session, explicitly denied action", deleteRole, callerOf(role.Credentials, role.AssumedRoleUser.ARN), ""},
 		{"unknown session token", listRoles, awsapi.Caller{ARN: user.ARN, AccessKeyID: "ASIAUNKNOWN", SessionToken: "bogus"}, awsapi.CodeInvalidClientTokenID},
 	}
 	for _, tt := range tests {

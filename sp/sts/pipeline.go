@@ -132,7 +132,7 @@ func (s *Service) assumeVerified(in AssumeRoleWithSAMLInput, prov *iam.SAMLProvi
 			return nil, err
 		}
 	}
-	sess, err := s.issue(r.role, r.sessionName, r.expiresAt, r.sourceIdentity, r.tags, r.transitive)
+	sess, err := s.issue(r.role, r.sessionName, r.expiresAt, r.sourceIdentity, r.tags, r.transitive, r.in.Policy, r.in.PolicyARNs)
 	if err != nil {
 		return nil, err
 	}

@@ -105,10 +105,13 @@ func (s *Service) initSessionKeys(cfg Config) error {
 // SessionKeys returns the keyring that seals the service's session tokens.
 func (s *Service) SessionKeys() *sessiontoken.Keyring { return s.keys }
 
+// issue seals a role session of AssumeRoleWithSAML or
+// AssumeRoleWithWebIdentity; its session policies (policy, policyARNs) limit
+// what the session may do, IAM calls included.
 func (s *Service) issue(role *iam.Role, sessionName string, expiresAt time.Time, sourceIdentity string,
-	tags map[string]string, transitive []string) (*Session, error) {
+	tags map[string]string, transitive []string, policy string, policyARNs []string) (*Session, error) {
 	c := sessiontoken.Claims{RoleARN: role.ARN, RoleID: role.RoleID, SessionName: sessionName, SourceIdentity: sourceIdentity,
-		Tags: tags, TransitiveTagKeys: transitive, IssuedAt: s.now().UTC().Truncate(time.Second),
+		Tags: tags, TransitiveTagKeys: transitive, Policy: policy, PolicyARNs: policyARNs, IssuedAt: s.now().UTC().Truncate(time.Second),
 		Expires: expiresAt.UTC().Truncate(time.Second)}
 	return s.issueClaims(c)
 }

@@ -215,7 +215,7 @@ func (w *WebIdentity) assume(ctx context.Context, in AssumeRoleWithWebIdentityIn
 	if err != nil {
 		return nil, err
 	}
-	sess, err := w.issueSession(role, in.RoleSessionName, now.Add(time.Duration(dur)*time.Second), sourceIdentity, tags, transitive)
+	sess, err := w.issueSession(role, in.RoleSessionName, now.Add(time.Duration(dur)*time.Second), sourceIdentity, tags, transitive, in.Policy, in.PolicyARNs)
 	if err != nil {
 		return nil, err
 	}
@@ -233,8 +233,8 @@ func (w *WebIdentity) assume(ctx context.Context, in AssumeRoleWithWebIdentityIn
 
 // issueSession is the one place web identity sessions are issued.
 func (w *WebIdentity) issueSession(role *iam.Role, sessionName string, expiresAt time.Time, sourceIdentity string,
-	tags map[string]string, transitive []string) (*Session, error) {
-	return w.svc.issue(role, sessionName, expiresAt, sourceIdentity, tags, transitive)
+	tags map[string]string, transitive []string, policy string, policyARNs []string) (*Session, error) {
+	return w.svc.issue(role, sessionName, expiresAt, sourceIdentity, tags, transitive, policy, policyARNs)
 }
 
 func (w *WebIdentity) checkTimes(c webidentity.Claims, now time.Time) error {
