@@ -6,10 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -297,93 +294,23 @@ func runRotate(cmd *cobra.Command, o rotateOptions) error {
 		certOpts = append(certOpts, certs.WithValidity(now.Add(-time.Hour), now.Add(o.validFor)))
 	}
 	newKey := func() (*certs.KeyPair, error) { return certs.New(certOpts...) }
-
 	out := cmd.OutOrStdout()
-	ring, err := idp.LoadKeyring(os.DirFS(o.keys))
-	switch {
-	case errors.Is(err, idp.ErrNoKeyring) || errors.Is(err, fs.ErrNotExist):
-		kp, err := newKey()
-		if err != nil {
-			return err
-		}
-		ring = &idp.Keyring{Current: kp}
+	ring, change, err := idp.RotateKeyDir(o.keys, o.rollover, newKey)
+	if err != nil {
+		return err
+	}
+	switch change {
+	case idp.KeysCreated:
 		fmt.Fprintf(out, "created key directory %s with a first signing key\n", o.keys)
-	case err != nil:
-		return fmt.Errorf("key directory %s: %w", o.keys, err)
-	case o.rollover:
-		if ring.Next != nil {
-			fmt.Fprintln(out, "a next key is already staged; run without --rollover to switch to it")
-			break
-		}
-		kp, err := newKey()
-		if err != nil {
-			return err
-		}
-		ring.Stage(kp)
+	case idp.KeyStaged:
 		fmt.Fprintln(out, "staged a next key: the metadata now publishes the current and the next certificate.\n"+
 			"Update every SP with it (samlab metadata export), then run \"samlab idp rotate\" to switch.")
+	case idp.KeyAlreadyStaged:
+		fmt.Fprintln(out, "a next key is already staged; run without --rollover to switch to it")
 	default:
-		var fresh *certs.KeyPair
-		if ring.Next == nil {
-			if fresh, err = newKey(); err != nil {
-				return err
-			}
-			fmt.Fprintln(out, "switched to a new key at once; SPs that only know the old certificate now reject responses.")
-		} else {
-			fmt.Fprintln(out, "switched to the staged key; the old certificate is no longer published.")
-		}
-		if _, err := ring.Rotate(fresh); err != nil {
-			return err
-		}
-	}
-	if err := writeKeyDir(o.keys, ring); err != nil {
-		return err
+		fmt.Fprintf(out, "%s.\n", change)
 	}
 	return printKeyring(out, ring, time.Now())
-}
-
-var keySlotRE = regexp.MustCompile(`^(current|next|previous-[0-9]+)\.(key|crt)$`)
-
-// writeKeyDir writes the keyring's files (keys 0600) through temporary files
-// and renames, then removes slot files that the ring no longer has.
-func writeKeyDir(dir string, ring *idp.Keyring) error {
-	files, err := ring.Files()
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	for _, n := range names {
-		mode := os.FileMode(0o644)
-		if strings.HasSuffix(n, ".key") {
-			mode = 0o600
-		}
-		tmp := filepath.Join(dir, "."+n+".tmp")
-		if err := os.WriteFile(tmp, files[n], mode); err != nil {
-			return err
-		}
-		if err := os.Rename(tmp, filepath.Join(dir, n)); err != nil {
-			return err
-		}
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return err
-	}
-	for _, e := range entries {
-		if _, keep := files[e.Name()]; !keep && keySlotRE.MatchString(e.Name()) {
-			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }
 
 type assertOptions struct {
