@@ -27,7 +27,7 @@ func newIDPCommand() *cobra.Command {
 	}
 	cmd.AddCommand(newIDPUsersCommand(), newIDPHashPasswordCommand(), newIDPKeysCommand(),
 		newIDPRotateCommand(), newIDPAssertCommand(), newIDPFaultsCommand(), newIDPServeCommand(),
-		newIDPTokenCommand())
+		newIDPTokenCommand(), newIDPStatusCommand(), newIDPSetUserCommand(), newIDPSetFaultCommand())
 	return cmd
 }
 
@@ -235,6 +235,7 @@ type rotateOptions struct {
 	validFor  time.Duration
 	notBefore string
 	notAfter  string
+	remote    remoteIDPFlags
 }
 
 func newIDPRotateCommand() *cobra.Command {
@@ -255,17 +256,22 @@ new certificates, so the SPs can be updated first. A later "samlab idp rotate"
 (without --rollover) switches to the staged key.
 
 --not-before/--not-after make certificates with a chosen validity window, for
-example an already-expired one for expiry scenarios.`,
+example an already-expired one for expiry scenarios.
+
+With --endpoint instead of --keys, the IdP of a running lab (samlab up,
+samlab lab start) rotates its own keys, by the same rules; the lab's admin
+key in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY authenticates the call.`,
 		Example: `  samlab idp rotate --keys ./idp-keys --rollover   # publish old + new
   samlab metadata export --keys ./idp-keys -o idp.xml
   aws iam update-saml-provider --saml-provider-arn ARN --saml-metadata-document file://idp.xml
   samlab idp rotate --keys ./idp-keys              # switch to the new key
-  samlab idp rotate --keys ./idp-keys --not-before 2020-01-01T00:00:00Z --not-after 2021-01-01T00:00:00Z`,
+  samlab idp rotate --keys ./idp-keys --not-before 2020-01-01T00:00:00Z --not-after 2021-01-01T00:00:00Z
+  samlab idp rotate --endpoint http://127.0.0.1:8765 --rollover   # a running lab's IdP`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runRotate(cmd, o) },
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.keys, "keys", "", "key directory (required; created when missing)")
+	f.StringVar(&o.keys, "keys", "", "key directory (created when missing); or --endpoint")
 	f.StringVar(&o.entityID, "entity-id", scenarios.DefaultEntityID, "subject of new certificates")
 	f.IntVar(&o.bits, "bits", certs.DefaultBits, "RSA key size of the new key (2048, 3072 or 4096)")
 	f.BoolVar(&o.rollover, "rollover", false, "stage the new key beside the current one instead of switching")
@@ -273,11 +279,16 @@ example an already-expired one for expiry scenarios.`,
 	f.StringVar(&o.notBefore, "not-before", "", "certificate validity start (RFC 3339), with --not-after")
 	f.StringVar(&o.notAfter, "not-after", "", "certificate validity end (RFC 3339), with --not-before")
 	cmd.MarkFlagsRequiredTogether("not-before", "not-after")
-	_ = cmd.MarkFlagRequired("keys")
+	o.remote.flags(cmd, false)
+	cmd.MarkFlagsOneRequired("keys", "endpoint")
+	cmd.MarkFlagsMutuallyExclusive("keys", "endpoint")
 	return cmd
 }
 
 func runRotate(cmd *cobra.Command, o rotateOptions) error {
+	if o.remote.endpoint != "" {
+		return runRemoteRotate(cmd, o)
+	}
 	certOpts := []certs.Option{certs.WithBits(o.bits), certs.WithSubject(o.entityID)}
 	now := time.Now().UTC().Truncate(time.Second)
 	if o.notBefore != "" {

@@ -37,7 +37,8 @@ func (o *labTarget) flags(cmd *cobra.Command, endpoint bool) {
 	f.StringVar(&o.state, "state", defaultLabState, "the class's state directory (as given to samlab lab start)")
 	f.IntVarP(&o.trainee, "trainee", "t", 1, "the trainee's number in the class")
 	if endpoint {
-		f.StringVar(&o.endpoint, "endpoint", "", "a running lab's URL (instead of --state), as the trainee knows it")
+		f.StringVar(&o.endpoint, "endpoint", "", "a running lab's URL (instead of --state), as the trainee knows it; "+
+			"authenticated with the lab's admin key in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
 	}
 }
 
@@ -56,6 +57,16 @@ func (o labTarget) resolve() (string, *labs.Manifest, error) {
 		return "", nil, err
 	}
 	return seat.Endpoint, m, nil
+}
+
+// token is what authorises status and check: the class's control token
+// with --state, else the admin key's token from the environment (a trainee
+// with only --endpoint).
+func (o labTarget) token(m *labs.Manifest) (string, error) {
+	if m != nil {
+		return m.ControlToken, nil
+	}
+	return envAdminToken()
 }
 
 var labClient = &http.Client{Timeout: 60 * time.Second}
@@ -253,12 +264,16 @@ whole class in --state, one line per trainee.`,
 			if all {
 				return classStatus(cmd, t.state, output)
 			}
-			url, _, err := t.resolve()
+			url, m, err := t.resolve()
+			if err != nil {
+				return badInput(err)
+			}
+			token, err := t.token(m)
 			if err != nil {
 				return badInput(err)
 			}
 			var st labs.Status
-			if err := labCall(cmd, http.MethodGet, url+labs.ControlPrefix, "", &st); err != nil {
+			if err := labCall(cmd, http.MethodGet, url+labs.ControlPrefix, token, &st); err != nil {
 				return err
 			}
 			if output == "json" {
@@ -301,7 +316,7 @@ func classStatus(cmd *cobra.Command, state, output string) error {
 	sts := make([]labs.Status, 0, len(m.Trainees))
 	for _, seat := range m.Trainees {
 		var st labs.Status
-		if err := labCall(cmd, http.MethodGet, seat.Endpoint+labs.ControlPrefix, "", &st); err != nil {
+		if err := labCall(cmd, http.MethodGet, seat.Endpoint+labs.ControlPrefix, m.ControlToken, &st); err != nil {
 			return fmt.Errorf("trainee %d: %w", seat.Trainee, err)
 		}
 		sts = append(sts, st)
@@ -340,12 +355,16 @@ console sign-in) against its live state, as the trainee left it. Exit
 status 0: fixed; 1: not fixed (with the hint); 2: the check could not run.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			url, _, err := t.resolve()
+			url, m, err := t.resolve()
+			if err != nil {
+				return badInput(err)
+			}
+			token, err := t.token(m)
 			if err != nil {
 				return badInput(err)
 			}
 			var res labs.CheckResult
-			if err := labCall(cmd, http.MethodPost, url+labs.ControlPrefix+"/check", "", &res); err != nil {
+			if err := labCall(cmd, http.MethodPost, url+labs.ControlPrefix+"/check", token, &res); err != nil {
 				return badInput(err)
 			}
 			w := cmd.OutOrStdout()

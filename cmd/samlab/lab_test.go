@@ -78,14 +78,29 @@ func labAWSEnv(t *testing.T, seat labs.Seat) []string {
 		"AWS_ACCESS_KEY_ID=" + seat.AccessKeyID, "AWS_SECRET_ACCESS_KEY=" + seat.SecretAccessKey, "AWS_REGION=us-east-1"}
 }
 
+// samlabOnPath returns a PATH whose first directory holds a "samlab" that
+// is this test binary, run as the samlab command (runAsSamlabEnv).
+func samlabOnPath(t *testing.T) string {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := t.TempDir()
+	if err := os.Symlink(exe, filepath.Join(bin, "samlab")); err != nil {
+		t.Fatal(err)
+	}
+	return bin + ":/usr/bin:/bin"
+}
+
 // runSolution runs the commands `samlab lab solution` printed, as a trainee
-// would paste them into a shell: curl and Debian's aws CLI v2 against the
-// lab.
+// would paste them into a shell: curl, Debian's aws CLI v2 and samlab
+// against the lab.
 func runSolution(t *testing.T, script string, seat labs.Seat) {
 	t.Helper()
 	cmd := exec.CommandContext(t.Context(), "/bin/sh", "-e", "-c", script)
 	cmd.Dir = t.TempDir()
-	cmd.Env = labAWSEnv(t, seat)
+	cmd.Env = append(labAWSEnv(t, seat), "PATH="+samlabOnPath(t), runAsSamlabEnv+"=1")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("the solution failed: %v\n%s\n--- script:\n%s", err, out, script)
 	}
@@ -175,7 +190,17 @@ func TestLabFixedWithAWSCLI(t *testing.T) {
 	}
 
 	runSolution(t, out, seat)
-	out, err = run(t, "lab", "check", "--endpoint", seat.Endpoint) // as a trainee without the state
+	// As a trainee without the state: with the admin key in the environment.
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	out, err = run(t, "lab", "check", "--endpoint", seat.Endpoint)
+	wantExit(t, "check without the admin key", withErr(out, err), err, 2, "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY to the lab's admin key")
+	t.Setenv("AWS_ACCESS_KEY_ID", seat.AccessKeyID)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "not-the-secret")
+	out, err = run(t, "lab", "check", "--endpoint", seat.Endpoint)
+	wantExit(t, "check with a wrong admin key", withErr(out, err), err, 2, "the token is not this lab's")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", seat.SecretAccessKey)
+	out, err = run(t, "lab", "check", "--endpoint", seat.Endpoint)
 	wantExit(t, "check after the fix", out, err, 0, "fixed (check 2)\n  ok   login works again\n"+
 		"       got:  success as arn:aws:sts::"+seat.Account+":assumed-role/SAMLAdmin/alice")
 	out, err = run(t, "lab", "status", "--state", state)
@@ -279,7 +304,6 @@ func TestLabCommandErrors(t *testing.T) {
 		{[]string{"lab", "check", "--state", missing}, 2, "no lab in " + missing},
 		{[]string{"lab", "status", "--state", missing}, 2, "no lab in " + missing},
 		{[]string{"lab", "hint", "--state", missing}, 2, "name a lab (samlab lab list) or a class's --state"},
-		{[]string{"lab", "check", "--endpoint", "http://127.0.0.1:1"}, 2, "the lab does not answer"},
 	} {
 		out, err := run(t, c.args...)
 		if exitCode(err) != c.code || err == nil || !strings.Contains(err.Error()+out, c.want) {
@@ -319,4 +343,56 @@ func TestEverySolutionFixesItsLab(t *testing.T) {
 			wantExit(t, "check after the solution", out, err, 0, "fixed (check 2)")
 		})
 	}
+}
+
+// TestLabIDPCommands fixes an IdP-side lab with samlab idp against the
+// running lab, as a trainee with only the endpoint and the admin key: the
+// IdP change survives a restart, and calls without the key are refused.
+func TestLabIDPCommands(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "class")
+	l := startClass(t, state, "wrong-provider-arn-in-idp")
+	seat, _ := readManifest(t, state).Seat(1)
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	out, err := run(t, "idp", "status", "--endpoint", seat.Endpoint)
+	wantExit(t, "idp status without the admin key", withErr(out, err), err, 2, "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
+	t.Setenv("AWS_ACCESS_KEY_ID", seat.AccessKeyID)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", seat.SecretAccessKey+"x")
+	out, err = run(t, "idp", "set-user", "--endpoint", seat.Endpoint, "--user", "rosa", "--role", "SAMLAdmin")
+	wantExit(t, "idp set-user with a wrong key", withErr(out, err), err, 2, "the token is not this lab's")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", seat.SecretAccessKey)
+
+	out, err = run(t, "idp", "status", "--endpoint", seat.Endpoint)
+	wantExit(t, "idp status", out, err, 0, "SLOT     PUBLISHED  SHA-1 FINGERPRINT", "current  yes",
+		"rosa   rosa             arn:aws:iam::"+seat.Account+":role/SAMLAdmin,arn:aws:iam::"+seat.Account+":saml-provider/Samlab")
+	out, err = run(t, "lab", "check", "--endpoint", seat.Endpoint)
+	wantExit(t, "check before the fix", out, err, 1, "not fixed (check 1)")
+	out, err = run(t, "idp", "set-user", "--endpoint", seat.Endpoint, "--user", "rosa")
+	wantExit(t, "idp set-user without roles", withErr(out, err), err, 2, "say which roles the user gets")
+	out, err = run(t, "idp", "set-user", "--endpoint", seat.Endpoint, "--user", "rosa", "--role", "SAMLAdmin")
+	wantExit(t, "idp set-user", out, err, 0, "replaced user rosa.",
+		"rosa   rosa             arn:aws:iam::"+seat.Account+":role/SAMLAdmin,arn:aws:iam::"+seat.Account+":saml-provider/samlab")
+	out, err = run(t, "lab", "check", "--endpoint", seat.Endpoint)
+	wantExit(t, "check after the fix", out, err, 0, "fixed (check 2)", "assumed-role/SAMLAdmin/rosa")
+
+	if err := l.stop(); err != nil {
+		t.Fatalf("stop: %v\n%s", err, l.out)
+	}
+	startClass(t, state, "wrong-provider-arn-in-idp")
+	out, err = run(t, "lab", "check", "--endpoint", seat.Endpoint)
+	wantExit(t, "check after a restart", out, err, 0, "fixed (check 3)")
+	out, err = run(t, "idp", "rotate", "--endpoint", seat.Endpoint, "--rollover")
+	wantExit(t, "idp rotate --rollover", out, err, 0, "staged a next key", "next     yes")
+	out, err = run(t, "idp", "rotate", "--endpoint", seat.Endpoint, "--bits", "3072")
+	wantExit(t, "idp rotate --endpoint --bits", withErr(out, err), err, 2, "--bits, --entity-id, --valid-for and --not-before/--not-after are for --keys")
+	out, err = run(t, "idp", "set-fault", "--endpoint", seat.Endpoint, "no-such-fault")
+	wantExit(t, "idp set-fault unknown", withErr(out, err), err, 2, `unknown fault "no-such-fault"`)
+}
+
+// withErr is a command's output followed by its error, as main prints it.
+func withErr(out string, err error) string {
+	if err != nil {
+		return out + "samlab: " + err.Error() + "\n"
+	}
+	return out
 }

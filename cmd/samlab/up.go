@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -175,7 +174,7 @@ func runServe(cmd *cobra.Command, o serveOptions) (err error) {
 	}
 	var warning string
 	if !o.awsOnly {
-		if warning, err = ensureProvider(lab); err != nil {
+		if warning, err = lab.EnsureProvider(); err != nil {
 			return err
 		}
 	}
@@ -195,8 +194,9 @@ func runServe(cmd *cobra.Command, o serveOptions) (err error) {
 	var h http.Handler
 	if o.awsOnly {
 		h, err = lab.AWSHandler(scfg)
-	} else {
-		h, err = lab.Handler(scfg)
+	} else if h, err = lab.Handler(scfg); err == nil {
+		h = scenarios.WithIDPAdmin(h, scenarios.IDPAdminConfig{Lab: func() *scenarios.Lab { return lab },
+			Authorize: scenarios.BearerAuth(admin.Token())})
 	}
 	if err != nil {
 		return err
@@ -357,27 +357,6 @@ func persistentAdminKey(store *iam.BoltStore) (scenarios.AdminKey, error) {
 		return k, err
 	}
 	return k, store.SetMeta(adminKeyMeta, raw)
-}
-
-// ensureProvider registers the lab's SAML provider when it does not exist
-// yet. When a stored provider's metadata is not the IdP's current metadata
-// (the IdP's key is new at every start), it returns a warning saying how to
-// fix it: the lab then starts in the state of a real certificate rotation.
-func ensureProvider(lab *scenarios.Lab) (string, error) {
-	p, err := lab.Account.SAMLProvider(lab.ProviderARN)
-	if err != nil {
-		return "", lab.RegisterProvider()
-	}
-	md, err := lab.IDP.Metadata()
-	if err != nil {
-		return "", err
-	}
-	if bytes.Equal(md, p.MetadataDocument) {
-		return "", nil
-	}
-	return "the registered SAML provider holds metadata from an earlier run; the IdP has a new signing key, so\n" +
-		"logins fail with \"InvalidIdentityToken: Response signature invalid\" until you update the provider with\n" +
-		"the IdP's metadata (GET /idp/metadata) using aws iam update-saml-provider.", nil
 }
 
 func printBanner(w io.Writer, lab *scenarios.Lab, admin scenarios.AdminKey, base, issuer string, o serveOptions, warning string) {
