@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -144,6 +145,8 @@ func newLabStartCommand() *cobra.Command {
 		trainees      int
 		fixtureKeys   bool
 		verbose       bool
+		events        string
+		https         bool
 	)
 	cmd := &cobra.Command{
 		Use:   "start ID",
@@ -157,7 +160,7 @@ broken or fixed, on the same addresses.`,
 		Example: `  samlab lab start cert-rotation
   samlab lab start trust-names-other-provider --trainees 12 --state ./class --listen 127.0.0.1:9000`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
 			sc, err := labs.Find(args[0])
 			if err != nil {
 				return badInput(err)
@@ -171,13 +174,49 @@ broken or fixed, on the same addresses.`,
 			if fixtureKeys {
 				keys = certstest.New()
 			}
-			class, err := labs.OpenClass(cmd.Context(), labs.ClassConfig{Scenario: sc, Dir: state, Trainees: trainees,
-				Listen: listen, Keys: keys, Logger: logger})
+			ccfg := labs.ClassConfig{Scenario: sc, Dir: state, Trainees: trainees, Listen: listen, Keys: keys, Logger: logger,
+				EventsFile: events}
+			var proxies []*httpsMode
+			if https {
+				// Each trainee's endpoint is also that trainee's HTTPS proxy,
+				// as samlab up's is, with one local CA for the class (in
+				// --state). The proxies are made once the class is open.
+				ccfg.Wrap = func(k int, h http.Handler) http.Handler { return proxies[k-1].wrap(h) }
+			}
+			class, err := labs.OpenClass(cmd.Context(), ccfg)
 			if err != nil {
 				return err
 			}
+			defer func() {
+				closeCtx, cancel := context.WithTimeout(context.WithoutCancel(cmd.Context()), 5*time.Second)
+				defer cancel()
+				for _, hm := range proxies {
+					err = errors.Join(err, hm.close(closeCtx))
+				}
+				err = errors.Join(err, class.Close())
+			}()
+			for range class.Manifest.Trainees {
+				if !https {
+					break
+				}
+				hm, err := newHTTPSMode(state, logger)
+				if err != nil {
+					return err
+				}
+				proxies = append(proxies, hm)
+			}
 			printLabBanner(cmd.OutOrStdout(), sc, class.Manifest, state)
-			return errors.Join(class.Serve(cmd.Context()), class.Close())
+			if https {
+				endpoint := class.Manifest.Trainees[0].Endpoint
+				if len(class.Manifest.Trainees) > 1 {
+					endpoint = "http://YOUR-LAB-ENDPOINT"
+				}
+				proxies[0].printEnv(cmd.OutOrStdout(), endpoint, true)
+			}
+			if events != "" {
+				fmt.Fprintf(cmd.OutOrStdout(), "\nThe lab's AWS calls are appended to %s (samlab events %s).\n", events, events)
+			}
+			return class.Serve(cmd.Context())
 		},
 	}
 	f := cmd.Flags()
@@ -186,6 +225,10 @@ broken or fixed, on the same addresses.`,
 	f.IntVar(&trainees, "trainees", 0, "how many trainees, each with a lab of their own (default 1, or the class in --state)")
 	f.BoolVar(&fixtureKeys, "fixture-keys", false, "use samlab's built-in test keys for the IdPs (faster start; the keys are public)")
 	f.BoolVarP(&verbose, "verbose", "v", false, "log every failed AWS call with its internal cause")
+	f.StringVar(&events, "events", "", "append a CloudTrail-like JSON line per AWS call to this file, as samlab up does "+
+		"(a class of one; default: events.jsonl in the trainee's directory)")
+	f.BoolVar(&https, "https", false, "also answer HTTPS for sts.amazonaws.com, iam.amazonaws.com and signin.aws.amazon.com "+
+		"as samlab up --https does: each trainee's endpoint is a loopback-only HTTPS_PROXY, with a local CA kept in --state")
 	return cmd
 }
 

@@ -12,6 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	stssdk "github.com/aws/aws-sdk-go-v2/service/sts"
+
 	"github.com/samlab-dev/samlab/scenarios/labs"
 )
 
@@ -395,4 +399,41 @@ func withErr(out string, err error) string {
 		return out + "samlab: " + err.Error() + "\n"
 	}
 	return out
+}
+
+// TestLabStartHTTPSAndEvents: samlab lab start --https answers for STS's
+// real name through the trainee's endpoint, as samlab up --https does, and
+// --events records the lab's AWS calls where asked; a class of two refuses
+// one events file.
+func TestLabStartHTTPSAndEvents(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "class")
+	events := filepath.Join(t.TempDir(), "events.jsonl")
+	l := startClass(t, state, "cert-rotation", "--https", "--events", events)
+	seat, _ := readManifest(t, state).Seat(1)
+	banner := l.out.String()
+	for _, want := range []string{"HTTPS mode: samlab answers for sts.amazonaws.com", "export HTTPS_PROXY=" + seat.Endpoint,
+		"The lab's AWS calls are appended to " + events} {
+		if !strings.Contains(banner, want) {
+			t.Errorf("banner lacks %q:\n%s", want, banner)
+		}
+	}
+	c := httpsClient(t, &upLab{out: l.out, endpoint: seat.Endpoint})
+	cfg := aws.Config{Region: "us-east-1", HTTPClient: c, BaseEndpoint: aws.String("https://sts.amazonaws.com"),
+		Credentials: credentials.NewStaticCredentialsProvider(seat.AccessKeyID, seat.SecretAccessKey, "")}
+	out, err := stssdk.NewFromConfig(cfg).GetCallerIdentity(t.Context(), &stssdk.GetCallerIdentityInput{})
+	if err != nil || aws.ToString(out.Account) != seat.Account {
+		t.Fatalf("GetCallerIdentity at sts.amazonaws.com through the lab: %v %+v", err, out)
+	}
+	if err := l.stop(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := run(t, "events", events)
+	wantExit(t, "events", got, err, 0, "GetCallerIdentity")
+	if _, err := os.Stat(filepath.Join(state, "trainee-1", labs.EventsFile)); err == nil {
+		t.Error("with --events the trainee's default events file was written too")
+	}
+
+	got, err = run(t, "lab", "start", "cert-rotation", "--fixture-keys", "--listen", "127.0.0.1:0", "--trainees", "2",
+		"--state", filepath.Join(t.TempDir(), "class2"), "--events", events)
+	wantExit(t, "a class of two with one events file", withErr(got, err), err, 1, "one events file for 2 trainees")
 }
