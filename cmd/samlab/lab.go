@@ -256,7 +256,11 @@ Use the aws CLI against the lab:
 
 Log in as a user does (the IdP's response, then AssumeRoleWithSAML):
   SAMLAB_PASSWORD=%s samlab login --idp-url %s%s --endpoint-url %s --username %s
-`, s.AccessKeyID, s.SecretAccessKey, s.Endpoint, labs.DemoPassword, s.Endpoint, scenarios.IDPPrefix, s.Endpoint, scenarios.DefaultUser)
+
+Administer the IdP (with the admin key above; see samlab idp --help):
+  samlab idp status --endpoint %s
+`, s.AccessKeyID, s.SecretAccessKey, s.Endpoint, labs.DemoPassword, s.Endpoint, scenarios.IDPPrefix, s.Endpoint, scenarios.DefaultUser,
+			s.Endpoint)
 	} else {
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "trainee\tendpoint\taccount\taccess key id")
