@@ -94,3 +94,38 @@ func TestServerChangeKeysAndSetKeyring(t *testing.T) {
 		t.Error("SetKeyring accepted a keyring without a current key")
 	}
 }
+
+// SetUser changes what logins over HTTP get, keeps the user's password,
+// gives a new user another user's password, and leaves earlier snapshots of
+// the directory alone.
+func TestServerSetUser(t *testing.T) {
+	s, err := New(Config{EntityID: "https://idp.test/metadata", Keys: certstest.New(), Users: DemoUsers()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := s.Users()
+	alice, _ := before.User("alice")
+	alice.RoleSessionName = "alice@example.com"
+	s.SetUser(alice, "bob")
+	s.SetUser(User{Name: "rosa", Roles: []Role{{RoleARN: "arn:aws:iam::123456789012:role/SAMLAdmin,arn:aws:iam::123456789012:saml-provider/Samlab"}}}, "alice")
+	if u, err := s.Users().Authenticate("alice", "samlab"); err != nil || u.RoleSessionName != "alice@example.com" {
+		t.Errorf("alice after SetUser: %+v %v", u, err)
+	}
+	u, err := s.Users().Authenticate("rosa", "samlab")
+	if err != nil || u.Roles[0].Value() != "arn:aws:iam::123456789012:role/SAMLAdmin,arn:aws:iam::123456789012:saml-provider/Samlab" {
+		t.Errorf("rosa with alice's password: %+v %v", u, err)
+	}
+	if _, err := s.Users().Authenticate("rosa", "wrong"); err == nil {
+		t.Error("rosa logged in with a wrong password")
+	}
+	if _, ok := before.User("rosa"); ok {
+		t.Error("SetUser changed an earlier snapshot of the directory")
+	}
+	if u, _ := before.User("alice"); u.RoleSessionName == "alice@example.com" {
+		t.Error("SetUser changed alice in an earlier snapshot")
+	}
+	s.SetUser(User{Name: "nopass"}, "nobody")
+	if _, err := s.Users().Authenticate("nopass", ""); err == nil {
+		t.Error("a user without a password logged in")
+	}
+}

@@ -371,6 +371,11 @@ func TestLabIDPCommands(t *testing.T) {
 		"rosa   rosa             arn:aws:iam::"+seat.Account+":role/SAMLAdmin,arn:aws:iam::"+seat.Account+":saml-provider/Samlab")
 	out, err = run(t, "lab", "check", "--endpoint", seat.Endpoint)
 	wantExit(t, "check before the fix", out, err, 1, "not fixed (check 1)")
+	// rosa logs in at the lab's IdP over HTTP, as her tool does.
+	t.Setenv("SAMLAB_PASSWORD", labs.DemoPassword)
+	login := []string{"login", "--idp-url", seat.Endpoint + "/idp", "--endpoint-url", seat.Endpoint, "--username", "rosa"}
+	out, err = run(t, login...)
+	wantExit(t, "rosa's login before the fix", withErr(out, err), err, 1, "InvalidIdentityToken: Specified provider doesn't exist")
 	out, err = run(t, "idp", "set-user", "--endpoint", seat.Endpoint, "--user", "rosa")
 	wantExit(t, "idp set-user without roles", withErr(out, err), err, 2, "say which roles the user gets")
 	out, err = run(t, "idp", "set-user", "--endpoint", seat.Endpoint, "--user", "rosa", "--role", "SAMLAdmin")
@@ -378,6 +383,8 @@ func TestLabIDPCommands(t *testing.T) {
 		"rosa   rosa             arn:aws:iam::"+seat.Account+":role/SAMLAdmin,arn:aws:iam::"+seat.Account+":saml-provider/samlab")
 	out, err = run(t, "lab", "check", "--endpoint", seat.Endpoint)
 	wantExit(t, "check after the fix", out, err, 0, "fixed (check 2)", "assumed-role/SAMLAdmin/rosa")
+	out, err = run(t, login...)
+	wantExit(t, "rosa's login after the fix", withErr(out, err), err, 0, "export AWS_SESSION_TOKEN=")
 
 	if err := l.stop(); err != nil {
 		t.Fatalf("stop: %v\n%s", err, l.out)
