@@ -398,6 +398,10 @@ func TestLabIDPCommands(t *testing.T) {
 	wantExit(t, "idp rotate --endpoint --bits", withErr(out, err), err, 2, "--bits, --entity-id, --valid-for and --not-before/--not-after are for --keys")
 	out, err = run(t, "idp", "set-fault", "--endpoint", seat.Endpoint, "no-such-fault")
 	wantExit(t, "idp set-fault unknown", withErr(out, err), err, 2, `unknown fault "no-such-fault"`)
+	out, err = run(t, "lab", "check", "--endpoint", "http://127.0.0.1:1")
+	wantExit(t, "check of no lab", withErr(out, err), err, 2, "the lab does not answer")
+	out, err = run(t, "idp", "status", "--endpoint", "http://127.0.0.1:1")
+	wantExit(t, "idp status of no lab", withErr(out, err), err, 1, "the lab does not answer at http://127.0.0.1:1")
 }
 
 // withErr is a command's output followed by its error, as main prints it.
