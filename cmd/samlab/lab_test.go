@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	stssdk "github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/samlab-dev/samlab/scenarios"
 	"github.com/samlab-dev/samlab/scenarios/labs"
 )
 
@@ -447,4 +450,55 @@ func TestLabStartHTTPSAndEvents(t *testing.T) {
 	got, err = run(t, "lab", "start", "cert-rotation", "--fixture-keys", "--listen", "127.0.0.1:0", "--trainees", "2",
 		"--state", filepath.Join(t.TempDir(), "class2"), "--events", events)
 	wantExit(t, "a class of two with one events file", withErr(got, err), err, 1, "one events file for 2 trainees")
+}
+
+// TestUpIDPChangesSurviveRestart: samlab up serves the IdP admin endpoint
+// with its admin key, refuses calls without it, and with --state keeps the
+// IdP's rotated key and changed users across a restart.
+func TestUpIDPChangesSurviveRestart(t *testing.T) {
+	dir := t.TempDir()
+	l := startUp(t, "--state", dir)
+	resp, err := http.Get(l.endpoint + scenarios.IDPAdminPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(string(body), scenarios.ErrNoToken.Error()) {
+		t.Errorf("unauthenticated GET %s: %d %s", scenarios.IDPAdminPath, resp.StatusCode, body)
+	}
+	t.Setenv("AWS_ACCESS_KEY_ID", l.keyID)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", l.secret)
+	out, err := run(t, "idp", "rotate", "--endpoint", l.endpoint, "--output", "json")
+	var st scenarios.IDPState
+	if jerr := json.Unmarshal([]byte(out), &st); err != nil || jerr != nil || len(st.Keys) != 2 || st.Keys[1].Slot != "previous-1" {
+		t.Fatalf("idp rotate: %v %v\n%s", err, jerr, out)
+	}
+	rotated := st.Keys[0].FingerprintSHA1
+	out, err = run(t, "idp", "set-user", "--endpoint", l.endpoint, "--user", "carol", "--role", "SAMLReadOnly")
+	wantExit(t, "idp set-user", out, err, 0, "added user carol.")
+	if err := l.stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	l = startUp(t, "--state", dir)
+	t.Setenv("AWS_ACCESS_KEY_ID", l.keyID) // the same key, kept in the state
+	out, err = run(t, "idp", "status", "--endpoint", l.endpoint, "--output", "json")
+	st = scenarios.IDPState{}
+	if jerr := json.Unmarshal([]byte(out), &st); err != nil || jerr != nil || len(st.Keys) != 2 || st.Keys[0].FingerprintSHA1 != rotated {
+		t.Fatalf("after a restart the IdP signs with another key than the rotated %s: %v %v\n%s", rotated, err, jerr, out)
+	}
+	found := false
+	for _, u := range st.Users {
+		found = found || (u.Name == "carol" && len(u.Roles) == 1 && strings.Contains(u.Roles[0], ":role/SAMLReadOnly,"))
+	}
+	if !found {
+		t.Errorf("carol is gone after a restart: %+v", st.Users)
+	}
+	// carol logs in at the IdP over HTTP with the demo password; STS then
+	// refuses the response, signed by the rotated key that IAM (registered
+	// before the rotation, never updated) does not hold.
+	t.Setenv("SAMLAB_PASSWORD", "samlab")
+	out, err = run(t, "login", "--idp-url", l.endpoint+"/idp", "--endpoint-url", l.endpoint, "--username", "carol")
+	wantExit(t, "carol's login", withErr(out, err), err, 1, "InvalidIdentityToken: Response signature invalid")
 }

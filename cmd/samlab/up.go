@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -28,8 +29,12 @@ import (
 // DefaultListen is where `samlab up` and `samlab sp serve` listen.
 const DefaultListen = "127.0.0.1:8765"
 
-// adminKeyMeta is the state-store key of the persisted admin access key.
-const adminKeyMeta = "admin-access-key"
+// State-store keys: the persisted admin access key, and the changes made
+// at the IdP admin endpoint.
+const (
+	adminKeyMeta = "admin-access-key"
+	idpAdminMeta = "idp-admin-changes"
+)
 
 type serveOptions struct {
 	listen      string
@@ -150,8 +155,17 @@ func runServe(cmd *cobra.Command, o serveOptions) (err error) {
 	if err != nil {
 		return err
 	}
-	if err := lab.IDP.SetFault(idp.Fault(o.idpFault)); err != nil {
-		return fmt.Errorf("--idp-fault: %w", err)
+	if store != nil {
+		// Changes made at the IdP admin endpoint (samlab idp ... --endpoint)
+		// in an earlier run: the IdP's keys and users as they were left.
+		if _, err := lab.RestoreIDP(store, idpAdminMeta); err != nil {
+			return err
+		}
+	}
+	if o.idpFault != "" {
+		if err := lab.IDP.SetFault(idp.Fault(o.idpFault)); err != nil {
+			return fmt.Errorf("--idp-fault: %w", err)
+		}
 	}
 	var admin scenarios.AdminKey
 	if store != nil {
@@ -195,8 +209,16 @@ func runServe(cmd *cobra.Command, o serveOptions) (err error) {
 	if o.awsOnly {
 		h, err = lab.AWSHandler(scfg)
 	} else if h, err = lab.Handler(scfg); err == nil {
-		h = scenarios.WithIDPAdmin(h, scenarios.IDPAdminConfig{Lab: func() *scenarios.Lab { return lab },
-			Authorize: scenarios.BearerAuth(admin.Token())})
+		acfg := scenarios.IDPAdminConfig{Lab: func() *scenarios.Lab { return lab }, Authorize: scenarios.BearerAuth(admin.Token())}
+		if store != nil {
+			var mu sync.Mutex // one change at a time, so none is lost from the record
+			acfg.Apply = func(c scenarios.IDPChange) (string, error) {
+				mu.Lock()
+				defer mu.Unlock()
+				return lab.ApplyAndRecordIDPChange(store, idpAdminMeta, c)
+			}
+		}
+		h = scenarios.WithIDPAdmin(h, acfg)
 	}
 	if err != nil {
 		return err

@@ -181,8 +181,8 @@ func (t *Trainee) open(ctx context.Context) (err error) {
 		}
 	}
 	// The trainee's changes to the IdP, stored by applyIDPChange.
-	if err := restoreIDP(store, lab); err != nil {
-		return fmt.Errorf("trainee %d: stored IdP changes: %w", t.cfg.Trainee, err)
+	if _, err := lab.RestoreIDP(store, idpMeta); err != nil {
+		return fmt.Errorf("trainee %d: %w", t.cfg.Trainee, err)
 	}
 	// From here on the lab is served: real time, real randomness. The
 	// trainee's changes stored earlier win over the replayed IAM state.
