@@ -79,10 +79,10 @@ var actions = map[string]actionSpec{
 	ActionStageOIDCRollover:    {"the OpenID Connect provider publishes its next key in its JWKS", nil, nil},
 	ActionWebIdentityLogin:     {"the OpenID Connect provider issues an ID token and AssumeRoleWithWebIdentity redeems it", []string{"user", "role", "role_arn", "audience", "token_fault", "redeem_after", "duration_seconds", "save_token", "token"}, nil},
 	ActionUpdateIdentityPool:   {"change whether an identity pool allows unauthenticated identities", []string{"pool", "allow_unauthenticated"}, []string{"pool", "allow_unauthenticated"}},
-	ActionSetIdentityPoolRoles: {"set an identity pool's authenticated and unauthenticated roles", []string{"pool", "authenticated_role", "unauthenticated_role"}, []string{"pool"}},
+	ActionSetIdentityPoolRoles: {"set an identity pool's authenticated and unauthenticated roles and its role mapping", []string{"pool", "authenticated_role", "unauthenticated_role", "role_mapping"}, []string{"pool"}},
 	ActionBlockOIDCIssuer:      {"the OpenID Connect issuer's discovery and JWKS stop answering (HTTP 503), as behind a firewall", nil, nil},
 	ActionUnblockOIDCIssuer:    {"the OpenID Connect issuer answers again", nil, nil},
-	ActionCognitoLogin:         {"GetId then GetCredentialsForIdentity on a pool, with `user`'s ID token or as a guest", []string{"pool", "user", "audience", "token_fault"}, []string{"pool"}},
+	ActionCognitoLogin:         {"GetId then GetCredentialsForIdentity on a pool, with `user`'s ID token or as a guest, and `custom_role` as CustomRoleArn", []string{"pool", "user", "audience", "token_fault", "custom_role"}, []string{"pool"}},
 }
 
 // Actions lists the step actions with a one-line description each.
@@ -562,6 +562,10 @@ func upgradeV1(sc *Scenario) {
 	}
 }
 
+// checkActions are the actions a lab's check step may play: a sign-in that
+// either works or fails with AWS's error.
+var checkActions = []string{ActionLogin, ActionConsoleSignIn, ActionWebIdentityLogin, ActionCognitoLogin}
+
 // checkLab checks a lab block: a task and a solution, a broken state that
 // ends before the check step, and a check step that plays a login or a
 // console sign-in expecting success.
@@ -592,8 +596,8 @@ func (sc *Scenario) checkLab(at func(string, string, ...any), n names) {
 		}
 		last = max(last, num)
 		st := sc.Steps[num-1]
-		if st.Action != ActionLogin && st.Action != ActionConsoleSignIn {
-			at(p, "step %d is %s; a check step must be a login or console-sign-in", num, st.Action)
+		if !slices.Contains(checkActions, st.Action) {
+			at(p, "step %d is %s; a check step must be a %s", num, st.Action, strings.Join(checkActions, ", "))
 		}
 		if st.Expect.Code != "" || st.Expect.PageError != "" || st.Expect.PageErrorContains != "" {
 			at(p, "step %d expects an error; a check step expects the fixed outcome", num)

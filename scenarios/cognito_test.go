@@ -359,6 +359,7 @@ func TestCognitoErrors(t *testing.T) {
 			"NotAuthorizedException", "Invalid login token. Issuer doesn't match providerName"},
 		{"provider not in the pool", map[string]string{"accounts.example.com": l.token(t, "alice", oidc.TokenOptions{})},
 			"NotAuthorizedException", "Token is not from a supported provider of this identity pool."},
+		{"no aud", l.logins(t, oidc.TokenOptions{Fault: oidc.FaultNoAudience}), "NotAuthorizedException", "Invalid login token. Missing a required claim: aud"},
 		{"not a JWT", map[string]string{l.login: "not-a-token"}, "NotAuthorizedException", ""},
 	}
 	for _, tc := range badLogins {

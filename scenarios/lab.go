@@ -54,6 +54,16 @@ type LabConfig struct {
 	// WebIdentity configures AssumeRoleWithWebIdentity (default
 	// sts.DefaultWebIdentityBehavior()).
 	WebIdentity *sts.WebIdentityBehavior
+	// OIDCIssuer, when set, is the issuer URL of the lab's OpenID Connect
+	// provider (setup.oidc): the lab then listens nowhere for it, and whoever
+	// serves the lab serves OIDCHandler at that URL, as a served lab does at
+	// its own address + IDPPrefix + "/oidc". Default: a loopback listener of
+	// the lab's own.
+	OIDCIssuer string
+	// OIDCListen is the address of the lab's own listener for its OpenID
+	// Connect provider when OIDCIssuer is not set (default 127.0.0.1:0): a
+	// lab replayed from its record listens where it did before.
+	OIDCListen string
 	// InsecureHTTPIssuers lets IAM register http:// OIDC issuers on loopback
 	// (iam.Account.SetInsecureHTTPIssuers; AWS requires https://).
 	InsecureHTTPIssuers bool

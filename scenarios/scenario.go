@@ -376,6 +376,11 @@ type Step struct {
 	// AuthenticatedRole and UnauthenticatedRole are set-identity-pool-roles'.
 	AuthenticatedRole   string `yaml:"authenticated_role" json:"authenticated_role,omitempty"`
 	UnauthenticatedRole string `yaml:"unauthenticated_role" json:"unauthenticated_role,omitempty"`
+	// RoleMapping is set-identity-pool-roles' role mapping for the lab's
+	// provider (none: the pool has no role mapping afterwards).
+	RoleMapping *RoleMappingSetup `yaml:"role_mapping" json:"role_mapping,omitempty"`
+	// CustomRole is cognito-login's CustomRoleArn, a role of setup.roles.
+	CustomRole string `yaml:"custom_role" json:"custom_role,omitempty"`
 
 	// Expect is the outcome; default success.
 	Expect Expect `yaml:"expect" json:"expect"`

@@ -8,6 +8,7 @@ import (
 
 	"github.com/samlab-dev/samlab/idp"
 	"github.com/samlab-dev/samlab/idp/oidc"
+	"github.com/samlab-dev/samlab/sp/cognito"
 )
 
 // descriptions document schema properties, by Go type and YAML key, for
@@ -36,6 +37,8 @@ var descriptions = map[string]string{
 	"Step.save_token":      "Keep this step's ID token under a name (web-identity-login).",
 	"Step.token":           "Send the ID token an earlier step kept instead of a fresh one.",
 	"Step.pool":            "An identity pool of setup.identity_pools.",
+	"Step.custom_role":     "cognito-login: the role sent as CustomRoleArn (a role of setup.roles).",
+	"Step.role_mapping":    "set-identity-pool-roles: the pool's role mapping for the lab's provider (none removes it).",
 	"Step.audience":        "login: the SAML Audience; web-identity-login, cognito-login: the ID token's aud (default sts.amazonaws.com).",
 	"Step.action":          "What happens in this step.",
 	"Step.user":            "An IdP user (alice, bob, or one from setup.users).",
@@ -145,6 +148,13 @@ func structSchema(t reflect.Type) map[string]any {
 		}
 		props["web_identity"] = map[string]any{"type": "object", "additionalProperties": false, "properties": webIdentity,
 			"description": descriptions["Setup.web_identity"]}
+	case reflect.TypeFor[RoleMappingSetup]():
+		props["type"].(map[string]any)["enum"] = []string{cognito.MappingRules, cognito.MappingToken}
+		props["ambiguous_role_resolution"].(map[string]any)["enum"] = []string{cognito.ResolveAuthenticatedRole, cognito.ResolveDeny}
+		s["required"] = []string{"type", "ambiguous_role_resolution"}
+	case reflect.TypeFor[MappingRuleSetup]():
+		props["match_type"].(map[string]any)["enum"] = []string{cognito.MatchEquals, cognito.MatchContains, cognito.MatchStartsWith, cognito.MatchNotEqual}
+		s["required"] = []string{"claim", "match_type", "value", "role"}
 	case reflect.TypeFor[OIDCSetup]():
 		props["algorithm"].(map[string]any)["enum"] = oidc.Algorithms()
 	case reflect.TypeFor[SigningSetup]():

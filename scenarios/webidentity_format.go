@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/samlab-dev/samlab/idp/oidc"
+	"github.com/samlab-dev/samlab/sp/cognito"
 	"github.com/samlab-dev/samlab/sp/sts"
 )
 
@@ -78,6 +79,85 @@ type IdentityPoolSetup struct {
 	// AuthenticatedRole and UnauthenticatedRole name the pool's roles.
 	AuthenticatedRole   string `yaml:"authenticated_role" json:"authenticated_role,omitempty"`
 	UnauthenticatedRole string `yaml:"unauthenticated_role" json:"unauthenticated_role,omitempty"`
+	// RoleMapping chooses signed-in users' roles from their ID token's
+	// claims (SetIdentityPoolRoles RoleMappings for the lab's provider).
+	RoleMapping *RoleMappingSetup `yaml:"role_mapping" json:"role_mapping,omitempty"`
+	// PrincipalTags are the attributes for access control of the lab's
+	// provider (SetPrincipalTagAttributeMap): claims that become the
+	// session's principal tags.
+	PrincipalTags *PrincipalTagsSetup `yaml:"principal_tags" json:"principal_tags,omitempty"`
+}
+
+// RoleMappingSetup is an identity pool's role mapping for the lab's OpenID
+// Connect provider.
+type RoleMappingSetup struct {
+	// Type is Rules (match claims) or Token (cognito:roles and
+	// cognito:preferred_role claims).
+	Type string `yaml:"type" json:"type"`
+	// AmbiguousRoleResolution is what happens when no rule matches:
+	// AuthenticatedRole (the pool's authenticated role) or Deny.
+	AmbiguousRoleResolution string `yaml:"ambiguous_role_resolution" json:"ambiguous_role_resolution"`
+	// Rules are evaluated in order; the first match gives the role.
+	Rules []MappingRuleSetup `yaml:"rules" json:"rules,omitempty"`
+}
+
+// MappingRuleSetup maps users whose Claim matches Value to Role.
+type MappingRuleSetup struct {
+	Claim string `yaml:"claim" json:"claim"`
+	// MatchType is Equals, Contains, StartsWith or NotEqual.
+	MatchType string `yaml:"match_type" json:"match_type"`
+	Value     string `yaml:"value" json:"value"`
+	// Role names a role of setup.roles.
+	Role string `yaml:"role" json:"role"`
+}
+
+// PrincipalTagsSetup maps tag keys to token claims, or uses the defaults
+// (username from sub, client from aud).
+type PrincipalTagsSetup struct {
+	UseDefaults bool              `yaml:"use_defaults" json:"use_defaults,omitempty"`
+	Tags        map[string]string `yaml:"tags" json:"tags,omitempty"`
+}
+
+// cognitoMapping turns a scenario's role mapping into Cognito's, with role
+// names resolved by roleARN.
+func cognitoMapping(m *RoleMappingSetup, roleARN func(string) string) cognito.RoleMapping {
+	out := cognito.RoleMapping{Type: m.Type, AmbiguousRoleResolution: m.AmbiguousRoleResolution}
+	if len(m.Rules) > 0 {
+		out.RulesConfiguration = &cognito.RulesConfiguration{}
+		for _, r := range m.Rules {
+			out.RulesConfiguration.Rules = append(out.RulesConfiguration.Rules, cognito.MappingRule{Claim: r.Claim,
+				MatchType: r.MatchType, Value: r.Value, RoleARN: roleARN(r.Role)})
+		}
+	}
+	return out
+}
+
+// checkRoleMapping checks a role mapping's enums and role names.
+func checkRoleMapping(at func(string, string, ...any), p string, m *RoleMappingSetup, n names) {
+	if m == nil {
+		return
+	}
+	if m.Type != cognito.MappingRules && m.Type != cognito.MappingToken {
+		at(p+".type", "is %q; want Rules or Token", m.Type)
+	}
+	if m.AmbiguousRoleResolution != cognito.ResolveAuthenticatedRole && m.AmbiguousRoleResolution != cognito.ResolveDeny {
+		at(p+".ambiguous_role_resolution", "is %q; want AuthenticatedRole or Deny", m.AmbiguousRoleResolution)
+	}
+	if m.Type == cognito.MappingRules && len(m.Rules) == 0 {
+		at(p+".rules", "a Rules mapping needs at least one rule")
+	}
+	for i, r := range m.Rules {
+		rp := fmt.Sprintf("%s.rules[%d]", p, i)
+		if !slices.Contains([]string{cognito.MatchEquals, cognito.MatchContains, cognito.MatchStartsWith, cognito.MatchNotEqual}, r.MatchType) {
+			at(rp+".match_type", "is %q; want Equals, Contains, StartsWith or NotEqual", r.MatchType)
+		}
+		if r.Claim == "" || r.Value == "" {
+			at(rp, "needs claim and value")
+		}
+		if !n.roles[r.Role] {
+			at(rp+".role", "unknown role %q (known: %s)", r.Role, known(n.roles))
+		}
+	}
 }
 
 // checkWebIdentitySetup checks setup.oidc, setup.web_identity and
@@ -111,6 +191,10 @@ func (sc *Scenario) checkWebIdentitySetup(at func(string, string, ...any), n nam
 			if r.v != "" && !n.roles[r.v] {
 				at("setup.identity_pools."+name+"."+r.key, "unknown role %q (known: %s)", r.v, known(n.roles))
 			}
+		}
+		checkRoleMapping(at, "setup.identity_pools."+name+".role_mapping", p.RoleMapping, n)
+		if t := p.PrincipalTags; t != nil && t.UseDefaults == (len(t.Tags) > 0) {
+			at("setup.identity_pools."+name+".principal_tags", "give either use_defaults: true or tags")
 		}
 	}
 }
@@ -172,11 +256,12 @@ func (sc *Scenario) checkWebIdentityStep(at func(string, string, ...any), p stri
 	if st.Pool != "" && !n.pools[st.Pool] {
 		at(p+".pool", "unknown identity pool %q (known: %s)", st.Pool, known(n.pools))
 	}
-	for _, r := range []struct{ key, v string }{{"authenticated_role", st.AuthenticatedRole}, {"unauthenticated_role", st.UnauthenticatedRole}} {
+	for _, r := range []struct{ key, v string }{{"authenticated_role", st.AuthenticatedRole}, {"unauthenticated_role", st.UnauthenticatedRole}, {"custom_role", st.CustomRole}} {
 		if r.v != "" && !n.roles[r.v] {
 			at(p+"."+r.key, "unknown role %q (known: %s)", r.v, known(n.roles))
 		}
 	}
+	checkRoleMapping(at, p+".role_mapping", st.RoleMapping, n)
 	switch st.Action {
 	case ActionCreateOIDCProvider:
 		checkClientIDs(at, p+".client_ids", st.ClientIDs)

@@ -60,7 +60,14 @@ func (l *Lab) StartOIDC(s OIDCSetup) (*oidc.Provider, error) {
 	if w.provider != nil {
 		return w.provider, nil
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if l.state.cfg.OIDCIssuer != "" {
+		return l.startServedOIDCLocked(w, s)
+	}
+	addr := l.state.cfg.OIDCListen
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("lab: oidc listener: %w", err)
 	}
@@ -402,8 +409,14 @@ func (l *Lab) CreateIdentityPool(name string, s IdentityPoolSetup) error {
 	w.mu.Lock()
 	w.pools[name] = p.ID
 	w.mu.Unlock()
-	if s.AuthenticatedRole != "" || s.UnauthenticatedRole != "" {
-		return l.SetIdentityPoolRoles(name, s.AuthenticatedRole, s.UnauthenticatedRole)
+	if s.PrincipalTags != nil {
+		if _, err := l.Cognito.SetPrincipalTags(p.ID, l.OIDCHost(), cognito.PrincipalTagMap{UseDefaults: s.PrincipalTags.UseDefaults,
+			Tags: s.PrincipalTags.Tags}); err != nil {
+			return err
+		}
+	}
+	if s.AuthenticatedRole != "" || s.UnauthenticatedRole != "" || s.RoleMapping != nil {
+		return l.SetIdentityPoolRoles(name, s.AuthenticatedRole, s.UnauthenticatedRole, s.RoleMapping)
 	}
 	return nil
 }
@@ -433,8 +446,9 @@ func (l *Lab) UpdateIdentityPool(name string, allowUnauthenticated bool) error {
 }
 
 // SetIdentityPoolRoles runs cognito-identity SetIdentityPoolRoles with the
-// roles named (an empty name leaves that kind without a role).
-func (l *Lab) SetIdentityPoolRoles(name, authenticated, unauthenticated string) error {
+// roles named (an empty name leaves that kind without a role) and mapping
+// as the role mapping of the lab's provider (nil: none).
+func (l *Lab) SetIdentityPoolRoles(name, authenticated, unauthenticated string, mapping *RoleMappingSetup) error {
 	roles := map[string]string{}
 	if authenticated != "" {
 		roles["authenticated"] = l.roleARN(authenticated)
@@ -442,7 +456,11 @@ func (l *Lab) SetIdentityPoolRoles(name, authenticated, unauthenticated string) 
 	if unauthenticated != "" {
 		roles["unauthenticated"] = l.roleARN(unauthenticated)
 	}
-	return l.Cognito.SetRoles(l.IdentityPoolID(name), roles, false)
+	var mappings map[string]cognito.RoleMapping
+	if mapping != nil {
+		mappings = map[string]cognito.RoleMapping{l.OIDCHost(): cognitoMapping(mapping, l.roleARN)}
+	}
+	return l.Cognito.SetRoles(l.IdentityPoolID(name), roles, mappings)
 }
 
 // CognitoLoginInput is an app that gets AWS credentials from an identity
@@ -453,6 +471,8 @@ type CognitoLoginInput struct {
 	User     string
 	Audience string // the token's aud (default DefaultClientID)
 	Fault    oidc.Fault
+	// CustomRole names the role sent as CustomRoleArn (none: not sent).
+	CustomRole string
 }
 
 // CognitoLogin runs GetId and then GetCredentialsForIdentity, with the
@@ -471,7 +491,11 @@ func (l *Lab) CognitoLogin(ctx context.Context, in CognitoLoginInput) (*sts.Assu
 	if err != nil {
 		return nil, err
 	}
-	out, err := l.Cognito.CredentialsForIdentity(ctx, id, logins, "")
+	custom := ""
+	if in.CustomRole != "" {
+		custom = l.roleARN(in.CustomRole)
+	}
+	out, err := l.Cognito.CredentialsForIdentity(ctx, id, logins, custom)
 	if err != nil {
 		return nil, err
 	}
@@ -532,7 +556,7 @@ func (l *Lab) startWebIdentity(ctx context.Context, s Setup) error {
 	}
 	for _, name := range sortedKeys(s.IdentityPools) {
 		p := s.IdentityPools[name]
-		p.AuthenticatedRole, p.UnauthenticatedRole = "", ""
+		p.AuthenticatedRole, p.UnauthenticatedRole, p.RoleMapping = "", "", nil
 		if err := l.CreateIdentityPool(name, p); err != nil {
 			return fmt.Errorf("setup: identity pool %s: %w", name, err)
 		}
@@ -545,10 +569,10 @@ func (l *Lab) startWebIdentity(ctx context.Context, s Setup) error {
 func (l *Lab) applyWebIdentity(s Setup) error {
 	for _, name := range sortedKeys(s.IdentityPools) {
 		p := s.IdentityPools[name]
-		if p.AuthenticatedRole == "" && p.UnauthenticatedRole == "" {
+		if p.AuthenticatedRole == "" && p.UnauthenticatedRole == "" && p.RoleMapping == nil {
 			continue
 		}
-		if err := l.SetIdentityPoolRoles(name, p.AuthenticatedRole, p.UnauthenticatedRole); err != nil {
+		if err := l.SetIdentityPoolRoles(name, p.AuthenticatedRole, p.UnauthenticatedRole, p.RoleMapping); err != nil {
 			return fmt.Errorf("setup: identity pool %s: %w", name, err)
 		}
 	}
@@ -585,7 +609,7 @@ func (l *Lab) doWebIdentity(ctx context.Context, st Step) (out Outcome, ok bool,
 		}
 		err = l.UpdateIdentityPool(st.Pool, *st.AllowUnauthenticated)
 	case ActionSetIdentityPoolRoles:
-		err = l.SetIdentityPoolRoles(st.Pool, st.AuthenticatedRole, st.UnauthenticatedRole)
+		err = l.SetIdentityPoolRoles(st.Pool, st.AuthenticatedRole, st.UnauthenticatedRole, st.RoleMapping)
 	case ActionWebIdentityLogin:
 		out, err = l.doWebIdentityLogin(ctx, st)
 	case ActionCognitoLogin:
@@ -594,7 +618,8 @@ func (l *Lab) doWebIdentity(ctx context.Context, st Step) (out Outcome, ok bool,
 			break
 		}
 		var res *sts.AssumeRoleWithWebIdentityOutput
-		if res, err = l.CognitoLogin(ctx, CognitoLoginInput{Pool: st.Pool, User: st.User, Audience: st.Audience, Fault: f}); err == nil {
+		if res, err = l.CognitoLogin(ctx, CognitoLoginInput{Pool: st.Pool, User: st.User, Audience: st.Audience, Fault: f,
+			CustomRole: st.CustomRole}); err == nil {
 			out = l.webIdentityOutcome(res)
 		}
 	default:

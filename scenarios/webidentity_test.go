@@ -215,12 +215,16 @@ func TestWebIdentitySDKErrors(t *testing.T) {
 		{"HS256 keyed with the public key", l.token(t, "alice", oidc.TokenOptions{Fault: oidc.FaultHS256PublicKey}),
 			new(*ststypes.InvalidIdentityTokenException), "InvalidIdentityToken", 400, "The web identity token is signed with an unsupported algorithm"},
 		{"truncated", good[:len(good)-20] + "." + "x",
-			new(*ststypes.InvalidIdentityTokenException), "InvalidIdentityToken", 400, "The web identity token is not a valid JWT"},
+			new(*ststypes.InvalidIdentityTokenException), "InvalidIdentityToken", 400, "The ID Token provided is not a valid JWT. (You may see this error if you sent an Access Token)"},
+		{"no aud (azp still names the client)", l.token(t, "alice", oidc.TokenOptions{Fault: oidc.FaultNoAudience}),
+			new(*ststypes.InvalidIdentityTokenException), "InvalidIdentityToken", 400, "Missing a required claim: aud"},
+		{"an opaque access token", "ya29.a0AfH6SMBx3Jm2rEXAMPLEaccesstoken",
+			new(*ststypes.InvalidIdentityTokenException), "InvalidIdentityToken", 400, "The ID Token provided is not a valid JWT. (You may see this error if you sent an Access Token)"},
 		{"sub not allowed by the trust policy", l.token(t, "bob", oidc.TokenOptions{}),
 			nil, "AccessDenied", 403, "Not authorized to perform sts:AssumeRoleWithWebIdentity"},
 		{"nested JSON", good[:strings.IndexByte(good, '.')] + "." +
 			base64.RawURLEncoding.EncodeToString([]byte(`{"iss":"x","n":`+strings.Repeat("[", 100)+strings.Repeat("]", 100)+`}`)) + ".c2ln",
-			new(*ststypes.InvalidIdentityTokenException), "InvalidIdentityToken", 400, "The web identity token is not a valid JWT"},
+			new(*ststypes.InvalidIdentityTokenException), "InvalidIdentityToken", 400, "The ID Token provided is not a valid JWT. (You may see this error if you sent an Access Token)"},
 		{"huge", strings.Repeat("a", 20001),
 			nil, "ValidationError", 400, "1 validation error detected: Value at 'webIdentityToken' failed to satisfy constraint: Member must have length less than or equal to 20000"},
 	}

@@ -127,7 +127,8 @@ serve): the command finds the token endpoint by discovery and uses the
 password grant, so the token is signed with the keys the server publishes in
 its JWKS. The password comes from $` + PasswordEnv + `, else from standard
 input (--password-stdin, or a prompt). --endpoint is the issuer URL; a URL
-without a path means samlab up's issuer, URL` + oidcPrefix + `.`,
+without a path means samlab up's issuer, URL` + oidcPrefix + ` (or, when nothing
+answers there, an issuer at URL itself, as a web identity lab's https issuer).`,
 		Example: `  samlab idp token --user alice --audience sts.amazonaws.com --keys ./idp-keys
   samlab idp token --user alice --audience my-app --algorithm ES256 --decode
   SAMLAB_PASSWORD=samlab samlab idp token --endpoint http://127.0.0.1:8765 --user alice --audience sts.amazonaws.com > token.jwt
@@ -255,7 +256,8 @@ func endpointToken(cmd *cobra.Command, o tokenOptions, fault oidc.Fault) (string
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return "", fmt.Errorf("--endpoint %q is not an http(s) URL", o.endpoint)
 	}
-	if u.Path == "" {
+	bare := u.Path == "" // samlab up's issuer is under oidcPrefix; a lab's https issuer is at the root
+	if bare {
 		issuer += oidcPrefix
 	}
 	password := os.Getenv(PasswordEnv)
@@ -272,7 +274,11 @@ func endpointToken(cmd *cobra.Command, o tokenOptions, fault oidc.Fault) (string
 	}
 	var disc oidc.Discovery
 	if err := getJSON(ctx, client, issuer+"/.well-known/openid-configuration", &disc); err != nil {
-		return "", fmt.Errorf("discovery at %s: %w", issuer, err)
+		root := strings.TrimSuffix(issuer, oidcPrefix)
+		if !bare || getJSON(ctx, client, root+"/.well-known/openid-configuration", &disc) != nil {
+			return "", fmt.Errorf("discovery at %s: %w", issuer, err)
+		}
+		issuer = root
 	}
 	if disc.Issuer != issuer && disc.Issuer != "" {
 		// samlab up --https: the http listener serves the https issuer's

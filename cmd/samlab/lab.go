@@ -180,31 +180,34 @@ broken or fixed, on the same addresses.`,
 			if https {
 				// Each trainee's endpoint is also that trainee's HTTPS proxy,
 				// as samlab up's is, with one local CA for the class (in
-				// --state). The proxies are made once the class is open.
-				ccfg.Wrap = func(k int, h http.Handler) http.Handler { return proxies[k-1].wrap(h) }
-			}
-			class, err := labs.OpenClass(cmd.Context(), ccfg)
-			if err != nil {
-				return err
-			}
-			defer func() {
-				closeCtx, cancel := context.WithTimeout(context.WithoutCancel(cmd.Context()), 5*time.Second)
-				defer cancel()
-				for _, hm := range proxies {
-					err = errors.Join(err, hm.close(closeCtx))
-				}
-				err = errors.Join(err, class.Close())
-			}()
-			for range class.Manifest.Trainees {
-				if !https {
-					break
-				}
-				hm, err := newHTTPSMode(state, logger)
+				// --state). OpenClass wraps the trainees in order.
+				first, err := newHTTPSMode(state, logger)
 				if err != nil {
 					return err
 				}
-				proxies = append(proxies, hm)
+				ccfg.Wrap = func(k int, h http.Handler) http.Handler {
+					hm := first
+					if k > 1 {
+						hm = first.sibling()
+					}
+					proxies = append(proxies, hm)
+					return hm.wrap(h)
+				}
 			}
+			closeProxies := func() error {
+				closeCtx, cancel := context.WithTimeout(context.WithoutCancel(cmd.Context()), 5*time.Second)
+				defer cancel()
+				var errs []error
+				for _, hm := range proxies {
+					errs = append(errs, hm.close(closeCtx))
+				}
+				return errors.Join(errs...)
+			}
+			class, err := labs.OpenClass(cmd.Context(), ccfg)
+			if err != nil {
+				return errors.Join(err, closeProxies())
+			}
+			defer func() { err = errors.Join(err, class.Close(), closeProxies()) }()
 			printLabBanner(cmd.OutOrStdout(), sc, class.Manifest, state)
 			if https {
 				endpoint := class.Manifest.Trainees[0].Endpoint
@@ -244,10 +247,16 @@ func printLabBanner(w io.Writer, sc *scenarios.Scenario, m *labs.Manifest, state
 		fmt.Fprintf(tw, "AWS (IAM + STS)\t%s/\n", s.Endpoint)
 		fmt.Fprintf(tw, "IdP\t%s%s/\n", s.Endpoint, scenarios.IDPPrefix)
 		fmt.Fprintf(tw, "IdP metadata\t%s%s/metadata\n", s.Endpoint, scenarios.IDPPrefix)
+		if s.OIDCIssuer != "" {
+			fmt.Fprintf(tw, "OIDC issuer\t%s\n", s.OIDCIssuer)
+		}
 		fmt.Fprintf(tw, "account\t%s\n", s.Account)
 		fmt.Fprintf(tw, "IdP users\t%s (password %q)\n", strings.Join(s.Users, ", "), labs.DemoPassword)
 		_ = tw.Flush()
-		fmt.Fprintf(w, `
+		if s.OIDCIssuer != "" {
+			printWebIdentityTry(w, s)
+		} else {
+			fmt.Fprintf(w, `
 Use the aws CLI against the lab:
   export AWS_ACCESS_KEY_ID=%s
   export AWS_SECRET_ACCESS_KEY=%s
@@ -260,7 +269,8 @@ Log in as a user does (the IdP's response, then AssumeRoleWithSAML):
 Administer the IdP (with the admin key above; see samlab idp --help):
   samlab idp status --endpoint %s
 `, s.AccessKeyID, s.SecretAccessKey, s.Endpoint, labs.DemoPassword, s.Endpoint, scenarios.IDPPrefix, s.Endpoint, scenarios.DefaultUser,
-			s.Endpoint)
+				s.Endpoint)
+		}
 	} else {
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "trainee\tendpoint\taccount\taccess key id")

@@ -327,6 +327,7 @@ func TestLabCommandErrors(t *testing.T) {
 func TestEverySolutionFixesItsLab(t *testing.T) {
 	requireAWSCLI(t)
 	requireTool(t, "/usr/bin/curl")
+	requireTool(t, "/usr/bin/openssl") // oidc-issuer-new-ca computes a thumbprint
 	all, err := labs.Library()
 	if err != nil {
 		t.Fatal(err)

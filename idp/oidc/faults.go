@@ -43,6 +43,9 @@ const (
 	// FaultHS256PublicKey signs with HS256, using the PEM of the current
 	// public key as the HMAC secret: the algorithm-confusion attack.
 	FaultHS256PublicKey Fault = "hs256-public-key"
+	// FaultNoAudience leaves out aud; azp still names the client, as in a
+	// token whose issuer was never asked for an audience.
+	FaultNoAudience Fault = "no-aud"
 )
 
 // FaultSkew is the clock offset of the expired and not-yet-valid faults, as
@@ -71,6 +74,7 @@ var faults = map[Fault]string{
 	FaultTamper:         "change sub after signing",
 	FaultAlgNone:        `send an unsigned token with alg "none"`,
 	FaultHS256PublicKey: "sign with HS256 using the public key (PEM) as the secret",
+	FaultNoAudience:     "leave out aud (azp still names the client)",
 }
 
 // ErrUnknownFault is returned for a fault name the provider does not know.

@@ -252,6 +252,7 @@ func TestFaultsRefusedByGoOIDC(t *testing.T) {
 		oidc.FaultUnknownKID:     {tolerant: noSig, alg: "RS256", kid: oidc.FaultKeyID},
 		oidc.FaultTamper:         {tolerant: noSig, alg: "RS256", kid: ring.Current.ID, sub: "alice-tampered"},
 		oidc.FaultAlgNone:        {tolerant: noSig, alg: "none", kid: ring.Current.ID},
+		oidc.FaultNoAudience:     {tolerant: &gooidc.Config{SkipClientIDCheck: true}},
 		oidc.FaultHS256PublicKey: {tolerant: &gooidc.Config{ClientID: testClientID, InsecureSkipSignatureCheck: true, SupportedSigningAlgs: []string{"HS256"}}, alg: "HS256", kid: ring.Current.ID},
 	}
 	if len(cases) != len(oidc.FaultNames()) {

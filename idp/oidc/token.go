@@ -91,6 +91,9 @@ func (p *Provider) IDToken(u idp.User, opts TokenOptions) (string, error) {
 	claims["iss"], claims["aud"], claims["azp"] = iss, aud, opts.Audience
 	claims["iat"], claims["exp"], claims["auth_time"] = now.Unix(), now.Add(life).Unix(), authTime.Unix()
 	claims["jti"] = jti
+	if opts.Fault == FaultNoAudience {
+		delete(claims, "aud")
+	}
 	if opts.Nonce != "" {
 		claims["nonce"] = opts.Nonce
 	}

@@ -73,6 +73,9 @@ type Seat struct {
 	AccessKeyID     string   `json:"access_key_id"`
 	SecretAccessKey string   `json:"secret_access_key"`
 	Users           []string `json:"users"`
+	// OIDCIssuer is the issuer of the lab's OpenID Connect provider, for a
+	// web identity lab.
+	OIDCIssuer string `json:"oidc_issuer,omitempty"`
 }
 
 // Seat returns trainee k's seat.
@@ -104,6 +107,8 @@ type Class struct {
 	Manifest  *Manifest
 	trainees  []*Trainee
 	listeners []net.Listener
+	servers   []*http.Server // serving since OpenClass (see serveEarly)
+	done      chan error     // their Serve results
 	logger    *slog.Logger
 	wrap      func(int, http.Handler) http.Handler
 }
@@ -159,7 +164,7 @@ func OpenClass(ctx context.Context, cfg ClassConfig) (_ *Class, err error) {
 		return nil, fmt.Errorf("one events file for %d trainees: each trainee's AWS calls are in %s", len(m.Trainees),
 			filepath.Join(cfg.Dir, "trainee-K", EventsFile))
 	}
-	c := &Class{Manifest: m, logger: cfg.Logger, wrap: cfg.Wrap}
+	c := &Class{Manifest: m, logger: cfg.Logger, done: make(chan error, len(m.Trainees)), wrap: cfg.Wrap}
 	defer func() {
 		if err != nil {
 			err = errors.Join(err, c.Close())
@@ -196,15 +201,20 @@ func OpenClass(ctx context.Context, cfg ClassConfig) (_ *Class, err error) {
 			*seat = Seat{Trainee: k, Endpoint: "http://" + ln.Addr().String(), Account: accountFor(k, len(m.Trainees)),
 				AccessKeyID: admin.AccessKeyID, SecretAccessKey: admin.SecretAccessKey}
 		}
-		t, err := OpenTrainee(ctx, TraineeConfig{Scenario: cfg.Scenario, Trainee: k,
+		t, err := newTrainee(TraineeConfig{Scenario: cfg.Scenario, Trainee: k,
 			Dir: filepath.Join(cfg.Dir, fmt.Sprintf("trainee-%d", k)), AccountID: seat.Account, BaseURL: seat.Endpoint,
 			Admin:        scenarios.AdminKey{AccessKeyID: seat.AccessKeyID, SecretAccessKey: seat.SecretAccessKey},
 			ControlToken: m.ControlToken, Keys: cfg.Keys, Logger: cfg.Logger.With("trainee", k), EventsFile: cfg.EventsFile})
 		if err != nil {
 			return nil, err
 		}
+		c.serveEarly(ln, t)
+		if err := t.openServed(ctx); err != nil {
+			return nil, err
+		}
 		c.trainees = append(c.trainees, t)
 		seat.Users = t.Status().Users
+		seat.OIDCIssuer = t.Lab().OIDCIssuer()
 	}
 	if err := writeFileAtomic(filepath.Join(cfg.Dir, ManifestFile), func(w io.Writer) error {
 		enc := json.NewEncoder(w)
@@ -229,22 +239,10 @@ func (c *Class) Trainee(k int) (*Trainee, error) {
 
 // Serve serves every trainee's lab until ctx ends, then shuts down.
 func (c *Class) Serve(ctx context.Context) error {
-	done := make(chan error, len(c.listeners))
-	servers := make([]*http.Server, len(c.listeners))
-	for i, ln := range c.listeners {
-		var h http.Handler = c.trainees[i]
-		if c.wrap != nil {
-			h = c.wrap(i+1, h)
-		}
-		srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
-			WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute,
-			ErrorLog: slog.NewLogLogger(c.logger.Handler(), slog.LevelWarn)}
-		servers[i] = srv
-		go func() { done <- srv.Serve(ln) }()
-	}
+	servers := c.servers
 	var first error
 	select {
-	case first = <-done:
+	case first = <-c.done:
 	case <-ctx.Done():
 	}
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
@@ -256,13 +254,17 @@ func (c *Class) Serve(ctx context.Context) error {
 	for _, srv := range servers {
 		errs = append(errs, srv.Shutdown(shutdownCtx))
 	}
-	c.listeners = nil
+	c.listeners, c.servers = nil, nil
 	return errors.Join(errs...)
 }
 
 // Close closes the listeners (when Serve did not run) and the state stores.
 func (c *Class) Close() error {
 	var errs []error
+	for _, srv := range c.servers {
+		errs = append(errs, srv.Close())
+	}
+	c.servers = nil
 	for _, ln := range c.listeners {
 		if err := ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
 			errs = append(errs, err)

@@ -67,14 +67,14 @@ func Find(id string) (*scenarios.Scenario, error) {
 }
 
 // Solution returns the lab's fix commands for a lab served at endpoint in
-// the given account: ${endpoint}, ${account}, ${provider:NAME} and
-// ${role:NAME} are replaced.
+// the given account: ${endpoint}, ${account}, ${provider:NAME},
+// ${role:NAME}, ${oidc_host} and ${oidc_provider} are replaced.
 func Solution(sc *scenarios.Scenario, endpoint, account string) string {
 	if sc.Lab == nil {
 		return ""
 	}
 	text := strings.ReplaceAll(sc.Lab.Solution, "${endpoint}", strings.TrimSuffix(endpoint, "/"))
-	return expand(text, account)
+	return expand(expandOIDC(text, endpoint, account), account)
 }
 
 // expand replaces the scenario variables the way a lab in the account with

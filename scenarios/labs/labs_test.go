@@ -16,6 +16,9 @@ import (
 
 func openTrainee(t *testing.T, sc *scenarios.Scenario, dir string) *Trainee {
 	t.Helper()
+	if sc.Setup.OIDC != nil {
+		return openServedTrainee(t, sc, dir)
+	}
 	admin, err := scenarios.NewAdminKey(nil)
 	if err != nil {
 		t.Fatal(err)
@@ -224,7 +227,7 @@ lab:
 	for _, want := range []string{
 		"broken-lab.yaml:13:3: lab.task: is required",
 		"lab.solution: ${role:Nope}: unknown role",
-		"lab.check[0]: step 3 is update-trust; a check step must be a login or console-sign-in",
+		"lab.check[0]: step 3 is update-trust; a check step must be a login, console-sign-in, web-identity-login, cognito-login",
 		"lab.check[1]: is 9; the scenario has steps 1 to 4",
 		"lab.check[2]: step 2 expects an error; a check step expects the fixed outcome",
 		"lab.broken: the broken state (4 steps) must end before the last check step (step 3)",

@@ -17,11 +17,13 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/samlab-dev/samlab/certs"
 	"github.com/samlab-dev/samlab/scenarios"
 	"github.com/samlab-dev/samlab/sp/awsapi"
+	"github.com/samlab-dev/samlab/sp/cognito"
 	"github.com/samlab-dev/samlab/sp/iam"
 	"github.com/samlab-dev/samlab/sp/sts/sessiontoken"
 )
@@ -75,6 +77,10 @@ type Trainee struct {
 	handler  http.Handler
 	started  time.Time // when the broken state was first reached
 	progress Progress
+
+	oidc    atomic.Pointer[oidcBox] // the lab's OpenID Connect provider, served without t.mu
+	cognito *cognito.BoltStore      // the identity pools' state
+	oidcAt  string                  // where the lab's own https issuer listened last (kept by reset)
 }
 
 // Progress is what a trainee's checks have said so far.
@@ -93,11 +99,28 @@ type replayRecord struct {
 	Start    time.Time `json:"start"`
 	Seed     []byte    `json:"seed"`
 	Keys     []string  `json:"keys"` // PKCS#1 PEM
+	// OIDCAddr is where the lab's https OpenID Connect issuer listens
+	// (setup.oidc.tls: it has a listener of its own; see oidcConfig).
+	OIDCAddr string `json:"oidc_addr,omitempty"`
 }
 
 // OpenTrainee builds the trainee's lab from its state directory: in its
 // broken state the first time, and as it was left on later starts.
 func OpenTrainee(ctx context.Context, cfg TraineeConfig) (*Trainee, error) {
+	t, err := newTrainee(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.open(ctx); err != nil {
+		return nil, errors.Join(err, t.Close())
+	}
+	return t, nil
+}
+
+// newTrainee returns the trainee's lab before it is opened: served, it
+// answers only its OpenID Connect provider's requests (which the replay of
+// a web identity lab's broken state makes), and 503 to the rest.
+func newTrainee(cfg TraineeConfig) (*Trainee, error) {
 	if cfg.Scenario == nil || cfg.Scenario.Lab == nil {
 		return nil, errors.New("labs: the scenario is not a lab")
 	}
@@ -110,11 +133,15 @@ func OpenTrainee(ctx context.Context, cfg TraineeConfig) (*Trainee, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	t := &Trainee{cfg: cfg, up: time.Now()}
+	return &Trainee{cfg: cfg, up: time.Now()}, nil
+}
+
+// openServed opens a trainee made by newTrainee.
+func (t *Trainee) openServed(ctx context.Context) error {
 	if err := t.open(ctx); err != nil {
-		return nil, errors.Join(err, t.Close())
+		return errors.Join(err, t.Close())
 	}
-	return t, nil
+	return nil
 }
 
 func (t *Trainee) storeDir() string { return filepath.Join(t.cfg.Dir, "state") }
@@ -167,12 +194,20 @@ func (t *Trainee) open(ctx context.Context) (err error) {
 		return err
 	}
 	rnd := newReplayRand(rec.Seed)
-	lab, err := scenarios.NewLabFor(ctx, scenarios.LabConfig{AccountID: t.cfg.AccountID, Keys: keys, Start: rec.Start,
+	lab, err := scenarios.NewLabFor(ctx, t.oidcConfig(scenarios.LabConfig{AccountID: t.cfg.AccountID, Keys: keys, Start: rec.Start,
 		IDPBaseURL: t.cfg.BaseURL + scenarios.IDPPrefix, Rand: rnd, SessionKeys: sessionKeys,
-		Logger: t.cfg.Logger}, sc.Setup)
+		Logger: t.cfg.Logger}, rec), sc.Setup)
 	if err != nil {
 		return fmt.Errorf("trainee %d: set up the lab: %w", t.cfg.Trainee, err)
 	}
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, lab.Close())
+		}
+	}()
+	t.publishOIDC(lab)
+	rec.OIDCAddr = oidcAddr(sc, lab)
+	t.oidcAt = rec.OIDCAddr
 	for i, st := range sc.Steps[:sc.BrokenSteps()] {
 		out := lab.Do(ctx, st)
 		if m := out.Mismatches(lab.ExpandExpect(st.Expect)); len(m) > 0 {
@@ -189,6 +224,9 @@ func (t *Trainee) open(ctx context.Context) (err error) {
 	lab.Clock.FollowWallClock()
 	rnd.release()
 	if err := lab.Account.AttachStore(store); err != nil {
+		return err
+	}
+	if err := t.attachCognito(lab); err != nil {
 		return err
 	}
 	if rec.Keys, err = keys.recorded(); err != nil {
@@ -235,6 +273,10 @@ func (t *Trainee) Close() error {
 	if t.store != nil {
 		errs = append(errs, t.store.Close())
 		t.store = nil
+	}
+	errs = append(errs, t.closeCognito())
+	if t.lab != nil {
+		errs = append(errs, t.lab.Close())
 	}
 	return errors.Join(errs...)
 }
@@ -314,6 +356,12 @@ func (t *Trainee) Reset(ctx context.Context) error {
 		}
 		t.store = nil
 	}
+	if err := t.closeCognito(); err != nil {
+		return err
+	}
+	if err := t.lab.Close(); err != nil {
+		return err
+	}
 	if err := os.RemoveAll(t.storeDir()); err != nil {
 		return err
 	}
@@ -351,10 +399,17 @@ func (t *Trainee) Status() Status {
 
 // ServeHTTP serves the lab, and its control requests under ControlPrefix.
 func (t *Trainee) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if t.serveOIDC(w, r) {
+		return
+	}
 	if r.URL.Path != ControlPrefix && !strings.HasPrefix(r.URL.Path, ControlPrefix+"/") {
 		t.mu.Lock()
 		h := t.handler
 		t.mu.Unlock()
+		if h == nil {
+			http.Error(w, "the lab is starting", http.StatusServiceUnavailable)
+			return
+		}
 		h.ServeHTTP(w, r)
 		return
 	}

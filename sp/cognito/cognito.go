@@ -108,7 +108,13 @@ type Pool struct {
 	SAMLProviderARNs         []string
 	Tags                     map[string]string
 	Roles                    map[string]string
-	created                  int
+	// RoleMappings choose the role of authenticated identities per login
+	// provider (SetIdentityPoolRoles RoleMappings).
+	RoleMappings map[string]RoleMapping
+	// PrincipalTags are the attributes for access control per login
+	// provider (SetPrincipalTagAttributeMap).
+	PrincipalTags map[string]PrincipalTagMap
+	created       int
 }
 
 func (p *Pool) clone() *Pool {
@@ -119,6 +125,23 @@ func (p *Pool) clone() *Pool {
 	c.SAMLProviderARNs = slices.Clone(p.SAMLProviderARNs)
 	c.Tags = maps.Clone(p.Tags)
 	c.Roles = maps.Clone(p.Roles)
+	if p.RoleMappings != nil {
+		c.RoleMappings = make(map[string]RoleMapping, len(p.RoleMappings))
+		for k, m := range p.RoleMappings {
+			if m.RulesConfiguration != nil {
+				rc := RulesConfiguration{Rules: slices.Clone(m.RulesConfiguration.Rules)}
+				m.RulesConfiguration = &rc
+			}
+			c.RoleMappings[k] = m
+		}
+	}
+	if p.PrincipalTags != nil {
+		c.PrincipalTags = make(map[string]PrincipalTagMap, len(p.PrincipalTags))
+		for k, m := range p.PrincipalTags {
+			m.Tags = maps.Clone(m.Tags)
+			c.PrincipalTags[k] = m
+		}
+	}
 	if p.AllowClassicFlow != nil {
 		v := *p.AllowClassicFlow
 		c.AllowClassicFlow = &v
@@ -263,7 +286,7 @@ func (s *Service) CreatePool(p Pool) (*Pool, error) {
 	defer s.mu.Unlock()
 	c := p.clone()
 	c.ID = s.newID()
-	c.Roles = nil
+	c.Roles, c.RoleMappings, c.PrincipalTags = nil, nil, nil
 	s.seq++
 	c.created = s.seq
 	s.pools[c.ID] = c
@@ -290,7 +313,7 @@ func (s *Service) UpdatePool(p Pool) (*Pool, error) {
 		return nil, err
 	}
 	c := p.clone()
-	c.Roles, c.created = old.Roles, old.created
+	c.Roles, c.RoleMappings, c.PrincipalTags, c.created = old.Roles, old.RoleMappings, old.PrincipalTags, old.created
 	s.pools[c.ID] = c
 	if err := s.savePool(c); err != nil {
 		s.pools[c.ID] = old
@@ -467,9 +490,9 @@ func (s *Service) DeletePool(id string) error {
 }
 
 // SetRoles replaces the pool's roles (keys RoleAuthenticated and
-// RoleUnauthenticated, values role ARNs). Role mappings are refused: samlab
-// does not emulate them.
-func (s *Service) SetRoles(id string, roles map[string]string, roleMappings bool) error {
+// RoleUnauthenticated, values role ARNs) and role mappings (keyed by login
+// provider; nil removes them), as SetIdentityPoolRoles does.
+func (s *Service) SetRoles(id string, roles map[string]string, mappings map[string]RoleMapping) error {
 	for _, k := range slices.Sorted(maps.Keys(roles)) {
 		arn := roles[k]
 		if k != RoleAuthenticated && k != RoleUnauthenticated {
@@ -482,41 +505,60 @@ func (s *Service) SetRoles(id string, roles map[string]string, roleMappings bool
 			return apiError(CodeInvalidParameter, nil, "Invalid role ARN '%s' for role type '%s'.", arn, k)
 		}
 	}
-	if roleMappings {
-		return apiError(CodeInvalidParameter, nil, msgRoleMappings)
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p, err := s.poolLocked(id)
 	if err != nil {
 		return err
 	}
-	old := p.Roles
+	if err := checkRoleMappings(p, mappings); err != nil {
+		return err
+	}
+	oldRoles, oldMappings := p.Roles, p.RoleMappings
 	p.Roles = maps.Clone(roles)
+	p.RoleMappings = (&Pool{RoleMappings: mappings}).clone().RoleMappings
+	if len(p.RoleMappings) == 0 {
+		p.RoleMappings = nil
+	}
 	if err := s.savePool(p); err != nil {
-		p.Roles = old
+		p.Roles, p.RoleMappings = oldRoles, oldMappings
 		return apiError(CodeInternalError, err, "An internal error occurred.")
 	}
 	return nil
 }
 
-// Roles returns the pool's roles.
-func (s *Service) Roles(id string) (map[string]string, error) {
+// Roles returns the pool's roles and role mappings.
+func (s *Service) Roles(id string) (map[string]string, map[string]RoleMapping, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p, err := s.poolLocked(id)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return maps.Clone(p.Roles), nil
+	c := p.clone()
+	return c.Roles, c.RoleMappings, nil
+}
+
+// login is a verified login token.
+type login struct {
+	sub    string
+	claims *webidentity.Claims
+}
+
+func subsOf(ls map[string]login) map[string]string {
+	out := make(map[string]string, len(ls))
+	for name, l := range ls {
+		out[name] = l.sub
+	}
+	return out
 }
 
 // verifyLogins checks every token of logins against the pool's providers
-// and STS's token checks, and returns provider name → sub.
-func (s *Service) verifyLogins(ctx context.Context, p *Pool, logins map[string]string) (map[string]string, error) {
+// and STS's token checks, and returns them by provider name.
+func (s *Service) verifyLogins(ctx context.Context, p *Pool, logins map[string]string) (map[string]login, error) {
 	names := p.providerNames()
 	keys := slices.Sorted(maps.Keys(logins))
-	out := make(map[string]string, len(logins))
+	out := make(map[string]login, len(logins))
 	for _, name := range keys {
 		raw := logins[name]
 		if err := constraint("logins", raw, 1, 50000, nil, ""); err != nil {
@@ -524,6 +566,12 @@ func (s *Service) verifyLogins(ctx context.Context, p *Pool, logins map[string]s
 		}
 		if len(names) == 0 && len(p.SupportedLoginProviders) == 0 && p.DeveloperProviderName == "" && len(p.CognitoIdentityProviders) == 0 {
 			return nil, apiError(CodeNotAuthorized, fmt.Errorf("pool %s has no identity providers", p.ID), msgLoginsDontMatch)
+		}
+		if _, social := p.SupportedLoginProviders[name]; social && !slices.Contains(names, name) {
+			return nil, apiError(CodeNotAuthorized, fmt.Errorf("logins key %q is a social provider, which samlab cannot ask offline", name), msgSocialProvider, name)
+		}
+		if name == p.DeveloperProviderName && name != "" {
+			return nil, apiError(CodeNotAuthorized, fmt.Errorf("logins key %q is the developer provider: its users log in through GetOpenIdTokenForDeveloperIdentity", name), msgDeveloperLogin)
 		}
 		if !slices.Contains(names, name) {
 			return nil, apiError(CodeNotAuthorized, fmt.Errorf("logins key %q is none of the pool's OIDC providers %q", name, names), msgNotSupportedProvider)
@@ -539,7 +587,7 @@ func (s *Service) verifyLogins(ctx context.Context, p *Pool, logins map[string]s
 		if err != nil {
 			return nil, loginError(name, err)
 		}
-		out[name] = v.Token.Claims.Subject
+		out[name] = login{sub: v.Token.Claims.Subject, claims: &v.Token.Claims}
 	}
 	return out, nil
 }
@@ -602,10 +650,11 @@ func (s *Service) GetID(ctx context.Context, poolID string, logins map[string]st
 	if len(logins) == 0 && !p.AllowUnauthenticated {
 		return "", apiError(CodeNotAuthorized, fmt.Errorf("pool %s does not allow unauthenticated identities", poolID), msgUnauthNotSupported)
 	}
-	subs, err := s.verifyLogins(ctx, p, logins)
+	verified, err := s.verifyLogins(ctx, p, logins)
 	if err != nil {
 		return "", err
 	}
+	subs := subsOf(verified)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, err := s.poolLocked(poolID); err != nil {
@@ -646,6 +695,11 @@ type resolved struct {
 	identity Identity
 	pool     *Pool
 	amr      []string
+	// logins are the call's verified login tokens by provider name.
+	logins map[string]login
+	// tags are the principal tags of the session (attributes for access
+	// control, or a developer identity's tags).
+	tags map[string]string
 }
 
 // resolve finds the identity, checks the call's logins against it (linking
@@ -677,10 +731,14 @@ func (s *Service) resolve(ctx context.Context, identityID string, logins map[str
 		}
 		return &resolved{identity: snapshot, pool: p, amr: []string{RoleUnauthenticated}}, nil
 	}
-	subs, err := s.verifyLogins(ctx, p, logins)
+	if _, ok := logins[ProviderName]; ok {
+		return s.resolveCognitoLogin(ctx, snapshot, p, logins)
+	}
+	verified, err := s.verifyLogins(ctx, p, logins)
 	if err != nil {
 		return nil, err
 	}
+	subs := subsOf(verified)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ident, ok = s.identities[identityID]
@@ -727,7 +785,7 @@ func (s *Service) resolve(ctx context.Context, identityID string, logins map[str
 	}
 	c := *ident
 	c.Logins = maps.Clone(ident.Logins)
-	return &resolved{identity: c, pool: p, amr: amr}, nil
+	return &resolved{identity: c, pool: p, amr: amr, logins: verified, tags: principalTags(p, verified)}, nil
 }
 
 // OpenIDToken is GetOpenIdToken: a Cognito-issued OpenID token for the
@@ -740,13 +798,14 @@ func (s *Service) OpenIDToken(ctx context.Context, identityID string, logins map
 	if r.pool.AllowClassicFlow != nil && !*r.pool.AllowClassicFlow {
 		return "", apiError(CodeInvalidParameter, fmt.Errorf("pool %s has AllowClassicFlow false", r.pool.ID), msgClassicFlowDisabled)
 	}
-	return s.keys.sign(s.claims(r))
+	return s.keys.sign(s.claims(r, s.behavior.TokenLifetime))
 }
 
 // CredentialsForIdentity is GetCredentialsForIdentity (the enhanced flow):
-// it checks the logins, mints the identity's OpenID token and assumes the
-// pool's role for the identity's kind with it, through STS's
-// AssumeRoleWithWebIdentity.
+// it checks the logins, picks the role (the pool's role for the identity's
+// kind, or the one its role mappings and customRoleARN choose), mints the
+// identity's OpenID token with the session's principal tags and assumes the
+// role with it, through STS's AssumeRoleWithWebIdentity.
 func (s *Service) CredentialsForIdentity(ctx context.Context, identityID string, logins map[string]string, customRoleARN string) (*sts.AssumeRoleWithWebIdentityOutput, error) {
 	if customRoleARN != "" {
 		if err := constraint("customRoleArn", customRoleARN, 20, 2048, nil, ""); err != nil {
@@ -757,18 +816,11 @@ func (s *Service) CredentialsForIdentity(ctx context.Context, identityID string,
 	if err != nil {
 		return nil, err
 	}
-	if customRoleARN != "" {
-		return nil, apiError(CodeInvalidParameter, nil, msgCustomRole)
+	role, err := s.pickRole(r, customRoleARN)
+	if err != nil {
+		return nil, err
 	}
-	kind := RoleUnauthenticated
-	if r.amr[0] == RoleAuthenticated {
-		kind = RoleAuthenticated
-	}
-	role := r.pool.Roles[kind]
-	if role == "" {
-		return nil, apiError(CodeInvalidIdentityPoolConfiguration, fmt.Errorf("pool %s has no %s role", r.pool.ID, kind), msgInvalidPoolConfig)
-	}
-	token, err := s.keys.sign(s.claims(r))
+	token, err := s.keys.sign(s.claims(r, s.behavior.TokenLifetime))
 	if err != nil {
 		return nil, apiError(CodeInternalError, err, "An internal error occurred.")
 	}
@@ -785,4 +837,60 @@ func (s *Service) CredentialsForIdentity(ctx context.Context, identityID string,
 	s.logger.InfoContext(ctx, "GetCredentialsForIdentity", "identity_id", identityID, "pool_id", r.pool.ID,
 		"role_arn", role, "amr", strings.Join(r.amr, ","), "credentials", out.Credentials)
 	return out, nil
+}
+
+// pickRole returns the role GetCredentialsForIdentity assumes for r. For an
+// authenticated identity, the first login provider of the call (in name
+// order) that has a role mapping decides: CustomRoleArn must be one of the
+// roles the mapping allows; otherwise the mapping's pick, or its
+// AmbiguousRoleResolution. Without a mapping the pool's role for the
+// identity's kind is used and CustomRoleArn is refused.
+func (s *Service) pickRole(r *resolved, customRoleARN string) (string, error) {
+	kind := RoleUnauthenticated
+	if r.amr[0] == RoleAuthenticated {
+		kind = RoleAuthenticated
+	}
+	var (
+		mapping  RoleMapping
+		provider string
+	)
+	if kind == RoleAuthenticated {
+		for _, name := range slices.Sorted(maps.Keys(r.logins)) {
+			if m, ok := r.pool.RoleMappings[name]; ok {
+				mapping, provider = m, name
+				break
+			}
+		}
+	}
+	if provider == "" {
+		if customRoleARN != "" {
+			return "", apiError(CodeInvalidParameter, fmt.Errorf("CustomRoleArn %s: no role mapping applies to this %s identity's logins", customRoleARN, kind), msgCustomRole)
+		}
+		return s.poolRole(r.pool, kind)
+	}
+	choice := mapping.choose(r.logins[provider].claims)
+	switch {
+	case customRoleARN != "":
+		if !slices.Contains(choice.allowed, customRoleARN) {
+			return "", apiError(CodeNotAuthorized, fmt.Errorf("CustomRoleArn %s is none of the roles %q the %s mapping of %s allows", customRoleARN, choice.allowed, mapping.Type, provider), msgCustomRoleDenied, customRoleARN)
+		}
+		return customRoleARN, nil
+	case choice.picked != "":
+		return choice.picked, nil
+	case mapping.AmbiguousRoleResolution == ResolveAuthenticatedRole:
+		return s.poolRole(r.pool, RoleAuthenticated)
+	}
+	why := "no rule matches the token's claims"
+	if mapping.Type == MappingToken {
+		why = fmt.Sprintf("the token has no cognito:preferred_role (cognito:roles %q)", choice.allowed)
+	}
+	return "", apiError(CodeNotAuthorized, fmt.Errorf("%s mapping of %s: %s and AmbiguousRoleResolution is Deny", mapping.Type, provider, why), msgAmbiguousDenied, provider)
+}
+
+func (s *Service) poolRole(p *Pool, kind string) (string, error) {
+	role := p.Roles[kind]
+	if role == "" {
+		return "", apiError(CodeInvalidIdentityPoolConfiguration, fmt.Errorf("pool %s has no %s role", p.ID, kind), msgInvalidPoolConfig)
+	}
+	return role, nil
 }

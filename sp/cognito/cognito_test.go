@@ -118,9 +118,9 @@ func TestPools(t *testing.T) {
 		{"identities MaxResults 0", func() error { _, _, err := s.Identities(ids[0], 0, ""); return err }(), cognito.CodeValidation},
 		{"unknown identity", func() error { _, err := s.Identity("us-east-1:0000"); return err }(), cognito.CodeResourceNotFound},
 		{"malformed pool ID", s.DeletePool("pool"), cognito.CodeValidation},
-		{"role key", s.SetRoles(ids[0], map[string]string{"admin": "arn:aws:iam::123456789012:role/R"}, false), cognito.CodeValidation},
-		{"role not an ARN", s.SetRoles(ids[0], map[string]string{"authenticated": "not-a-role-arn-at-all"}, false), cognito.CodeInvalidParameter},
-		{"role mappings", s.SetRoles(ids[0], map[string]string{}, true), cognito.CodeInvalidParameter},
+		{"role key", s.SetRoles(ids[0], map[string]string{"admin": "arn:aws:iam::123456789012:role/R"}, nil), cognito.CodeValidation},
+		{"role not an ARN", s.SetRoles(ids[0], map[string]string{"authenticated": "not-a-role-arn-at-all"}, nil), cognito.CodeInvalidParameter},
+		{"role mappings", s.SetRoles(ids[0], map[string]string{}, map[string]cognito.RoleMapping{"accounts.example.com": {Type: cognito.MappingToken, AmbiguousRoleResolution: cognito.ResolveDeny}}), cognito.CodeInvalidParameter},
 	} {
 		if got := code(tc.err); got != tc.want {
 			t.Errorf("%s: %v, want %s", tc.name, tc.err, tc.want)
@@ -157,8 +157,17 @@ func TestBoltStore(t *testing.T) {
 	}
 	a, _ := s.CreatePool(cognito.Pool{Name: "a", AllowUnauthenticated: true})
 	b, _ := s.CreatePool(cognito.Pool{Name: "b", AllowUnauthenticated: true})
-	c, _ := s.CreatePool(cognito.Pool{Name: "c"})
-	if err := s.SetRoles(b.ID, map[string]string{"unauthenticated": "arn:aws:iam::123456789012:role/Guest"}, false); err != nil {
+	c, _ := s.CreatePool(cognito.Pool{Name: "c", OIDCProviderARNs: []string{"arn:aws:iam::123456789012:oidc-provider/op.example"}})
+	if err := s.SetRoles(b.ID, map[string]string{"unauthenticated": "arn:aws:iam::123456789012:role/Guest"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	mapping := cognito.RoleMapping{Type: cognito.MappingRules, AmbiguousRoleResolution: cognito.ResolveDeny,
+		RulesConfiguration: &cognito.RulesConfiguration{Rules: []cognito.MappingRule{{Claim: "groups", MatchType: cognito.MatchContains,
+			Value: "readers", RoleARN: "arn:aws:iam::123456789012:role/Reader"}}}}
+	if err := s.SetRoles(c.ID, nil, map[string]cognito.RoleMapping{"op.example": mapping}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SetPrincipalTags(c.ID, "op.example", cognito.PrincipalTagMap{Tags: map[string]string{"dept": "department"}}); err != nil {
 		t.Fatal(err)
 	}
 	id, err := s.GetID(t.Context(), b.ID, nil)
@@ -168,7 +177,8 @@ func TestBoltStore(t *testing.T) {
 	if err := s.DeletePool(a.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.UpdatePool(cognito.Pool{ID: c.ID, Name: "c renamed", AllowUnauthenticated: true}); err != nil {
+	if _, err := s.UpdatePool(cognito.Pool{ID: c.ID, Name: "c renamed", AllowUnauthenticated: true,
+		OIDCProviderARNs: []string{"arn:aws:iam::123456789012:oidc-provider/op.example"}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.Close(); err != nil {
@@ -192,11 +202,18 @@ func TestBoltStore(t *testing.T) {
 	if err != nil || len(ps) != 2 || ps[0].ID != b.ID || ps[1].ID != c.ID || ps[1].Name != "c renamed" || !ps[1].AllowUnauthenticated {
 		t.Fatalf("pools after reopen = %v, %v", ps, err)
 	}
-	if roles, err := s2.Roles(b.ID); err != nil || roles["unauthenticated"] != "arn:aws:iam::123456789012:role/Guest" {
+	if roles, _, err := s2.Roles(b.ID); err != nil || roles["unauthenticated"] != "arn:aws:iam::123456789012:role/Guest" {
 		t.Errorf("roles after reopen = %v, %v", roles, err)
 	}
 	if _, err := s2.OpenIDToken(t.Context(), id, nil); err != nil {
 		t.Errorf("OpenIDToken for the stored identity: %v", err)
+	}
+	if _, mappings, err := s2.Roles(c.ID); err != nil || len(mappings) != 1 || mappings["op.example"].RulesConfiguration == nil ||
+		mappings["op.example"].RulesConfiguration.Rules[0] != mapping.RulesConfiguration.Rules[0] || mappings["op.example"].Type != cognito.MappingRules {
+		t.Errorf("role mappings after reopen and UpdatePool = %+v, %v", mappings, err)
+	}
+	if tags, err := s2.PrincipalTags(c.ID, "op.example"); err != nil || tags.UseDefaults || tags.Tags["dept"] != "department" {
+		t.Errorf("principal tags after reopen = %+v, %v", tags, err)
 	}
 }
 
@@ -210,7 +227,7 @@ func FuzzOperations(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	if err := s.SetRoles(p.ID, map[string]string{"unauthenticated": "arn:aws:iam::123456789012:role/Guest"}, false); err != nil {
+	if err := s.SetRoles(p.ID, map[string]string{"unauthenticated": "arn:aws:iam::123456789012:role/Guest"}, nil); err != nil {
 		f.Fatal(err)
 	}
 	id, err := s.GetID(f.Context(), p.ID, nil)
@@ -289,7 +306,7 @@ func TestConcurrentUse(t *testing.T) {
 			case 1:
 				_, _, err = s.ListPools(60, "")
 			case 2:
-				err = s.SetRoles(p.ID, map[string]string{"unauthenticated": "arn:aws:iam::123456789012:role/Guest"}, false)
+				err = s.SetRoles(p.ID, map[string]string{"unauthenticated": "arn:aws:iam::123456789012:role/Guest"}, nil)
 			case 3:
 				_, err = s.CreatePool(cognito.Pool{Name: fmt.Sprintf("pool %d", i)})
 			}

@@ -5,8 +5,18 @@
 //
 // It serves AWS's JSON 1.1 protocol through an awsapi.Router (X-Amz-Target
 // AWSCognitoIdentityService.<Operation>): pool management
-// (Create/Describe/List/DeleteIdentityPool, Set/GetIdentityPoolRoles, SigV4)
-// and the anonymous GetId, GetOpenIdToken and GetCredentialsForIdentity.
+// (Create/Describe/List/DeleteIdentityPool, Set/GetIdentityPoolRoles with
+// role mappings, Set/GetPrincipalTagAttributeMap,
+// GetOpenIdTokenForDeveloperIdentity, SigV4) and the anonymous GetId,
+// GetOpenIdToken and GetCredentialsForIdentity.
+//
+// GetCredentialsForIdentity picks the role of an authenticated identity
+// from the pool's role mapping for its login (rules on the token's claims,
+// or its cognito:roles and cognito:preferred_role), CustomRoleArn and
+// AmbiguousRoleResolution (rolemap.go), and puts the principal tags of the
+// pool's attribute map (tags.go) into the Cognito token, where STS reads
+// them as session tags. Developer authenticated identities log in with the
+// token of GetOpenIdTokenForDeveloperIdentity (developer.go).
 //
 // Tokens in a Logins map are checked by STS's web identity checks
 // (sts.WebIdentity.VerifyToken) against the account's IAM OIDC providers

@@ -31,6 +31,9 @@ func (s *Service) Operations() []awsapi.JSONOperation {
 		op("ListIdentities", awsapi.AuthSigV4, s.handleListIdentities),
 		op("SetIdentityPoolRoles", awsapi.AuthSigV4, s.handleSetRoles),
 		op("GetIdentityPoolRoles", awsapi.AuthSigV4, s.handleGetRoles),
+		op("SetPrincipalTagAttributeMap", awsapi.AuthSigV4, s.handleSetPrincipalTags),
+		op("GetPrincipalTagAttributeMap", awsapi.AuthSigV4, s.handleGetPrincipalTags),
+		op("GetOpenIdTokenForDeveloperIdentity", awsapi.AuthSigV4, s.handleDeveloperToken),
 		op("GetId", awsapi.AuthNone, s.handleGetID),
 		op("GetOpenIdToken", awsapi.AuthNone, s.handleOpenIDToken),
 		op("GetCredentialsForIdentity", awsapi.AuthNone, s.handleCredentials),
@@ -206,9 +209,9 @@ func (s *Service) handleDelete(_ context.Context, r *awsapi.Request, body []byte
 
 func (s *Service) handleSetRoles(_ context.Context, r *awsapi.Request, body []byte) (any, error) {
 	var in struct {
-		IdentityPoolID string            `json:"IdentityPoolId"`
-		Roles          map[string]string `json:"Roles"`
-		RoleMappings   map[string]any    `json:"RoleMappings"`
+		IdentityPoolID string                 `json:"IdentityPoolId"`
+		Roles          map[string]string      `json:"Roles"`
+		RoleMappings   map[string]RoleMapping `json:"RoleMappings"`
 	}
 	if err := awsapi.DecodeJSON(body, &in); err != nil {
 		return nil, err
@@ -217,7 +220,7 @@ func (s *Service) handleSetRoles(_ context.Context, r *awsapi.Request, body []by
 	if in.Roles == nil {
 		return nil, apiError(CodeValidation, nil, "1 validation error detected: Value null at 'roles' failed to satisfy constraint: Member must not be null")
 	}
-	return nil, s.SetRoles(in.IdentityPoolID, in.Roles, len(in.RoleMappings) > 0)
+	return nil, s.SetRoles(in.IdentityPoolID, in.Roles, in.RoleMappings)
 }
 
 func (s *Service) handleGetRoles(_ context.Context, r *awsapi.Request, body []byte) (any, error) {
@@ -226,14 +229,82 @@ func (s *Service) handleGetRoles(_ context.Context, r *awsapi.Request, body []by
 		return nil, err
 	}
 	r.Note("identityPoolId", in.IdentityPoolID)
-	roles, err := s.Roles(in.IdentityPoolID)
+	roles, mappings, err := s.Roles(in.IdentityPoolID)
 	if err != nil {
 		return nil, err
 	}
 	return struct {
+		IdentityPoolID string                 `json:"IdentityPoolId"`
+		Roles          map[string]string      `json:"Roles,omitempty"`
+		RoleMappings   map[string]RoleMapping `json:"RoleMappings,omitempty"`
+	}{in.IdentityPoolID, roles, mappings}, nil
+}
+
+// principalTagsJSON is the input of SetPrincipalTagAttributeMap and the
+// output of both principal tag operations.
+type principalTagsJSON struct {
+	IdentityPoolID       string            `json:"IdentityPoolId"`
+	IdentityProviderName string            `json:"IdentityProviderName"`
+	UseDefaults          *bool             `json:"UseDefaults,omitempty"`
+	PrincipalTags        map[string]string `json:"PrincipalTags,omitempty"`
+}
+
+func toTagsJSON(pool, provider string, m PrincipalTagMap) principalTagsJSON {
+	return principalTagsJSON{IdentityPoolID: pool, IdentityProviderName: provider, UseDefaults: &m.UseDefaults, PrincipalTags: m.Tags}
+}
+
+func (s *Service) handleSetPrincipalTags(_ context.Context, r *awsapi.Request, body []byte) (any, error) {
+	var in principalTagsJSON
+	if err := awsapi.DecodeJSON(body, &in); err != nil {
+		return nil, err
+	}
+	r.Note("identityPoolId", in.IdentityPoolID)
+	m, err := s.SetPrincipalTags(in.IdentityPoolID, in.IdentityProviderName,
+		PrincipalTagMap{UseDefaults: in.UseDefaults != nil && *in.UseDefaults, Tags: in.PrincipalTags})
+	if err != nil {
+		return nil, err
+	}
+	return toTagsJSON(in.IdentityPoolID, in.IdentityProviderName, m), nil
+}
+
+func (s *Service) handleGetPrincipalTags(_ context.Context, r *awsapi.Request, body []byte) (any, error) {
+	var in principalTagsJSON
+	if err := awsapi.DecodeJSON(body, &in); err != nil {
+		return nil, err
+	}
+	r.Note("identityPoolId", in.IdentityPoolID)
+	m, err := s.PrincipalTags(in.IdentityPoolID, in.IdentityProviderName)
+	if err != nil {
+		return nil, err
+	}
+	return toTagsJSON(in.IdentityPoolID, in.IdentityProviderName, m), nil
+}
+
+func (s *Service) handleDeveloperToken(ctx context.Context, r *awsapi.Request, body []byte) (any, error) {
+	var in struct {
 		IdentityPoolID string            `json:"IdentityPoolId"`
-		Roles          map[string]string `json:"Roles,omitempty"`
-	}{in.IdentityPoolID, roles}, nil
+		IdentityID     string            `json:"IdentityId"`
+		Logins         map[string]string `json:"Logins"`
+		PrincipalTags  map[string]string `json:"PrincipalTags"`
+		TokenDuration  *int64            `json:"TokenDuration"`
+	}
+	if err := awsapi.DecodeJSON(body, &in); err != nil {
+		return nil, err
+	}
+	r.Note("identityPoolId", in.IdentityPoolID)
+	if in.Logins == nil {
+		return nil, apiError(CodeValidation, nil, "1 validation error detected: Value null at 'logins' failed to satisfy constraint: Member must not be null")
+	}
+	id, tok, err := s.DeveloperToken(ctx, DeveloperTokenInput{PoolID: in.IdentityPoolID, IdentityID: in.IdentityID,
+		Logins: in.Logins, PrincipalTags: in.PrincipalTags, TokenDuration: in.TokenDuration})
+	if err != nil {
+		return nil, err
+	}
+	r.Note("identityId", id)
+	return struct {
+		IdentityID string `json:"IdentityId"`
+		Token      string `json:"Token"`
+	}{id, tok}, nil
 }
 
 func (s *Service) handleGetID(ctx context.Context, r *awsapi.Request, body []byte) (any, error) {

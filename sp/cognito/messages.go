@@ -18,6 +18,7 @@ const (
 	CodeResourceConflict                 awsapi.Code = "ResourceConflictException"
 	CodeLimitExceeded                    awsapi.Code = "LimitExceededException"
 	CodeInternalError                    awsapi.Code = "InternalErrorException"
+	CodeDeveloperUserAlreadyRegistered   awsapi.Code = "DeveloperUserAlreadyRegisteredException"
 	// CodeValidation is the model-constraint error of AWS's JSON services
 	// (seen: "ValidationException" with "1 validation error detected: Value
 	// '…' at 'identityPoolId' failed to satisfy constraint: …"). It is not
@@ -83,9 +84,55 @@ const (
 	// for map keys): SetIdentityPoolRoles with a key other than
 	// authenticated/unauthenticated (model pattern (un)?authenticated).
 	msgBadRoleKey = "1 validation error detected: Value '{%s=%s}' at 'roles' failed to satisfy constraint: Map keys must satisfy constraint: [Member must satisfy regular expression pattern: (un)?authenticated]"
-	// Unverified (InvalidParameterException): samlab does not emulate role
-	// mappings (rules or token-based role selection).
-	msgRoleMappings = "RoleMappings are not supported by samlab; use the pool's authenticated and unauthenticated roles."
+	// Seen (InvalidParameterException, aws-cdk#22951 and #7670): a
+	// RoleMappings key that is none of the pool's providers; %s is the key,
+	// in parentheses as quoted.
+	msgBadMappingKey = "(%s) is not a valid RoleMapping ProviderName or is not a configured provider."
+	// Partly seen (NotAuthorizedException): a role mapping with
+	// AmbiguousRoleResolution Deny that picks no role. amplify-js#8644
+	// quotes "The ambiguous role mapping rules denied this request"; the
+	// provider after "for:" is from reports of the same error and
+	// unverified. %s is the provider (the mapping's key).
+	msgAmbiguousDenied = "The ambiguous role mapping rules for: %s denied this request."
+	// Unverified (InvalidParameterException): a Token or Rules mapping
+	// without AmbiguousRoleResolution, which the RoleMapping reference says
+	// is then required.
+	msgAmbiguousRequired = "AmbiguousRoleResolution must be specified for the role mapping of %s."
+	// Unverified (InvalidParameterException): a Rules mapping without
+	// RulesConfiguration, which the reference says is then required.
+	msgRulesRequired = "RulesConfiguration must be specified for the Rules role mapping of %s."
+	// Unverified (InvalidParameterException): a mapping rule's RoleARN that
+	// is not a role ARN.
+	msgBadRuleRole = "Invalid role ARN '%s' in the role mapping rules."
+	// Unverified (NotAuthorizedException): GetCredentialsForIdentity's
+	// CustomRoleArn is none of the roles the login's role mapping allows
+	// (cognito:roles, or the roles of the matching rules). The Cognito
+	// guide says only "deny access".
+	msgCustomRoleDenied = "The role %s is not allowed by the role mapping rules of this identity pool."
+	// Unverified (InvalidParameterException): SetPrincipalTagAttributeMap
+	// or GetPrincipalTagAttributeMap for a provider the pool does not have.
+	msgTagProviderUnknown = "(%s) is not a configured provider of this identity pool."
+	// Unverified (NotAuthorizedException): GetOpenIdTokenForDeveloperIdentity
+	// on a pool without DeveloperProviderName.
+	msgNoDeveloperProvider = "Developer authentication is not enabled for this identity pool."
+	// Unverified (InvalidParameterException): GetOpenIdTokenForDeveloperIdentity
+	// whose Logins lack the pool's DeveloperProviderName; %s is it.
+	msgDeveloperLoginMissing = "Logins must contain the developer provider name %s."
+	// Documented (the GetOpenIdTokenForDeveloperIdentity reference's
+	// description of DeveloperUserAlreadyRegisteredException): the developer
+	// user is linked to another identity than IdentityId.
+	msgDeveloperUserRegistered = "The provided developer user identifier is already registered with Cognito under a different identity ID."
+	// Unverified (NotAuthorizedException): the developer provider name used
+	// as a Logins key of GetId or GetCredentialsForIdentity, where the token
+	// of GetOpenIdTokenForDeveloperIdentity belongs.
+	msgDeveloperLogin = "Developer authenticated identities log in with the token of GetOpenIdTokenForDeveloperIdentity under cognito-identity.amazonaws.com."
+	// Unverified (InvalidParameterException): a Cognito token in Logins
+	// beside other providers' tokens.
+	msgCognitoLoginAlone = "A cognito-identity.amazonaws.com login cannot be combined with other logins."
+	// Unverified (NotAuthorizedException): a social provider of
+	// SupportedLoginProviders (graph.facebook.com, accounts.google.com, …)
+	// used in Logins: samlab cannot ask the provider offline.
+	msgSocialProvider = "Invalid login token. samlab cannot validate %s tokens offline; register the provider as an IAM OpenID Connect provider of the pool instead."
 	// Unverified (InvalidParameterException): a pool that names an IAM OIDC
 	// provider ARN that is not an ARN.
 	msgBadProviderARN = "Invalid OpenIdConnectProviderARN '%s'."
@@ -93,8 +140,9 @@ const (
 	// another identity of the pool, given for an unauthenticated identity.
 	msgLoginLinked = "Login is already linked to another identity."
 	// Unverified (InvalidParameterException): GetCredentialsForIdentity's
-	// CustomRoleArn, which needs role mappings (not emulated).
-	msgCustomRole = "CustomRoleArn is not supported: the pool has no role mappings."
+	// CustomRoleArn for an identity none of whose logins has a role mapping
+	// (AWS may ignore it instead; not documented).
+	msgCustomRole = "CustomRoleArn can only be used with a role mapping of the login's provider."
 )
 
 // Behavior holds the choices made where AWS's behaviour is not documented or

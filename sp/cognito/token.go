@@ -4,6 +4,7 @@ import (
 	"crypto/rsa"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
@@ -69,16 +70,26 @@ func (k *keyring) sign(claims map[string]any) (string, error) {
 
 // claims are the token's claims, in the shape of AWS's tokens: sub is the
 // identity ID, aud the pool ID, amr "authenticated" or "unauthenticated"
-// followed by the providers, and the pool's ARN.
-func (s *Service) claims(r *resolved) map[string]any {
+// followed by the providers, and the pool's ARN. The session's principal
+// tags ride in the https://aws.amazon.com/tags claim, which STS turns into
+// session tags (so the role's trust policy must allow sts:TagSession).
+func (s *Service) claims(r *resolved, lifetime time.Duration) map[string]any {
 	now := s.now().UTC()
-	return map[string]any{
+	c := map[string]any{
 		"iss":        Issuer,
 		"sub":        r.identity.ID,
 		"aud":        r.pool.ID,
 		"amr":        r.amr,
 		"iat":        now.Unix(),
-		"exp":        now.Add(s.behavior.TokenLifetime).Unix(),
+		"exp":        now.Add(lifetime).Unix(),
 		poolARNClaim: s.PoolARN(r.pool.ID),
 	}
+	if len(r.tags) > 0 {
+		pt := make(map[string][]string, len(r.tags))
+		for k, v := range r.tags {
+			pt[k] = []string{v}
+		}
+		c[tagsClaim] = map[string]any{"principal_tags": pt}
+	}
+	return c
 }

@@ -361,7 +361,8 @@ func (a *Account) resourceOf(action string, r *awsapi.Request) string {
 		return prefix + "mfa/"
 	case "ListSAMLProviders":
 		return prefix + "saml-provider/*"
-	case "CreateAccountAlias", "DeleteAccountAlias", "ListAccountAliases", "SimulateCustomPolicy":
+	case "CreateAccountAlias", "DeleteAccountAlias", "ListAccountAliases", "SimulateCustomPolicy",
+		"GetAccountSummary", "GetAccountAuthorizationDetails":
 		return "*"
 	case "SimulatePrincipalPolicy":
 		return r.Get("PolicySourceArn")
@@ -385,7 +386,8 @@ func (a *Account) resourceOf(action string, r *awsapi.Request) string {
 			path = "/"
 		}
 		return prefix + "policy" + path + r.Get("PolicyName")
-	case "GetPolicy", "GetPolicyVersion":
+	case "GetPolicy", "GetPolicyVersion", "CreatePolicyVersion", "ListPolicyVersions", "SetDefaultPolicyVersion",
+		"DeletePolicyVersion", "DeletePolicy", "ListEntitiesForPolicy", "TagPolicy", "UntagPolicy", "ListPolicyTags":
 		return r.Get("PolicyArn")
 	case "CreateSAMLProvider":
 		return prefix + "saml-provider/" + r.Get("Name")

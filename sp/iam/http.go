@@ -60,7 +60,7 @@ func (a *Account) Operations() []awsapi.Operation {
 		op("CreateAccountAlias", a.handleCreateAccountAlias),
 		op("DeleteAccountAlias", a.handleDeleteAccountAlias),
 		op("ListAccountAliases", a.handleListAccountAliases),
-	}, a.identityOperations(op)...)
+	}, append(a.identityOperations(op), a.lifecycleOperations(op)...)...)
 }
 
 // tagList renders tags as <member><Key/><Value/></member> elements.

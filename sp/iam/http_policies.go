@@ -236,23 +236,13 @@ func (a *Account) handleGetPolicy(_ context.Context, r *awsapi.Request) (any, er
 }
 
 func (a *Account) handleGetPolicyVersion(_ context.Context, r *awsapi.Request) (any, error) {
-	p, err := a.PolicyVersion(policyARNParam(r), r.Get("VersionId"))
+	v, isDefault, err := a.PolicyVersion(policyARNParam(r), r.Get("VersionId"))
 	if err != nil {
 		return nil, err
 	}
 	return struct {
-		Version struct {
-			Document         string `xml:"Document"`
-			VersionID        string `xml:"VersionId"`
-			IsDefaultVersion bool   `xml:"IsDefaultVersion"`
-			CreateDate       string `xml:"CreateDate"`
-		} `xml:"PolicyVersion"`
-	}{struct {
-		Document         string `xml:"Document"`
-		VersionID        string `xml:"VersionId"`
-		IsDefaultVersion bool   `xml:"IsDefaultVersion"`
-		CreateDate       string `xml:"CreateDate"`
-	}{URLEncodePolicy(p.Document), p.DefaultVersionID, true, awsapi.Timestamp(p.UpdateDate)}}, nil
+		Version policyVersionXML `xml:"PolicyVersion"`
+	}{versionOf(v, isDefault, true)}, nil
 }
 
 func (a *Account) handleListPolicies(_ context.Context, r *awsapi.Request) (any, error) {

@@ -35,7 +35,8 @@ const codeDeleteConflict awsapi.Code = "DeleteConflict"
 
 // ManagedPolicy is an IAM managed policy: a customer managed one created with
 // CreatePolicy, or one of the AWS managed policies every account can attach,
-// which are read-only. Only the default version is kept.
+// which are read-only. Document and DefaultVersionID are the default
+// version's, the one policy evaluation reads (policyversion.go).
 type ManagedPolicy struct {
 	ARN              string
 	Name             string
@@ -47,6 +48,13 @@ type ManagedPolicy struct {
 	CreateDate       time.Time
 	UpdateDate       time.Time
 	Tags             []awsapi.Tag
+	// Versions are the policy's versions, oldest first, the default one
+	// included. Empty when the default is the only version ever kept (AWS
+	// managed policies, and policies stored before versions were).
+	Versions []PolicyVersion `json:",omitempty"`
+	// LastVersion is the number of the newest version created: version IDs
+	// are never reused.
+	LastVersion int `json:",omitempty"`
 }
 
 // AWSManaged reports whether p is an AWS managed policy.
@@ -55,6 +63,7 @@ func (p *ManagedPolicy) AWSManaged() bool { return strings.Contains(p.ARN, ":iam
 func (p *ManagedPolicy) clone() *ManagedPolicy {
 	c := *p
 	c.Tags = slices.Clone(p.Tags)
+	c.Versions = slices.Clone(p.Versions)
 	return &c
 }
 
@@ -445,21 +454,6 @@ func (a *Account) Policy(arn string) (*ManagedPolicy, error) {
 		return nil, err
 	}
 	return p.clone(), nil
-}
-
-// PolicyVersion returns the document of a managed policy's version; only the
-// default version exists (IAM GetPolicyVersion).
-func (a *Account) PolicyVersion(arn, versionID string) (*ManagedPolicy, error) {
-	p, err := a.Policy(arn)
-	if err != nil {
-		return nil, err
-	}
-	if versionID != p.DefaultVersionID {
-		// Wording unverified.
-		return nil, awsapi.Errorf(awsapi.CodeNoSuchEntity, http.StatusNotFound,
-			"Policy %s version %s does not exist or is not attachable.", arn, versionID)
-	}
-	return p, nil
 }
 
 // PolicyUsage counts the roles, users and groups a managed policy is

@@ -93,6 +93,11 @@ func (a *Account) loadExtras(s Store) error {
 		if err := ParsePermissionsPolicy(p.Document); err != nil {
 			return fmt.Errorf("iam: stored policy %s: %w", p.ARN, err)
 		}
+		for _, v := range p.Versions {
+			if err := ParsePermissionsPolicy(v.Document); err != nil {
+				return fmt.Errorf("iam: stored policy %s version %s: %w", p.ARN, v.VersionID, err)
+			}
+		}
 		stored[p.ARN] = p
 	}
 	for arn, p := range a.policies {

@@ -88,6 +88,9 @@ type User struct {
 	Groups []string `json:",omitempty"`
 	// AccessKeys are the user's long-term access keys, oldest first.
 	AccessKeys []AccessKey `json:",omitempty"`
+	// LoginProfile is the user's console password, nil when none
+	// (loginprofile.go).
+	LoginProfile *LoginProfile `json:",omitempty"`
 }
 
 func (u *User) clone() *User {
@@ -96,6 +99,10 @@ func (u *User) clone() *User {
 	c.Policies = u.Policies.clone()
 	c.Groups = slices.Clone(u.Groups)
 	c.AccessKeys = slices.Clone(u.AccessKeys)
+	if u.LoginProfile != nil {
+		lp := *u.LoginProfile
+		c.LoginProfile = &lp
+	}
 	return &c
 }
 
@@ -258,7 +265,7 @@ func (a *Account) UpdateUser(name, newPath, newName string) error {
 }
 
 // DeleteUser deletes a user. As on AWS, a user that still has access keys,
-// MFA devices, group memberships or policies cannot be deleted (the order in
+// a login profile, MFA devices, group memberships or policies cannot be deleted (the order in
 // which AWS checks them is unverified).
 func (a *Account) DeleteUser(name string) error {
 	a.mu.Lock()
@@ -270,6 +277,8 @@ func (a *Account) DeleteUser(name string) error {
 	switch {
 	case len(u.AccessKeys) > 0:
 		return deleteConflict("Cannot delete entity, must delete access keys first.")
+	case u.LoginProfile != nil:
+		return deleteConflict("Cannot delete entity, must delete login profile first.")
 	case a.userHasMFALocked(name):
 		return deleteConflict("Cannot delete entity, must delete MFA device first.")
 	case len(u.Groups) > 0:

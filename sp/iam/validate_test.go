@@ -301,6 +301,9 @@ func TestValidation(t *testing.T) {
 	for op, cs := range identityValidationCases() {
 		cases[op] = cs
 	}
+	for op, cs := range lifecycleValidationCases() {
+		cases[op] = cs
+	}
 	for _, op := range s.account.Operations() {
 		if _, ok := cases[op.Action]; !ok {
 			t.Errorf("operation %s has no validation cases", op.Action)

@@ -18,8 +18,11 @@ const codeIDPCommunicationError awsapi.Code = "IDPCommunicationError"
 const (
 	// Seen: X8 (InvalidIdentityToken 400); %s is the token's iss, verbatim.
 	msgWINoProvider = "No OpenIDConnect provider found in your account for %s"
-	// Seen: X12 for aud. The same form is used for iss, sub and exp
-	// (unverified).
+	// Seen: X12 for aud (aws-sdk-ruby#2698, and gitlab-org/gitlab#342243
+	// for a CI job token without aud). A token with azp but no aud is
+	// refused the same way: no AWS document lets azp or client_id stand in
+	// for aud at this check (unverified). The same form is used for iss, sub
+	// and exp (unverified).
 	msgWIMissingClaim = "Missing a required claim: %s"
 	// Seen: X7 (InvalidIdentityToken 400).
 	msgWIAudience = "Incorrect token audience"
@@ -39,9 +42,12 @@ const (
 	// Seen: X13 (AccessDenied 403).
 	msgWINotAuthorized = "Not authorized to perform sts:AssumeRoleWithWebIdentity"
 
-	// Unverified (InvalidIdentityToken 400): a token that is not a compact
-	// JWS with JSON header and claims, or whose claims have the wrong types.
-	msgWIMalformed = "The web identity token is not a valid JWT"
+	// Seen (InvalidIdentityToken 400): real STS output quoted in a 2022
+	// blog post (kaitoy.xyz, a Kubernetes service-account token sent to AWS
+	// by mistake) and in amplify-js#9704. Which defects trigger it is not
+	// documented; samlab uses it for every token that is not a compact JWS
+	// with JSON header and claims, or whose claims have the wrong types.
+	msgWIMalformed = "The ID Token provided is not a valid JWT. (You may see this error if you sent an Access Token)"
 	// Unverified (InvalidIdentityToken 400): alg none, HS256 and the other
 	// algorithms outside the STS API reference's list.
 	msgWIAlgorithm = "The web identity token is signed with an unsupported algorithm; use RS256, RS384, RS512, ES256, ES384 or ES512"

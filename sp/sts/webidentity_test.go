@@ -219,6 +219,9 @@ func TestWebIdentityTokenChecks(t *testing.T) {
 	}{
 		{"no exp", e.sign(t, e.claims(map[string]any{"exp": nil})), awsapi.CodeInvalidIdentityToken, 400, "Missing a required claim: exp"},
 		{"no aud", e.sign(t, e.claims(map[string]any{"aud": nil})), awsapi.CodeInvalidIdentityToken, 400, "Missing a required claim: aud"},
+		{"no aud, azp names a client ID", e.sign(t, e.claims(map[string]any{"aud": nil, "azp": "app"})), awsapi.CodeInvalidIdentityToken, 400, "Missing a required claim: aud"},
+		{"no aud, client_id names a client ID", e.sign(t, e.claims(map[string]any{"aud": nil, "client_id": "app"})), awsapi.CodeInvalidIdentityToken, 400, "Missing a required claim: aud"},
+		{"empty aud list", e.sign(t, e.claims(map[string]any{"aud": []string{}})), awsapi.CodeInvalidIdentityToken, 400, "Missing a required claim: aud"},
 		{"no iss", e.sign(t, e.claims(map[string]any{"iss": nil})), awsapi.CodeInvalidIdentityToken, 400, "Missing a required claim: iss"},
 		{"no sub", e.sign(t, e.claims(map[string]any{"sub": nil})), awsapi.CodeInvalidIdentityToken, 400, "Missing a required claim: sub"},
 		{"expired by a second", e.sign(t, e.claims(map[string]any{"exp": wiNow.Unix()})), awsapi.CodeExpiredTokenException, 400,

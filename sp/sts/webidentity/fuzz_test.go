@@ -14,8 +14,9 @@ import (
 // FuzzParse feeds Parse arbitrary tokens. Properties: no panic; a refusal
 // wraps ErrMalformed or ErrAlgorithm; an accepted token is at most
 // MaxTokenLength bytes, has an alg STS accepts, parses the same way twice,
-// and its signature checks end in ErrUnknownKey or ErrSignature against a
-// key that did not sign it, never in success. Seeds: the f.Add tokens below
+// gives every present claim's JSON through Raw, and its signature checks
+// end in ErrUnknownKey or ErrSignature against a key that did not sign it,
+// never in success. Seeds: the f.Add tokens below
 // (signed by go-jose) and testdata/fuzz/FuzzParse.
 func FuzzParse(f *testing.F) {
 	rs := rsaSigner(f, "seed-rsa")
@@ -50,6 +51,11 @@ func FuzzParse(f *testing.F) {
 		b, _ := json.Marshal(again.Claims)
 		if string(a) != string(b) {
 			t.Fatalf("Parse is not deterministic: %s vs %s", a, b)
+		}
+		for _, name := range []string{"aud", "azp", "cognito:roles", "groups"} {
+			if v, ok := tok.Claims.Raw(name); ok != tok.Claims.Has(name) || (ok && !json.Valid(v)) {
+				t.Fatalf("claim %s: Raw = %q, %v; Has = %v", name, v, ok, tok.Claims.Has(name))
+			}
 		}
 		if err := tok.Verify(keys); err == nil {
 			t.Fatalf("a token not signed by the stranger's key verified: %q", raw)

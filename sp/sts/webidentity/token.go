@@ -73,10 +73,18 @@ type Claims struct {
 	SourceIdentity *string `json:"https://aws.amazon.com/source_identity"`
 
 	present map[string]bool
+	raw     map[string]json.RawMessage
 }
 
 // Has reports whether the claim name was in the token (with any value).
 func (c *Claims) Has(name string) bool { return c.present[name] }
+
+// Raw returns the JSON of the claim name as the token has it, for claims
+// Claims has no field for (custom claims such as cognito:roles or groups).
+func (c *Claims) Raw(name string) (json.RawMessage, bool) {
+	v, ok := c.raw[name]
+	return v, ok
+}
 
 // SessionTags is the shape of the "https://aws.amazon.com/tags" claim (IAM
 // User Guide, "Passing session tags using AssumeRoleWithWebIdentity"): each
@@ -202,7 +210,7 @@ func parseClaims(payload []byte) (*Claims, error) {
 	if err := json.Unmarshal(payload, &raw); err != nil {
 		return nil, fmt.Errorf("%w: claims are not a JSON object: %v", ErrMalformed, err)
 	}
-	c := &Claims{present: make(map[string]bool, len(raw))}
+	c := &Claims{present: make(map[string]bool, len(raw)), raw: raw}
 	for k := range raw {
 		c.present[k] = true
 	}
