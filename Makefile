@@ -151,7 +151,7 @@ bench:
 # screenshots regenerates docs/screenshots with the browser end-to-end test
 # (needs chromium).
 screenshots:
-	SAMLAB_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run '^TestBrowserEndToEnd$$' ./cmd/samlab/
+	SAMLAB_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run '^(TestBrowserEndToEnd|TestBrowserLab)$$' ./cmd/samlab/
 
 clean:
 	rm -rf bin

@@ -102,7 +102,7 @@ func (s *Server) currentUser(r *http.Request) (User, bool) {
 	if !ok {
 		return User{}, false
 	}
-	return s.cfg.Users.User(sess.user)
+	return s.Users().User(sess.user)
 }
 
 // SessionUser returns the user logged in on the request, if any: the
@@ -198,7 +198,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusForbidden, "The login form did not come from this IdP, or has expired: open the sign-in page again.", err)
 		return
 	}
-	u, err := s.cfg.Users.Authenticate(name, password)
+	u, err := s.Users().Authenticate(name, password)
 	if err != nil {
 		s.logger.InfoContext(r.Context(), "login failed", "user", name, "error", err)
 		s.renderLogin(w, r, http.StatusUnauthorized, ret, name, "Invalid username or password.", "")

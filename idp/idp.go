@@ -156,10 +156,11 @@ type Server struct {
 	awsACS string
 	mux    *http.ServeMux
 
-	mu    sync.RWMutex // guards ring, sps and fault
+	mu    sync.RWMutex // guards ring, sps, fault and users
 	ring  *Keyring
 	sps   map[string]*ServiceProvider
 	fault Fault
+	users *Directory // starts as cfg.Users
 
 	sessions sessionStore
 }
@@ -172,7 +173,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
 	s := &Server{cfg: cfg, now: cfg.Now, rand: cfg.Rand, keys: cfg.Keys, logger: cfg.Logger,
-		awsACS: cfg.AWSSignInURL, sps: map[string]*ServiceProvider{}, fault: cfg.Fault}
+		awsACS: cfg.AWSSignInURL, sps: map[string]*ServiceProvider{}, fault: cfg.Fault, users: cfg.Users}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -218,7 +219,21 @@ func New(cfg Config) (*Server, error) {
 func (s *Server) EntityID() string { return s.cfg.EntityID }
 
 // Users returns the IdP's user directory (nil when it has none).
-func (s *Server) Users() *Directory { return s.cfg.Users }
+func (s *Server) Users() *Directory {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.users
+}
+
+// SetUser replaces (or adds) a user of the IdP's directory, as an IdP
+// administrator changes a user's attributes: logins from now on get u. The
+// user keeps their password; a new user gets passwordOf's (see
+// Directory.WithUser). Sessions of u already open see the change.
+func (s *Server) SetUser(u User, passwordOf string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.users = s.users.WithUser(u, passwordOf)
+}
 
 // NewKeyPair makes a key pair the way the IdP makes its own: KeyBits, the
 // entityID as subject, KeyValidity from now.

@@ -24,8 +24,15 @@ type Role struct {
 	ProviderARN string `yaml:"provider_arn"`
 }
 
-// Value returns the Role attribute value "role-arn,provider-arn".
-func (r Role) Value() string { return r.RoleARN + "," + r.ProviderARN }
+// Value returns the Role attribute value "role-arn,provider-arn"; with no
+// ProviderARN, RoleARN alone (a value sent as it is, such as a malformed
+// one a lab reproduces).
+func (r Role) Value() string {
+	if r.ProviderARN == "" {
+		return r.RoleARN
+	}
+	return r.RoleARN + "," + r.ProviderARN
+}
 
 // User is the subject of an assertion: a user of the Directory with its
 // groups' mappings merged in, or one built by hand.

@@ -341,6 +341,26 @@ func (d *Directory) User(name string) (User, bool) {
 	return a.user, ok
 }
 
+// WithUser returns a copy of the directory in which u replaces the user of
+// the same name, or is added. The user keeps their password; a new user
+// gets the password of the user passwordOf (none when there is no such
+// user). The directory itself is not changed.
+func (d *Directory) WithUser(u User, passwordOf string) *Directory {
+	out := &Directory{accounts: map[string]account{}}
+	if d != nil {
+		for k, v := range d.accounts {
+			out.accounts[k] = v
+		}
+	}
+	a, ok := out.accounts[u.Name]
+	if !ok {
+		a.hash = out.accounts[passwordOf].hash
+	}
+	a.user = u
+	out.accounts[u.Name] = a
+	return out
+}
+
 // Names returns the user names in order.
 func (d *Directory) Names() []string {
 	if d == nil {

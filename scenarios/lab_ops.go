@@ -546,6 +546,10 @@ func (l *Lab) SetUser(name string, s UserSetup) error {
 		delete(l.state.rawRoles, name)
 	}
 	l.Users[name] = u
+	// The IdP's own directory too, so that logins over HTTP (a browser,
+	// samlab login) get the same user; a new user gets alice's password.
+	l.IDP.SetUser(u, DefaultUser)
+	l.state.idpCfg.Users = l.IDP.Users()
 	return nil
 }
 

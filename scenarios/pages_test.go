@@ -580,7 +580,8 @@ func textOf(n *html.Node) string {
 // never a "no lab" notice beside it.
 func TestIndexLabTask(t *testing.T) {
 	t.Parallel()
-	task := &labweb.Task{ID: "cert-rotation", Title: "The IdP rotated its key", Text: "Make alice's sign-in work again."}
+	task := &labweb.Task{ID: "cert-rotation", Title: "The IdP rotated its key", Text: "Make alice's sign-in work again.",
+		Difficulty: 2, Check: "samlab lab check --endpoint http://127.0.0.1:8765"}
 	l := newPagesLab(t, true, func(c *scenarios.ServerConfig) { c.Task = func() *labweb.Task { return task } })
 	_, body := fetch(t, l.srv.Client(), http.MethodGet, l.srv.URL+"/", browserHeader(), nil)
 	doc, err := html.Parse(strings.NewReader(body))
@@ -592,7 +593,7 @@ func TestIndexLabTask(t *testing.T) {
 		t.Fatalf("index has no task slot:\n%s", body)
 	}
 	got := textOf(slot)
-	for _, want := range []string{task.ID, task.Title, task.Text} {
+	for _, want := range []string{task.ID, task.Title, task.Text, "difficulty 2", task.Check} {
 		if !strings.Contains(got, want) {
 			t.Errorf("task slot %q lacks %q", got, want)
 		}

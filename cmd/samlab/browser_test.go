@@ -16,6 +16,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
+	"github.com/samlab-dev/samlab/scenarios/labs"
 	"github.com/samlab-dev/samlab/sp/awsapi"
 )
 
@@ -255,6 +256,65 @@ func TestBrowserEndToEnd(t *testing.T) {
 	for _, u := range b.requested() {
 		if !strings.HasPrefix(u, l.endpoint+"/") && !strings.HasPrefix(u, l2.endpoint+"/") && !strings.HasPrefix(u, "data:") {
 			t.Errorf("the browser fetched %s, outside samlab", u)
+		}
+	}
+}
+
+// TestBrowserLab drives headless Chromium through a lab as a trainee does:
+// the index shows the running lab's task (never the fix); alice's console
+// sign-in fails; the printed solution, run with curl and Debian's aws CLI
+// v2, fixes IAM; samlab lab check says fixed; and the same sign-in in the
+// browser now reaches the console.
+func TestBrowserLab(t *testing.T) {
+	b := newBrowser(t)
+	requireAWSCLI(t)
+	requireTool(t, "/usr/bin/curl")
+	sc, err := labs.Find("cert-rotation")
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := filepath.Join(t.TempDir(), "class")
+	startClass(t, state, sc.Name)
+	seat, _ := readManifest(t, state).Seat(1)
+
+	b.do("open the lab's index", chromedp.Navigate(seat.Endpoint+"/"), chromedp.WaitVisible(chromedp.ID("task-title")))
+	for sel, want := range map[string]string{"#task-title": sc.Title, "#task-id": sc.Name, "#task-difficulty": "1",
+		"#task-text":  strings.TrimSpace(strings.ReplaceAll(sc.Lab.Task, "\n", " ")),
+		"#task-check": "samlab lab check --endpoint " + seat.Endpoint} {
+		got := strings.Join(strings.Fields(b.text(sel)), " ")
+		if got != want {
+			t.Errorf("index %s = %q, want %q", sel, got, want)
+		}
+	}
+	if slot := b.text("#task"); strings.Contains(slot, "update-saml-provider") || strings.Contains(slot, sc.Hint) {
+		t.Errorf("the task slot gives the fix away: %q", slot)
+	}
+	b.screenshot("lab-task")
+
+	b.do("log in as alice", chromedp.Click(chromedp.CSS(`a[href="/idp/"]`)), chromedp.WaitVisible(chromedp.ID("username")),
+		chromedp.SendKeys(chromedp.ID("username"), "alice"), chromedp.SendKeys(chromedp.ID("password"), "samlab"),
+		chromedp.Submit(chromedp.ID("password")), chromedp.WaitVisible(chromedp.ID("aws")))
+	b.do("open AWS: the sign-in fails", chromedp.Click(chromedp.ID("aws")), chromedp.WaitVisible(chromedp.ID("error_message")))
+	if got := b.text("#error_message"); !strings.HasPrefix(got, "Response signature invalid (Service: AWSSecurityTokenService; Status Code: 400; Error Code: InvalidIdentityToken") {
+		t.Errorf("error page before the fix = %q", got)
+	}
+
+	out, err := run(t, "lab", "solution", "--state", state)
+	if err != nil {
+		t.Fatalf("solution: %v\n%s", err, out)
+	}
+	runSolution(t, out, seat)
+	out, err = run(t, "lab", "check", "--state", state)
+	wantExit(t, "check after the fix", out, err, 0, "fixed (check 1)")
+
+	b.do("open AWS again: the console", chromedp.Navigate(seat.Endpoint+"/idp/"), chromedp.WaitVisible(chromedp.ID("aws")),
+		chromedp.Click(chromedp.ID("aws")), chromedp.WaitVisible(chromedp.ID("identity")))
+	if got := b.text("#identity"); !strings.Contains(got, "arn:aws:sts::"+seat.Account+":assumed-role/SAMLAdmin/alice") {
+		t.Errorf("console identity after the fix = %q", got)
+	}
+	for _, u := range b.requested() {
+		if !strings.HasPrefix(u, seat.Endpoint+"/") && !strings.HasPrefix(u, "data:") {
+			t.Errorf("the browser fetched %s, outside the lab", u)
 		}
 	}
 }

@@ -79,6 +79,12 @@ func newHTTPSMode(stateDir string, logger *slog.Logger) (*httpsMode, error) {
 	return m, nil
 }
 
+// sibling returns another proxy with m's CA, for another listener (each
+// trainee of a class is its own proxy).
+func (m *httpsMode) sibling() *httpsMode {
+	return &httpsMode{ca: m.ca, caFile: m.caFile, logger: m.logger, leaves: map[string]*tls.Certificate{}}
+}
+
 func loadOrCreateCA(dir string) (*certs.CA, error) {
 	certPath, keyPath := filepath.Join(dir, caCertFile), filepath.Join(dir, caKeyFile)
 	certPEM, errC := os.ReadFile(certPath)

@@ -6,10 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -30,7 +27,7 @@ func newIDPCommand() *cobra.Command {
 	}
 	cmd.AddCommand(newIDPUsersCommand(), newIDPHashPasswordCommand(), newIDPKeysCommand(),
 		newIDPRotateCommand(), newIDPAssertCommand(), newIDPFaultsCommand(), newIDPServeCommand(),
-		newIDPTokenCommand())
+		newIDPTokenCommand(), newIDPStatusCommand(), newIDPSetUserCommand(), newIDPSetFaultCommand())
 	return cmd
 }
 
@@ -238,6 +235,7 @@ type rotateOptions struct {
 	validFor  time.Duration
 	notBefore string
 	notAfter  string
+	remote    remoteIDPFlags
 }
 
 func newIDPRotateCommand() *cobra.Command {
@@ -258,17 +256,22 @@ new certificates, so the SPs can be updated first. A later "samlab idp rotate"
 (without --rollover) switches to the staged key.
 
 --not-before/--not-after make certificates with a chosen validity window, for
-example an already-expired one for expiry scenarios.`,
+example an already-expired one for expiry scenarios.
+
+With --endpoint instead of --keys, the IdP of a running lab (samlab up,
+samlab lab start) rotates its own keys, by the same rules; the lab's admin
+key in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY authenticates the call.`,
 		Example: `  samlab idp rotate --keys ./idp-keys --rollover   # publish old + new
   samlab metadata export --keys ./idp-keys -o idp.xml
   aws iam update-saml-provider --saml-provider-arn ARN --saml-metadata-document file://idp.xml
   samlab idp rotate --keys ./idp-keys              # switch to the new key
-  samlab idp rotate --keys ./idp-keys --not-before 2020-01-01T00:00:00Z --not-after 2021-01-01T00:00:00Z`,
+  samlab idp rotate --keys ./idp-keys --not-before 2020-01-01T00:00:00Z --not-after 2021-01-01T00:00:00Z
+  samlab idp rotate --endpoint http://127.0.0.1:8765 --rollover   # a running lab's IdP`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runRotate(cmd, o) },
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.keys, "keys", "", "key directory (required; created when missing)")
+	f.StringVar(&o.keys, "keys", "", "key directory (created when missing); or --endpoint")
 	f.StringVar(&o.entityID, "entity-id", scenarios.DefaultEntityID, "subject of new certificates")
 	f.IntVar(&o.bits, "bits", certs.DefaultBits, "RSA key size of the new key (2048, 3072 or 4096)")
 	f.BoolVar(&o.rollover, "rollover", false, "stage the new key beside the current one instead of switching")
@@ -276,11 +279,16 @@ example an already-expired one for expiry scenarios.`,
 	f.StringVar(&o.notBefore, "not-before", "", "certificate validity start (RFC 3339), with --not-after")
 	f.StringVar(&o.notAfter, "not-after", "", "certificate validity end (RFC 3339), with --not-before")
 	cmd.MarkFlagsRequiredTogether("not-before", "not-after")
-	_ = cmd.MarkFlagRequired("keys")
+	o.remote.flags(cmd, false)
+	cmd.MarkFlagsOneRequired("keys", "endpoint")
+	cmd.MarkFlagsMutuallyExclusive("keys", "endpoint")
 	return cmd
 }
 
 func runRotate(cmd *cobra.Command, o rotateOptions) error {
+	if o.remote.endpoint != "" {
+		return runRemoteRotate(cmd, o)
+	}
 	certOpts := []certs.Option{certs.WithBits(o.bits), certs.WithSubject(o.entityID)}
 	now := time.Now().UTC().Truncate(time.Second)
 	if o.notBefore != "" {
@@ -297,93 +305,23 @@ func runRotate(cmd *cobra.Command, o rotateOptions) error {
 		certOpts = append(certOpts, certs.WithValidity(now.Add(-time.Hour), now.Add(o.validFor)))
 	}
 	newKey := func() (*certs.KeyPair, error) { return certs.New(certOpts...) }
-
 	out := cmd.OutOrStdout()
-	ring, err := idp.LoadKeyring(os.DirFS(o.keys))
-	switch {
-	case errors.Is(err, idp.ErrNoKeyring) || errors.Is(err, fs.ErrNotExist):
-		kp, err := newKey()
-		if err != nil {
-			return err
-		}
-		ring = &idp.Keyring{Current: kp}
+	ring, change, err := idp.RotateKeyDir(o.keys, o.rollover, newKey)
+	if err != nil {
+		return err
+	}
+	switch change {
+	case idp.KeysCreated:
 		fmt.Fprintf(out, "created key directory %s with a first signing key\n", o.keys)
-	case err != nil:
-		return fmt.Errorf("key directory %s: %w", o.keys, err)
-	case o.rollover:
-		if ring.Next != nil {
-			fmt.Fprintln(out, "a next key is already staged; run without --rollover to switch to it")
-			break
-		}
-		kp, err := newKey()
-		if err != nil {
-			return err
-		}
-		ring.Stage(kp)
+	case idp.KeyStaged:
 		fmt.Fprintln(out, "staged a next key: the metadata now publishes the current and the next certificate.\n"+
 			"Update every SP with it (samlab metadata export), then run \"samlab idp rotate\" to switch.")
+	case idp.KeyAlreadyStaged:
+		fmt.Fprintln(out, "a next key is already staged; run without --rollover to switch to it")
 	default:
-		var fresh *certs.KeyPair
-		if ring.Next == nil {
-			if fresh, err = newKey(); err != nil {
-				return err
-			}
-			fmt.Fprintln(out, "switched to a new key at once; SPs that only know the old certificate now reject responses.")
-		} else {
-			fmt.Fprintln(out, "switched to the staged key; the old certificate is no longer published.")
-		}
-		if _, err := ring.Rotate(fresh); err != nil {
-			return err
-		}
-	}
-	if err := writeKeyDir(o.keys, ring); err != nil {
-		return err
+		fmt.Fprintf(out, "%s.\n", change)
 	}
 	return printKeyring(out, ring, time.Now())
-}
-
-var keySlotRE = regexp.MustCompile(`^(current|next|previous-[0-9]+)\.(key|crt)$`)
-
-// writeKeyDir writes the keyring's files (keys 0600) through temporary files
-// and renames, then removes slot files that the ring no longer has.
-func writeKeyDir(dir string, ring *idp.Keyring) error {
-	files, err := ring.Files()
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	for _, n := range names {
-		mode := os.FileMode(0o644)
-		if strings.HasSuffix(n, ".key") {
-			mode = 0o600
-		}
-		tmp := filepath.Join(dir, "."+n+".tmp")
-		if err := os.WriteFile(tmp, files[n], mode); err != nil {
-			return err
-		}
-		if err := os.Rename(tmp, filepath.Join(dir, n)); err != nil {
-			return err
-		}
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return err
-	}
-	for _, e := range entries {
-		if _, keep := files[e.Name()]; !keep && keySlotRE.MatchString(e.Name()) {
-			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }
 
 type assertOptions struct {

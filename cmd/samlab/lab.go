@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -37,7 +38,8 @@ func (o *labTarget) flags(cmd *cobra.Command, endpoint bool) {
 	f.StringVar(&o.state, "state", defaultLabState, "the class's state directory (as given to samlab lab start)")
 	f.IntVarP(&o.trainee, "trainee", "t", 1, "the trainee's number in the class")
 	if endpoint {
-		f.StringVar(&o.endpoint, "endpoint", "", "a running lab's URL (instead of --state), as the trainee knows it")
+		f.StringVar(&o.endpoint, "endpoint", "", "a running lab's URL (instead of --state), as the trainee knows it; "+
+			"authenticated with the lab's admin key in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
 	}
 }
 
@@ -56,6 +58,16 @@ func (o labTarget) resolve() (string, *labs.Manifest, error) {
 		return "", nil, err
 	}
 	return seat.Endpoint, m, nil
+}
+
+// token is what authorises status and check: the class's control token
+// with --state, else the admin key's token from the environment (a trainee
+// with only --endpoint).
+func (o labTarget) token(m *labs.Manifest) (string, error) {
+	if m != nil {
+		return m.ControlToken, nil
+	}
+	return envAdminToken()
 }
 
 var labClient = &http.Client{Timeout: 60 * time.Second}
@@ -133,6 +145,8 @@ func newLabStartCommand() *cobra.Command {
 		trainees      int
 		fixtureKeys   bool
 		verbose       bool
+		events        string
+		https         bool
 	)
 	cmd := &cobra.Command{
 		Use:   "start ID",
@@ -146,7 +160,7 @@ broken or fixed, on the same addresses.`,
 		Example: `  samlab lab start cert-rotation
   samlab lab start trust-names-other-provider --trainees 12 --state ./class --listen 127.0.0.1:9000`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
 			sc, err := labs.Find(args[0])
 			if err != nil {
 				return badInput(err)
@@ -160,13 +174,52 @@ broken or fixed, on the same addresses.`,
 			if fixtureKeys {
 				keys = certstest.New()
 			}
-			class, err := labs.OpenClass(cmd.Context(), labs.ClassConfig{Scenario: sc, Dir: state, Trainees: trainees,
-				Listen: listen, Keys: keys, Logger: logger})
-			if err != nil {
-				return err
+			ccfg := labs.ClassConfig{Scenario: sc, Dir: state, Trainees: trainees, Listen: listen, Keys: keys, Logger: logger,
+				EventsFile: events}
+			var proxies []*httpsMode
+			if https {
+				// Each trainee's endpoint is also that trainee's HTTPS proxy,
+				// as samlab up's is, with one local CA for the class (in
+				// --state). OpenClass wraps the trainees in order.
+				first, err := newHTTPSMode(state, logger)
+				if err != nil {
+					return err
+				}
+				ccfg.Wrap = func(k int, h http.Handler) http.Handler {
+					hm := first
+					if k > 1 {
+						hm = first.sibling()
+					}
+					proxies = append(proxies, hm)
+					return hm.wrap(h)
+				}
 			}
+			closeProxies := func() error {
+				closeCtx, cancel := context.WithTimeout(context.WithoutCancel(cmd.Context()), 5*time.Second)
+				defer cancel()
+				var errs []error
+				for _, hm := range proxies {
+					errs = append(errs, hm.close(closeCtx))
+				}
+				return errors.Join(errs...)
+			}
+			class, err := labs.OpenClass(cmd.Context(), ccfg)
+			if err != nil {
+				return errors.Join(err, closeProxies())
+			}
+			defer func() { err = errors.Join(err, class.Close(), closeProxies()) }()
 			printLabBanner(cmd.OutOrStdout(), sc, class.Manifest, state)
-			return errors.Join(class.Serve(cmd.Context()), class.Close())
+			if https {
+				endpoint := class.Manifest.Trainees[0].Endpoint
+				if len(class.Manifest.Trainees) > 1 {
+					endpoint = "http://YOUR-LAB-ENDPOINT"
+				}
+				proxies[0].printEnv(cmd.OutOrStdout(), endpoint, true)
+			}
+			if events != "" {
+				fmt.Fprintf(cmd.OutOrStdout(), "\nThe lab's AWS calls are appended to %s (samlab events %s).\n", events, events)
+			}
+			return class.Serve(cmd.Context())
 		},
 	}
 	f := cmd.Flags()
@@ -175,6 +228,10 @@ broken or fixed, on the same addresses.`,
 	f.IntVar(&trainees, "trainees", 0, "how many trainees, each with a lab of their own (default 1, or the class in --state)")
 	f.BoolVar(&fixtureKeys, "fixture-keys", false, "use samlab's built-in test keys for the IdPs (faster start; the keys are public)")
 	f.BoolVarP(&verbose, "verbose", "v", false, "log every failed AWS call with its internal cause")
+	f.StringVar(&events, "events", "", "append a CloudTrail-like JSON line per AWS call to this file, as samlab up does "+
+		"(a class of one; default: events.jsonl in the trainee's directory)")
+	f.BoolVar(&https, "https", false, "also answer HTTPS for sts.amazonaws.com, iam.amazonaws.com and signin.aws.amazon.com "+
+		"as samlab up --https does: each trainee's endpoint is a loopback-only HTTPS_PROXY, with a local CA kept in --state")
 	return cmd
 }
 
@@ -208,7 +265,11 @@ Use the aws CLI against the lab:
 
 Log in as a user does (the IdP's response, then AssumeRoleWithSAML):
   SAMLAB_PASSWORD=%s samlab login --idp-url %s%s --endpoint-url %s --username %s
-`, s.AccessKeyID, s.SecretAccessKey, s.Endpoint, labs.DemoPassword, s.Endpoint, scenarios.IDPPrefix, s.Endpoint, scenarios.DefaultUser)
+
+Administer the IdP (with the admin key above; see samlab idp --help):
+  samlab idp status --endpoint %s
+`, s.AccessKeyID, s.SecretAccessKey, s.Endpoint, labs.DemoPassword, s.Endpoint, scenarios.IDPPrefix, s.Endpoint, scenarios.DefaultUser,
+				s.Endpoint)
 		}
 	} else {
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
@@ -260,12 +321,16 @@ whole class in --state, one line per trainee.`,
 			if all {
 				return classStatus(cmd, t.state, output)
 			}
-			url, _, err := t.resolve()
+			url, m, err := t.resolve()
+			if err != nil {
+				return badInput(err)
+			}
+			token, err := t.token(m)
 			if err != nil {
 				return badInput(err)
 			}
 			var st labs.Status
-			if err := labCall(cmd, http.MethodGet, url+labs.ControlPrefix, "", &st); err != nil {
+			if err := labCall(cmd, http.MethodGet, url+labs.ControlPrefix, token, &st); err != nil {
 				return err
 			}
 			if output == "json" {
@@ -308,7 +373,7 @@ func classStatus(cmd *cobra.Command, state, output string) error {
 	sts := make([]labs.Status, 0, len(m.Trainees))
 	for _, seat := range m.Trainees {
 		var st labs.Status
-		if err := labCall(cmd, http.MethodGet, seat.Endpoint+labs.ControlPrefix, "", &st); err != nil {
+		if err := labCall(cmd, http.MethodGet, seat.Endpoint+labs.ControlPrefix, m.ControlToken, &st); err != nil {
 			return fmt.Errorf("trainee %d: %w", seat.Trainee, err)
 		}
 		sts = append(sts, st)
@@ -347,12 +412,16 @@ console sign-in) against its live state, as the trainee left it. Exit
 status 0: fixed; 1: not fixed (with the hint); 2: the check could not run.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			url, _, err := t.resolve()
+			url, m, err := t.resolve()
+			if err != nil {
+				return badInput(err)
+			}
+			token, err := t.token(m)
 			if err != nil {
 				return badInput(err)
 			}
 			var res labs.CheckResult
-			if err := labCall(cmd, http.MethodPost, url+labs.ControlPrefix+"/check", "", &res); err != nil {
+			if err := labCall(cmd, http.MethodPost, url+labs.ControlPrefix+"/check", token, &res); err != nil {
 				return badInput(err)
 			}
 			w := cmd.OutOrStdout()

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +14,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	stssdk "github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/samlab-dev/samlab/scenarios"
 	"github.com/samlab-dev/samlab/scenarios/labs"
 )
 
@@ -78,14 +85,29 @@ func labAWSEnv(t *testing.T, seat labs.Seat) []string {
 		"AWS_ACCESS_KEY_ID=" + seat.AccessKeyID, "AWS_SECRET_ACCESS_KEY=" + seat.SecretAccessKey, "AWS_REGION=us-east-1"}
 }
 
+// samlabOnPath returns a PATH whose first directory holds a "samlab" that
+// is this test binary, run as the samlab command (runAsSamlabEnv).
+func samlabOnPath(t *testing.T) string {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := t.TempDir()
+	if err := os.Symlink(exe, filepath.Join(bin, "samlab")); err != nil {
+		t.Fatal(err)
+	}
+	return bin + ":/usr/bin:/bin"
+}
+
 // runSolution runs the commands `samlab lab solution` printed, as a trainee
-// would paste them into a shell: curl and Debian's aws CLI v2 against the
-// lab.
+// would paste them into a shell: curl, Debian's aws CLI v2 and samlab
+// against the lab.
 func runSolution(t *testing.T, script string, seat labs.Seat) {
 	t.Helper()
 	cmd := exec.CommandContext(t.Context(), "/bin/sh", "-e", "-c", script)
 	cmd.Dir = t.TempDir()
-	cmd.Env = labAWSEnv(t, seat)
+	cmd.Env = append(labAWSEnv(t, seat), "PATH="+samlabOnPath(t), runAsSamlabEnv+"=1")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("the solution failed: %v\n%s\n--- script:\n%s", err, out, script)
 	}
@@ -175,7 +197,17 @@ func TestLabFixedWithAWSCLI(t *testing.T) {
 	}
 
 	runSolution(t, out, seat)
-	out, err = run(t, "lab", "check", "--endpoint", seat.Endpoint) // as a trainee without the state
+	// As a trainee without the state: with the admin key in the environment.
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	out, err = run(t, "lab", "check", "--endpoint", seat.Endpoint)
+	wantExit(t, "check without the admin key", withErr(out, err), err, 2, "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY to the lab's admin key")
+	t.Setenv("AWS_ACCESS_KEY_ID", seat.AccessKeyID)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "not-the-secret")
+	out, err = run(t, "lab", "check", "--endpoint", seat.Endpoint)
+	wantExit(t, "check with a wrong admin key", withErr(out, err), err, 2, "the token is not this lab's")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", seat.SecretAccessKey)
+	out, err = run(t, "lab", "check", "--endpoint", seat.Endpoint)
 	wantExit(t, "check after the fix", out, err, 0, "fixed (check 2)\n  ok   login works again\n"+
 		"       got:  success as arn:aws:sts::"+seat.Account+":assumed-role/SAMLAdmin/alice")
 	out, err = run(t, "lab", "status", "--state", state)
@@ -279,7 +311,6 @@ func TestLabCommandErrors(t *testing.T) {
 		{[]string{"lab", "check", "--state", missing}, 2, "no lab in " + missing},
 		{[]string{"lab", "status", "--state", missing}, 2, "no lab in " + missing},
 		{[]string{"lab", "hint", "--state", missing}, 2, "name a lab (samlab lab list) or a class's --state"},
-		{[]string{"lab", "check", "--endpoint", "http://127.0.0.1:1"}, 2, "the lab does not answer"},
 	} {
 		out, err := run(t, c.args...)
 		if exitCode(err) != c.code || err == nil || !strings.Contains(err.Error()+out, c.want) {
@@ -320,4 +351,155 @@ func TestEverySolutionFixesItsLab(t *testing.T) {
 			wantExit(t, "check after the solution", out, err, 0, "fixed (check 2)")
 		})
 	}
+}
+
+// TestLabIDPCommands fixes an IdP-side lab with samlab idp against the
+// running lab, as a trainee with only the endpoint and the admin key: the
+// IdP change survives a restart, and calls without the key are refused.
+func TestLabIDPCommands(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "class")
+	l := startClass(t, state, "wrong-provider-arn-in-idp")
+	seat, _ := readManifest(t, state).Seat(1)
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	out, err := run(t, "idp", "status", "--endpoint", seat.Endpoint)
+	wantExit(t, "idp status without the admin key", withErr(out, err), err, 2, "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
+	t.Setenv("AWS_ACCESS_KEY_ID", seat.AccessKeyID)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", seat.SecretAccessKey+"x")
+	out, err = run(t, "idp", "set-user", "--endpoint", seat.Endpoint, "--user", "rosa", "--role", "SAMLAdmin")
+	wantExit(t, "idp set-user with a wrong key", withErr(out, err), err, 2, "the token is not this lab's")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", seat.SecretAccessKey)
+
+	out, err = run(t, "idp", "status", "--endpoint", seat.Endpoint)
+	wantExit(t, "idp status", out, err, 0, "SLOT     PUBLISHED  SHA-1 FINGERPRINT", "current  yes",
+		"rosa   rosa             arn:aws:iam::"+seat.Account+":role/SAMLAdmin,arn:aws:iam::"+seat.Account+":saml-provider/Samlab")
+	out, err = run(t, "lab", "check", "--endpoint", seat.Endpoint)
+	wantExit(t, "check before the fix", out, err, 1, "not fixed (check 1)")
+	// rosa logs in at the lab's IdP over HTTP, as her tool does.
+	t.Setenv("SAMLAB_PASSWORD", labs.DemoPassword)
+	login := []string{"login", "--idp-url", seat.Endpoint + "/idp", "--endpoint-url", seat.Endpoint, "--username", "rosa"}
+	out, err = run(t, login...)
+	wantExit(t, "rosa's login before the fix", withErr(out, err), err, 1, "InvalidIdentityToken: Specified provider doesn't exist")
+	out, err = run(t, "idp", "set-user", "--endpoint", seat.Endpoint, "--user", "rosa")
+	wantExit(t, "idp set-user without roles", withErr(out, err), err, 2, "say which roles the user gets")
+	out, err = run(t, "idp", "set-user", "--endpoint", seat.Endpoint, "--user", "rosa", "--role", "SAMLAdmin")
+	wantExit(t, "idp set-user", out, err, 0, "replaced user rosa.",
+		"rosa   rosa             arn:aws:iam::"+seat.Account+":role/SAMLAdmin,arn:aws:iam::"+seat.Account+":saml-provider/samlab")
+	out, err = run(t, "lab", "check", "--endpoint", seat.Endpoint)
+	wantExit(t, "check after the fix", out, err, 0, "fixed (check 2)", "assumed-role/SAMLAdmin/rosa")
+	out, err = run(t, login...)
+	wantExit(t, "rosa's login after the fix", withErr(out, err), err, 0, "export AWS_SESSION_TOKEN=")
+
+	if err := l.stop(); err != nil {
+		t.Fatalf("stop: %v\n%s", err, l.out)
+	}
+	startClass(t, state, "wrong-provider-arn-in-idp")
+	out, err = run(t, "lab", "check", "--endpoint", seat.Endpoint)
+	wantExit(t, "check after a restart", out, err, 0, "fixed (check 3)")
+	out, err = run(t, "idp", "rotate", "--endpoint", seat.Endpoint, "--rollover")
+	wantExit(t, "idp rotate --rollover", out, err, 0, "staged a next key", "next     yes")
+	out, err = run(t, "idp", "rotate", "--endpoint", seat.Endpoint, "--bits", "3072")
+	wantExit(t, "idp rotate --endpoint --bits", withErr(out, err), err, 2, "--bits, --entity-id, --valid-for and --not-before/--not-after are for --keys")
+	out, err = run(t, "idp", "set-fault", "--endpoint", seat.Endpoint, "no-such-fault")
+	wantExit(t, "idp set-fault unknown", withErr(out, err), err, 2, `unknown fault "no-such-fault"`)
+	out, err = run(t, "lab", "check", "--endpoint", "http://127.0.0.1:1")
+	wantExit(t, "check of no lab", withErr(out, err), err, 2, "the lab does not answer")
+	out, err = run(t, "idp", "status", "--endpoint", "http://127.0.0.1:1")
+	wantExit(t, "idp status of no lab", withErr(out, err), err, 1, "the lab does not answer at http://127.0.0.1:1")
+}
+
+// withErr is a command's output followed by its error, as main prints it.
+func withErr(out string, err error) string {
+	if err != nil {
+		return out + "samlab: " + err.Error() + "\n"
+	}
+	return out
+}
+
+// TestLabStartHTTPSAndEvents: samlab lab start --https answers for STS's
+// real name through the trainee's endpoint, as samlab up --https does, and
+// --events records the lab's AWS calls where asked; a class of two refuses
+// one events file.
+func TestLabStartHTTPSAndEvents(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "class")
+	events := filepath.Join(t.TempDir(), "events.jsonl")
+	l := startClass(t, state, "cert-rotation", "--https", "--events", events)
+	seat, _ := readManifest(t, state).Seat(1)
+	banner := l.out.String()
+	for _, want := range []string{"HTTPS mode: samlab answers for sts.amazonaws.com", "export HTTPS_PROXY=" + seat.Endpoint,
+		"The lab's AWS calls are appended to " + events} {
+		if !strings.Contains(banner, want) {
+			t.Errorf("banner lacks %q:\n%s", want, banner)
+		}
+	}
+	c := httpsClient(t, &upLab{out: l.out, endpoint: seat.Endpoint})
+	cfg := aws.Config{Region: "us-east-1", HTTPClient: c, BaseEndpoint: aws.String("https://sts.amazonaws.com"),
+		Credentials: credentials.NewStaticCredentialsProvider(seat.AccessKeyID, seat.SecretAccessKey, "")}
+	out, err := stssdk.NewFromConfig(cfg).GetCallerIdentity(t.Context(), &stssdk.GetCallerIdentityInput{})
+	if err != nil || aws.ToString(out.Account) != seat.Account {
+		t.Fatalf("GetCallerIdentity at sts.amazonaws.com through the lab: %v %+v", err, out)
+	}
+	if err := l.stop(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := run(t, "events", events)
+	wantExit(t, "events", got, err, 0, "GetCallerIdentity")
+	if _, err := os.Stat(filepath.Join(state, "trainee-1", labs.EventsFile)); err == nil {
+		t.Error("with --events the trainee's default events file was written too")
+	}
+
+	got, err = run(t, "lab", "start", "cert-rotation", "--fixture-keys", "--listen", "127.0.0.1:0", "--trainees", "2",
+		"--state", filepath.Join(t.TempDir(), "class2"), "--events", events)
+	wantExit(t, "a class of two with one events file", withErr(got, err), err, 1, "one events file for 2 trainees")
+}
+
+// TestUpIDPChangesSurviveRestart: samlab up serves the IdP admin endpoint
+// with its admin key, refuses calls without it, and with --state keeps the
+// IdP's rotated key and changed users across a restart.
+func TestUpIDPChangesSurviveRestart(t *testing.T) {
+	dir := t.TempDir()
+	l := startUp(t, "--state", dir)
+	resp, err := http.Get(l.endpoint + scenarios.IDPAdminPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(string(body), scenarios.ErrNoToken.Error()) {
+		t.Errorf("unauthenticated GET %s: %d %s", scenarios.IDPAdminPath, resp.StatusCode, body)
+	}
+	t.Setenv("AWS_ACCESS_KEY_ID", l.keyID)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", l.secret)
+	out, err := run(t, "idp", "rotate", "--endpoint", l.endpoint, "--output", "json")
+	var st scenarios.IDPState
+	if jerr := json.Unmarshal([]byte(out), &st); err != nil || jerr != nil || len(st.Keys) != 2 || st.Keys[1].Slot != "previous-1" {
+		t.Fatalf("idp rotate: %v %v\n%s", err, jerr, out)
+	}
+	rotated := st.Keys[0].FingerprintSHA1
+	out, err = run(t, "idp", "set-user", "--endpoint", l.endpoint, "--user", "carol", "--role", "SAMLReadOnly")
+	wantExit(t, "idp set-user", out, err, 0, "added user carol.")
+	if err := l.stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	l = startUp(t, "--state", dir)
+	t.Setenv("AWS_ACCESS_KEY_ID", l.keyID) // the same key, kept in the state
+	out, err = run(t, "idp", "status", "--endpoint", l.endpoint, "--output", "json")
+	st = scenarios.IDPState{}
+	if jerr := json.Unmarshal([]byte(out), &st); err != nil || jerr != nil || len(st.Keys) != 2 || st.Keys[0].FingerprintSHA1 != rotated {
+		t.Fatalf("after a restart the IdP signs with another key than the rotated %s: %v %v\n%s", rotated, err, jerr, out)
+	}
+	found := false
+	for _, u := range st.Users {
+		found = found || (u.Name == "carol" && len(u.Roles) == 1 && strings.Contains(u.Roles[0], ":role/SAMLReadOnly,"))
+	}
+	if !found {
+		t.Errorf("carol is gone after a restart: %+v", st.Users)
+	}
+	// carol logs in at the IdP over HTTP with the demo password; STS then
+	// refuses the response, signed by the rotated key that IAM (registered
+	// before the rotation, never updated) does not hold.
+	t.Setenv("SAMLAB_PASSWORD", "samlab")
+	out, err = run(t, "login", "--idp-url", l.endpoint+"/idp", "--endpoint-url", l.endpoint, "--username", "carol")
+	wantExit(t, "carol's login", withErr(out, err), err, 1, "InvalidIdentityToken: Response signature invalid")
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -29,8 +29,12 @@ import (
 // DefaultListen is where `samlab up` and `samlab sp serve` listen.
 const DefaultListen = "127.0.0.1:8765"
 
-// adminKeyMeta is the state-store key of the persisted admin access key.
-const adminKeyMeta = "admin-access-key"
+// State-store keys: the persisted admin access key, and the changes made
+// at the IdP admin endpoint.
+const (
+	adminKeyMeta = "admin-access-key"
+	idpAdminMeta = "idp-admin-changes"
+)
 
 type serveOptions struct {
 	listen      string
@@ -157,8 +161,17 @@ func runServe(cmd *cobra.Command, o serveOptions) (err error) {
 	if err != nil {
 		return err
 	}
-	if err := lab.IDP.SetFault(idp.Fault(o.idpFault)); err != nil {
-		return fmt.Errorf("--idp-fault: %w", err)
+	if store != nil {
+		// Changes made at the IdP admin endpoint (samlab idp ... --endpoint)
+		// in an earlier run: the IdP's keys and users as they were left.
+		if _, err := lab.RestoreIDP(store, idpAdminMeta); err != nil {
+			return err
+		}
+	}
+	if o.idpFault != "" {
+		if err := lab.IDP.SetFault(idp.Fault(o.idpFault)); err != nil {
+			return fmt.Errorf("--idp-fault: %w", err)
+		}
 	}
 	var admin scenarios.AdminKey
 	if store != nil {
@@ -181,7 +194,7 @@ func runServe(cmd *cobra.Command, o serveOptions) (err error) {
 	}
 	var warning string
 	if !o.awsOnly {
-		if warning, err = ensureProvider(lab); err != nil {
+		if warning, err = lab.EnsureProvider(); err != nil {
 			return err
 		}
 	}
@@ -206,8 +219,17 @@ func runServe(cmd *cobra.Command, o serveOptions) (err error) {
 	var h http.Handler
 	if o.awsOnly {
 		h, err = lab.AWSHandler(scfg)
-	} else {
-		h, err = lab.Handler(scfg)
+	} else if h, err = lab.Handler(scfg); err == nil {
+		acfg := scenarios.IDPAdminConfig{Lab: func() *scenarios.Lab { return lab }, Authorize: scenarios.BearerAuth(admin.Token())}
+		if store != nil {
+			var mu sync.Mutex // one change at a time, so none is lost from the record
+			acfg.Apply = func(c scenarios.IDPChange) (string, error) {
+				mu.Lock()
+				defer mu.Unlock()
+				return lab.ApplyAndRecordIDPChange(store, idpAdminMeta, c)
+			}
+		}
+		h = scenarios.WithIDPAdmin(h, acfg)
 	}
 	if err != nil {
 		return err
@@ -374,27 +396,6 @@ func persistentAdminKey(store *iam.BoltStore, accountID string) (scenarios.Admin
 		return k, err
 	}
 	return k, store.SetMeta(adminKeyMeta, raw)
-}
-
-// ensureProvider registers the lab's SAML provider when it does not exist
-// yet. When a stored provider's metadata is not the IdP's current metadata
-// (the IdP's key is new at every start), it returns a warning saying how to
-// fix it: the lab then starts in the state of a real certificate rotation.
-func ensureProvider(lab *scenarios.Lab) (string, error) {
-	p, err := lab.Account.SAMLProvider(lab.ProviderARN)
-	if err != nil {
-		return "", lab.RegisterProvider()
-	}
-	md, err := lab.IDP.Metadata()
-	if err != nil {
-		return "", err
-	}
-	if bytes.Equal(md, p.MetadataDocument) {
-		return "", nil
-	}
-	return "the registered SAML provider holds metadata from an earlier run; the IdP has a new signing key, so\n" +
-		"logins fail with \"InvalidIdentityToken: Response signature invalid\" until you update the provider with\n" +
-		"the IdP's metadata (GET /idp/metadata) using aws iam update-saml-provider.", nil
 }
 
 func printBanner(w io.Writer, lab *scenarios.Lab, admin scenarios.AdminKey, base, issuer string, o serveOptions, warning string) {

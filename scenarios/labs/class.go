@@ -46,6 +46,12 @@ type ClassConfig struct {
 	// Keys makes the IdPs' keys (default certs.GeneratedKeys).
 	Keys   certs.KeySource
 	Logger *slog.Logger
+	// EventsFile is where a class of one appends its AWS calls (default
+	// EventsFile in the trainee's directory); a class of more refuses it.
+	EventsFile string
+	// Wrap, when set, wraps each trainee's handler before it is served
+	// (for example with an HTTPS proxy).
+	Wrap func(trainee int, h http.Handler) http.Handler
 }
 
 // Manifest is a class as its state directory records it (ManifestFile,
@@ -104,6 +110,7 @@ type Class struct {
 	servers   []*http.Server // serving since OpenClass (see serveEarly)
 	done      chan error     // their Serve results
 	logger    *slog.Logger
+	wrap      func(int, http.Handler) http.Handler
 }
 
 // accountFor returns trainee k's account: the demo account for a class of
@@ -153,7 +160,11 @@ func OpenClass(ctx context.Context, cfg ClassConfig) (_ *Class, err error) {
 			return nil, fmt.Errorf("%s holds a class of %d trainees, not %d: use another --state directory", cfg.Dir, len(m.Trainees), cfg.Trainees)
 		}
 	}
-	c := &Class{Manifest: m, logger: cfg.Logger, done: make(chan error, len(m.Trainees))}
+	if cfg.EventsFile != "" && len(m.Trainees) > 1 {
+		return nil, fmt.Errorf("one events file for %d trainees: each trainee's AWS calls are in %s", len(m.Trainees),
+			filepath.Join(cfg.Dir, "trainee-K", EventsFile))
+	}
+	c := &Class{Manifest: m, logger: cfg.Logger, done: make(chan error, len(m.Trainees)), wrap: cfg.Wrap}
 	defer func() {
 		if err != nil {
 			err = errors.Join(err, c.Close())
@@ -193,7 +204,7 @@ func OpenClass(ctx context.Context, cfg ClassConfig) (_ *Class, err error) {
 		t, err := newTrainee(TraineeConfig{Scenario: cfg.Scenario, Trainee: k,
 			Dir: filepath.Join(cfg.Dir, fmt.Sprintf("trainee-%d", k)), AccountID: seat.Account, BaseURL: seat.Endpoint,
 			Admin:        scenarios.AdminKey{AccessKeyID: seat.AccessKeyID, SecretAccessKey: seat.SecretAccessKey},
-			ControlToken: m.ControlToken, Keys: cfg.Keys, Logger: cfg.Logger.With("trainee", k)})
+			ControlToken: m.ControlToken, Keys: cfg.Keys, Logger: cfg.Logger.With("trainee", k), EventsFile: cfg.EventsFile})
 		if err != nil {
 			return nil, err
 		}

@@ -183,7 +183,13 @@ func TestTraineeStateSurvivesReopenAndReset(t *testing.T) {
 	if code, v := post(ControlPrefix+"/reset", "token"); code != http.StatusOK || v["attempts"] != float64(0) {
 		t.Errorf("reset: %d %v", code, v)
 	}
-	if code, v := post(ControlPrefix+"/check", ""); code != http.StatusOK || v["fixed"] != false || v["hint"] != sc.Hint {
+	if code, v := post(ControlPrefix+"/check", ""); code != http.StatusUnauthorized || v["error"] != scenarios.ErrNoToken.Error() {
+		t.Errorf("check without a token: %d %v", code, v)
+	}
+	if code, v := post(ControlPrefix+"/check", "not-the-token"); code != http.StatusUnauthorized || v["error"] != scenarios.ErrBadToken.Error() {
+		t.Errorf("check with a wrong token: %d %v", code, v)
+	}
+	if code, v := post(ControlPrefix+"/check", tr.cfg.Admin.Token()); code != http.StatusOK || v["fixed"] != false || v["hint"] != sc.Hint {
 		t.Errorf("check after reset: %d %v", code, v)
 	}
 	md3, err := tr.Lab().IDP.Metadata()

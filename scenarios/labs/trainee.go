@@ -32,6 +32,7 @@ import (
 const (
 	replayMeta   = "lab-replay"
 	progressMeta = "lab-progress"
+	idpMeta      = "lab-idp" // the trainee's changes to the IdP (idpRecord)
 )
 
 // EventsFile is the file in a trainee's directory that records every AWS
@@ -52,8 +53,12 @@ type TraineeConfig struct {
 	BaseURL string
 	// Admin is the trainee's admin access key.
 	Admin scenarios.AdminKey
-	// ControlToken authorises reset requests.
+	// ControlToken authorises reset requests (and, like the admin key's
+	// token, status, check and IdP changes).
 	ControlToken string
+	// EventsFile is where the lab's AWS calls are appended (default
+	// EventsFile in Dir).
+	EventsFile string
 	// Keys makes the IdP's new keys (default certs.GeneratedKeys).
 	Keys   certs.KeySource
 	Logger *slog.Logger
@@ -210,6 +215,10 @@ func (t *Trainee) open(ctx context.Context) (err error) {
 				sc.Name, out, lab.ExpandExpect(st.Expect))
 		}
 	}
+	// The trainee's changes to the IdP, stored by applyIDPChange.
+	if _, err := lab.RestoreIDP(store, idpMeta); err != nil {
+		return fmt.Errorf("trainee %d: %w", t.cfg.Trainee, err)
+	}
 	// From here on the lab is served: real time, real randomness. The
 	// trainee's changes stored earlier win over the replayed IAM state.
 	lab.Clock.FollowWallClock()
@@ -238,15 +247,16 @@ func (t *Trainee) open(ctx context.Context) (err error) {
 		}
 	}
 	if t.events == nil {
-		if t.events, err = os.OpenFile(filepath.Join(t.cfg.Dir, EventsFile), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600); err != nil {
+		if t.events, err = os.OpenFile(t.eventsFile(), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600); err != nil {
 			return err
 		}
 	}
 	h, err := lab.Handler(scenarios.ServerConfig{Admin: t.cfg.Admin, Logger: t.cfg.Logger,
-		Events: awsapi.NewJSONLines(t.events)})
+		Events: awsapi.NewJSONLines(t.events), EventLog: t.readEvents, Task: t.task})
 	if err != nil {
 		return err
 	}
+	h = scenarios.WithIDPAdmin(h, scenarios.IDPAdminConfig{Lab: t.Lab, Authorize: t.authorize, Apply: t.applyIDPChange})
 	t.lab, t.store, t.handler, t.started, t.progress = lab, store, h, rec.Start, progress
 	return nil
 }
@@ -404,6 +414,13 @@ func (t *Trainee) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
+	if r.URL.Path != ControlPrefix+"/reset" {
+		if err := t.authorize(r); err != nil {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="samlab lab"`)
+			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": err.Error()})
+			return
+		}
+	}
 	switch {
 	case r.URL.Path == ControlPrefix && r.Method == http.MethodGet:
 		writeJSON(w, http.StatusOK, t.Status())

@@ -34,6 +34,10 @@ const maxEventsShown = 500
 type Task struct {
 	// ID and Title name the lab; Text says what to do (never the answer).
 	ID, Title, Text string
+	// Difficulty grades the lab (1 to 3; 0: not shown).
+	Difficulty int
+	// Check is the command that says whether the lab is fixed.
+	Check string
 }
 
 // Link is one entry of the index.

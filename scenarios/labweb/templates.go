@@ -22,7 +22,8 @@ const foot = `</main>
 var indexTmpl = template.Must(template.New("index").Parse(head + `<h1>samlab lab</h1>
 <section class="card" id="task">
 <h2>Lab task</h2>
-{{with .Task}}<p><b>{{.Title}}</b> <span class="muted">({{.ID}})</span></p><p style="white-space:pre-wrap">{{.Text}}</p>
+{{with .Task}}<p><b id="task-title">{{.Title}}</b> <span class="muted">(<span id="task-id">{{.ID}}</span>{{if .Difficulty}}, difficulty <span id="task-difficulty">{{.Difficulty}}</span>{{end}})</span></p><p id="task-text" style="white-space:pre-wrap">{{.Text}}</p>
+{{if .Check}}<p>When you think it is fixed, check (with the lab's admin key in <code>AWS_ACCESS_KEY_ID</code> and <code>AWS_SECRET_ACCESS_KEY</code>):</p><pre id="task-check">{{.Check}}</pre>{{end}}
 {{else}}<p class="muted" id="no-lab">No lab running.</p>{{end}}
 </section>
 <section class="card">
