@@ -82,6 +82,9 @@ type LabConfig struct {
 	// SignInWhy adds the "why" panel to the console sign-in's error pages
 	// (see signin.Config.Why). Default false: AWS's page alone.
 	SignInWhy bool
+	// SignInWhyClosed renders that panel closed until the reader opens it
+	// (labs, where it holds the answer).
+	SignInWhyClosed bool
 	// MFA verifies the MFA codes of AssumeRole and GetSessionToken (default:
 	// the lab account's IAM users' virtual MFA devices, and the admin
 	// user's devices that enable-mfa steps add).
@@ -218,7 +221,7 @@ func NewLab(cfg LabConfig) (*Lab, error) {
 		mdURL = strings.TrimSuffix(cfg.IDPBaseURL, "/") + "/metadata"
 	}
 	console, err := signin.New(signin.Config{STS: svc, Now: clock.Now, Rand: cfg.Rand,
-		Logger: cfg.Logger.With("component", "signin"), Account: acct, Why: cfg.SignInWhy,
+		Logger: cfg.Logger.With("component", "signin"), Account: acct, Why: cfg.SignInWhy, WhyClosed: cfg.SignInWhyClosed,
 		IDPMetadata: server.Metadata, IDPMetadataURL: mdURL})
 	if err != nil {
 		return nil, err

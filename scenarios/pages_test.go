@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -43,6 +44,11 @@ func newPagesLab(t *testing.T, why bool, adjust func(*scenarios.ServerConfig)) *
 	t.Helper()
 	cfg := labConfig()
 	cfg.SignInWhy = why
+	return newPagesLabConfig(t, cfg, adjust)
+}
+
+func newPagesLabConfig(t *testing.T, cfg scenarios.LabConfig, adjust func(*scenarios.ServerConfig)) *pagesLab {
+	t.Helper()
 	lab, err := scenarios.NewLab(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -384,6 +390,43 @@ func TestWhyPanel(t *testing.T) {
 	if whyPanel(t, page) != "" || strings.Contains(page, "update-saml-provider") || !strings.Contains(page, "Response signature invalid") {
 		t.Errorf("with the why panel off the page explains:\n%s", page)
 	}
+	if !whyPanelOpen(t, rotatedPage) {
+		t.Error("the why panel is closed; outside labs it opens with the page")
+	}
+}
+
+// TestWhyPanelClosed: labs render the why panel closed (it holds the
+// answer), with the same explanation inside.
+func TestWhyPanelClosed(t *testing.T) {
+	t.Parallel()
+	cfg := labConfig()
+	cfg.SignInWhy, cfg.SignInWhyClosed = true, true
+	l := newPagesLabConfig(t, cfg, nil)
+	if _, err := l.lab.IDP.Rotate(); err != nil {
+		t.Fatal(err)
+	}
+	_, page := post(t, consoleClient(t), l.srv.URL+"/saml", url.Values{"SAMLResponse": {samlResponse(t, l.lab, l.lab.Users[scenarios.DefaultUser])}})
+	if whyPanelOpen(t, page) {
+		t.Errorf("the lab's why panel is open:\n%s", page)
+	}
+	if p := whyPanel(t, page); !strings.Contains(p, "aws iam update-saml-provider") {
+		t.Errorf("the closed why panel lacks the fix:\n%s", p)
+	}
+}
+
+// whyPanelOpen reports whether the page's why panel (a details element)
+// is rendered open.
+func whyPanelOpen(t *testing.T, page string) bool {
+	t.Helper()
+	doc, err := html.Parse(strings.NewReader(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := findNode(doc, func(n *html.Node) bool { return attr(n, "id") == "why" })
+	if n == nil {
+		t.Fatalf("no why panel:\n%s", page)
+	}
+	return slices.ContainsFunc(n.Attr, func(a html.Attribute) bool { return a.Key == "open" })
 }
 
 // TestChooserMarkup: bob's two roles bring up a chooser nested as AWS's is,

@@ -298,6 +298,18 @@ func TestBrowserLab(t *testing.T) {
 	if got := b.text("#error_message"); !strings.HasPrefix(got, "Response signature invalid (Service: AWSSecurityTokenService; Status Code: 400; Error Code: InvalidIdentityToken") {
 		t.Errorf("error page before the fix = %q", got)
 	}
+	// The why panel is there but closed: its fix stays hidden until the
+	// trainee opens it.
+	if open, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`document.getElementById("why").open`)); err != nil || open {
+		t.Errorf("lab's why panel open = %v (%v), want closed", open, err)
+	}
+	if shown, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`document.getElementById("why-fixes").checkVisibility()`)); err != nil || shown {
+		t.Errorf("the closed why panel shows the fix: %v (%v)", shown, err)
+	}
+	b.do("open the why panel", chromedp.Click(chromedp.CSS("#why > summary")), chromedp.WaitVisible(chromedp.ID("why-fixes")))
+	if got := b.text("#why-fixes"); !strings.Contains(got, "aws iam update-saml-provider") {
+		t.Errorf("lab's why panel fix = %q", got)
+	}
 
 	out, err := run(t, "lab", "solution", "--state", state)
 	if err != nil {

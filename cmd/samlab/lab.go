@@ -147,6 +147,7 @@ func newLabStartCommand() *cobra.Command {
 		verbose       bool
 		events        string
 		https         bool
+		why           bool
 	)
 	cmd := &cobra.Command{
 		Use:   "start ID",
@@ -175,7 +176,7 @@ broken or fixed, on the same addresses.`,
 				keys = certstest.New()
 			}
 			ccfg := labs.ClassConfig{Scenario: sc, Dir: state, Trainees: trainees, Listen: listen, Keys: keys, Logger: logger,
-				EventsFile: events}
+				EventsFile: events, Why: why}
 			var proxies []*httpsMode
 			if https {
 				// Each trainee's endpoint is also that trainee's HTTPS proxy,
@@ -230,6 +231,8 @@ broken or fixed, on the same addresses.`,
 	f.BoolVarP(&verbose, "verbose", "v", false, "log every failed AWS call with its internal cause")
 	f.StringVar(&events, "events", "", "append a CloudTrail-like JSON line per AWS call to this file, as samlab up does "+
 		"(a class of one; default: events.jsonl in the trainee's directory)")
+	f.BoolVar(&why, "why", true, "add a closed \"why\" panel to console sign-in error pages: the cause behind AWS's words and the fix, "+
+		"which a trainee opens when they want the answer; --why=false shows AWS's page alone")
 	f.BoolVar(&https, "https", false, "also answer HTTPS for sts.amazonaws.com, iam.amazonaws.com and signin.aws.amazon.com "+
 		"as samlab up --https does: each trainee's endpoint is a loopback-only HTTPS_PROXY, with a local CA kept in --state")
 	return cmd

@@ -52,6 +52,9 @@ type ClassConfig struct {
 	// Wrap, when set, wraps each trainee's handler before it is served
 	// (for example with an HTTPS proxy).
 	Wrap func(trainee int, h http.Handler) http.Handler
+	// Why adds the "why" panel to the trainees' console sign-in error
+	// pages, closed until a trainee opens it (it holds the answer).
+	Why bool
 }
 
 // Manifest is a class as its state directory records it (ManifestFile,
@@ -204,7 +207,7 @@ func OpenClass(ctx context.Context, cfg ClassConfig) (_ *Class, err error) {
 		t, err := newTrainee(TraineeConfig{Scenario: cfg.Scenario, Trainee: k,
 			Dir: filepath.Join(cfg.Dir, fmt.Sprintf("trainee-%d", k)), AccountID: seat.Account, BaseURL: seat.Endpoint,
 			Admin:        scenarios.AdminKey{AccessKeyID: seat.AccessKeyID, SecretAccessKey: seat.SecretAccessKey},
-			ControlToken: m.ControlToken, Keys: cfg.Keys, Logger: cfg.Logger.With("trainee", k), EventsFile: cfg.EventsFile})
+			ControlToken: m.ControlToken, Keys: cfg.Keys, Logger: cfg.Logger.With("trainee", k), EventsFile: cfg.EventsFile, Why: cfg.Why})
 		if err != nil {
 			return nil, err
 		}

@@ -62,6 +62,8 @@ type TraineeConfig struct {
 	// Keys makes the IdP's new keys (default certs.GeneratedKeys).
 	Keys   certs.KeySource
 	Logger *slog.Logger
+	// Why adds the console's "why" panel, closed (see ClassConfig.Why).
+	Why bool
 }
 
 // Trainee is one trainee's lab, served by ServeHTTP: the lab's AWS, IdP and
@@ -196,7 +198,7 @@ func (t *Trainee) open(ctx context.Context) (err error) {
 	rnd := newReplayRand(rec.Seed)
 	lab, err := scenarios.NewLabFor(ctx, t.oidcConfig(scenarios.LabConfig{AccountID: t.cfg.AccountID, Keys: keys, Start: rec.Start,
 		IDPBaseURL: t.cfg.BaseURL + scenarios.IDPPrefix, Rand: rnd, SessionKeys: sessionKeys,
-		Logger: t.cfg.Logger}, rec), sc.Setup)
+		Logger: t.cfg.Logger, SignInWhy: t.cfg.Why, SignInWhyClosed: true}, rec), sc.Setup)
 	if err != nil {
 		return fmt.Errorf("trainee %d: set up the lab: %w", t.cfg.Trainee, err)
 	}

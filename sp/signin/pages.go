@@ -199,6 +199,8 @@ type whyPanel struct {
 	Unavailable string
 	// MetadataURL is where the IdP publishes its current metadata.
 	MetadataURL string
+	// Closed renders the panel closed (Config.WhyClosed).
+	Closed bool
 }
 
 // signInFailed answers a failed browser sign-in: it records the failure
@@ -222,6 +224,7 @@ func (s *Server) signInFailed(w http.ResponseWriter, r *http.Request, err error,
 	page := errorPage{Title: "Sign-in error", Message: msg, Error: true, RequestID: reqID}
 	if s.cfg.Why {
 		page.Why = s.explain(r, reqID, samlResponse, pair)
+		page.Why.Closed = s.cfg.WhyClosed
 	}
 	s.render(w, status, messageTmpl, page)
 }

@@ -67,6 +67,9 @@ type Config struct {
 	// times) and the fix, from the same code as `samlab explain`. Default
 	// false: the page is AWS's alone, as a faithful mock shows it.
 	Why bool
+	// WhyClosed renders the why panel closed, so a reader opens it when they
+	// want the cause and the fix (labs: the trainee asks for the answer).
+	WhyClosed bool
 	// IDPMetadata returns the IdP's current metadata (optional); the why
 	// panel then tells a key rotation from a foreign signer.
 	IDPMetadata func() ([]byte, error)

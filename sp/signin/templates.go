@@ -58,7 +58,7 @@ var chooserTmpl = template.Must(template.New("chooser").Parse(pageHead + `<h1>Se
 var messageTmpl = template.Must(template.New("message").Parse(pageHead + `<h1>{{.Title}}</h1>
 <p{{if .Error}} class="error" id="error_message"{{end}}>{{.Message}}</p>
 <p><a href="/logout">Sign out</a></p>
-{{with .Why}}<details class="why" id="why" open>
+{{with .Why}}<details class="why" id="why"{{if not .Closed}} open{{end}}>
 <summary>Why? (samlab)</summary>
 <p>Sign-in request <code id="why-request-id">{{.RequestID}}</code>{{if .At}}, replayed against what IAM holds now ({{.At}}){{end}}.</p>
 {{if .Unavailable}}<p id="why-unavailable">No explanation: {{.Unavailable}}.</p>{{else}}
