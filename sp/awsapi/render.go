@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -52,10 +53,37 @@ const contentType = "text/xml"
 // A nil result omits <ActionResult>, as AWS does for operations with no
 // output (DeleteSAMLProvider).
 func writeResult(w http.ResponseWriter, svc Service, action, requestID string, result any) error {
-	var buf bytes.Buffer
-	enc := xml.NewEncoder(&buf)
+	x := xmlWriters.Get().(*xmlWriter)
 	start := xml.StartElement{Name: xml.Name{Local: action + "Response"},
 		Attr: []xml.Attr{{Name: xml.Name{Local: "xmlns"}, Value: svc.Namespace}}}
+	if err := x.render(start, action, requestID, result); err != nil {
+		// The encoder may be left inside an element: drop it.
+		return err
+	}
+	writeBody(w, http.StatusOK, requestID, x.buf.Bytes())
+	x.buf.Reset()
+	if x.buf.Cap() <= maxPooledBody {
+		xmlWriters.Put(x)
+	}
+	return nil
+}
+
+// xmlWriter is an XML encoder with the buffer it writes to. Encoders are
+// reused: each one allocates a 4 KB bufio.Writer, the largest allocation
+// of rendering a result. An encoder that returned an error is not reused.
+type xmlWriter struct {
+	buf bytes.Buffer
+	enc *xml.Encoder
+}
+
+var xmlWriters = sync.Pool{New: func() any {
+	x := new(xmlWriter)
+	x.enc = xml.NewEncoder(&x.buf)
+	return x
+}}
+
+func (x *xmlWriter) render(start xml.StartElement, action, requestID string, result any) error {
+	enc := x.enc
 	if err := enc.EncodeToken(start); err != nil {
 		return err
 	}
@@ -73,11 +101,7 @@ func writeResult(w http.ResponseWriter, svc Service, action, requestID string, r
 	if err := enc.EncodeToken(start.End()); err != nil {
 		return err
 	}
-	if err := enc.Flush(); err != nil {
-		return err
-	}
-	writeBody(w, http.StatusOK, requestID, buf.Bytes())
-	return nil
+	return enc.Flush()
 }
 
 // errorResponse is AWS's Query-protocol error envelope.

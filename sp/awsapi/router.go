@@ -1,6 +1,7 @@
 package awsapi
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
@@ -166,7 +168,7 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	result, op, err := rt.serve(w, r, req, &svc)
 	ev := Event{EventVersion: "1.08", EventTime: now, EventSource: svc.Name + ".amazonaws.com",
 		EventName: req.Action, AWSRegion: "us-east-1", SourceIPAddress: req.SourceIP, UserAgent: r.UserAgent(),
-		RequestParameters: req.notes, RequestID: req.RequestID, EventID: rt.newRequestID(), EventType: "AwsApiCall"}
+		RequestParameters: req.notes, RequestID: req.RequestID, EventType: "AwsApiCall"}
 	ev.UserIdentity = identity(req.Caller)
 	if a, aerr := parseAuthorization(r.Header.Get("Authorization")); aerr == nil {
 		ev.AWSRegion = a.region
@@ -198,6 +200,7 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if rt.events != nil {
+		ev.EventID = rt.newRequestID()
 		rt.events.Record(ev)
 	}
 }
@@ -212,7 +215,13 @@ func (rt *Router) serve(w http.ResponseWriter, r *http.Request, req *Request, sv
 	if r.Method != http.MethodPost && r.Method != http.MethodGet {
 		return nil, Operation{}, Errorf(CodeInvalidAction, http.StatusMethodNotAllowed, "Method %s is not supported", r.Method)
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, rt.maxBody))
+	buf := bodyBufs.Get().(*bytes.Buffer)
+	defer putBodyBuf(buf)
+	if r.ContentLength > 0 {
+		buf.Grow(int(min(r.ContentLength, rt.maxBody)) + bytes.MinRead)
+	}
+	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, rt.maxBody))
+	body := buf.Bytes()
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
@@ -250,6 +259,23 @@ func (rt *Router) serve(w http.ResponseWriter, r *http.Request, req *Request, sv
 	return result, op, err
 }
 
+// bodyBufs holds request-body buffers. A body is only read during its
+// request: parameters are copied out of it (parseForm), so a buffer is
+// reused as soon as the request is answered.
+var bodyBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBody bounds the buffers kept for reuse: a large IAM metadata
+// upload is not worth keeping.
+const maxPooledBody = 64 << 10
+
+func putBodyBuf(b *bytes.Buffer) {
+	if b.Cap() > maxPooledBody {
+		return
+	}
+	b.Reset()
+	bodyBufs.Put(b)
+}
+
 // queryParams merges the URL query with a form-encoded body.
 func queryParams(r *http.Request, body []byte) (url.Values, error) {
 	params, err := url.ParseQuery(r.URL.RawQuery)
@@ -268,7 +294,7 @@ func queryParams(r *http.Request, body []byte) (url.Values, error) {
 				Err:     fmt.Errorf("content type %q is not application/x-www-form-urlencoded", ct)}
 		}
 	}
-	form, err := url.ParseQuery(string(body))
+	form, err := parseForm(body)
 	if err != nil {
 		return nil, &Error{Code: CodeMalformedQueryString, Status: http.StatusNotFound,
 			Message: "The query string contains a syntax error.", Err: err}
