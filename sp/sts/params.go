@@ -40,7 +40,7 @@ func quoted(v string) string { return "'" + v + "'" }
 // A sensitive member's value is never echoed.
 func (c *constraints) str(member, v string, sensitive bool, minLen, maxLen int, re *regexp.Regexp, pattern string) {
 	n := utf16Len(v)
-	badPattern := re != nil && !re.MatchString(v)
+	badPattern := re != nil && !(plainText(v) && (re == arnValueRE || re == policyValueRE)) && !re.MatchString(v)
 	if !badPattern && n >= minLen && n <= maxLen {
 		return
 	}
@@ -57,6 +57,18 @@ func (c *constraints) str(member, v string, sensitive bool, minLen, maxLen int, 
 	if n > maxLen {
 		c.addValue(shown, member, "have length less than or equal to %d", maxLen)
 	}
+}
+
+// plainText reports whether v is non-empty and only tab, LF, CR and
+// printable ASCII: characters both arnValueRE and policyValueRE accept, so
+// the common ARN is checked without running the regular expression.
+func plainText(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; (c < 0x20 || c > 0x7e) && c != '\t' && c != '\n' && c != '\r' {
+			return false
+		}
+	}
+	return v != ""
 }
 
 // utf16Len is v's length in UTF-16 code units, as AWS's (Java) front end

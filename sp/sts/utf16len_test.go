@@ -60,3 +60,30 @@ func BenchmarkUTF16Len(b *testing.B) {
 		}
 	})
 }
+
+// TestPlainTextMatchesPatterns checks the shortcut validateParams takes
+// before the member patterns: whatever plainText accepts, both patterns
+// accept.
+func TestPlainTextMatchesPatterns(t *testing.T) {
+	for _, v := range []string{"", "arn:aws:iam::123456789012:role/Admin", "\t\n\r ~", "a\x00", "a\x7f", "é", "\x1f", "{}\"'<>&"} {
+		if !plainText(v) {
+			continue
+		}
+		if !arnValueRE.MatchString(v) || !policyValueRE.MatchString(v) {
+			t.Errorf("plainText(%q) but a member pattern refuses it", v)
+		}
+	}
+	if plainText("") || plainText("a\x00") || plainText("é") || !plainText("arn:aws:iam::1:role/A") {
+		t.Error("plainText accepts an empty string or a control/non-ASCII character, or refuses an ARN")
+	}
+}
+
+func FuzzPlainText(f *testing.F) {
+	f.Add("arn:aws:iam::123456789012:role/Admin")
+	f.Add("\t\x7f\x00é")
+	f.Fuzz(func(t *testing.T, v string) {
+		if plainText(v) && (!arnValueRE.MatchString(v) || !policyValueRE.MatchString(v)) {
+			t.Fatalf("plainText(%q) but a member pattern refuses it", v)
+		}
+	})
+}
