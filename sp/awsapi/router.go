@@ -170,11 +170,14 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		EventName: req.Action, AWSRegion: "us-east-1", SourceIPAddress: req.SourceIP, UserAgent: r.UserAgent(),
 		RequestParameters: req.notes, RequestID: req.RequestID, EventType: "AwsApiCall"}
 	ev.UserIdentity = identity(req.Caller)
-	if a, aerr := parseAuthorization(r.Header.Get("Authorization")); aerr == nil {
-		ev.AWSRegion = a.region
-		if ev.UserIdentity.AccessKeyID == "" {
-			// A rejected signature still names its key, as CloudTrail records.
-			ev.UserIdentity.AccessKeyID = a.accessKeyID
+	// An anonymous call (AssumeRoleWithSAML) has no signature to parse.
+	if h := r.Header.Get("Authorization"); h != "" {
+		if a, aerr := parseAuthorization(h); aerr == nil {
+			ev.AWSRegion = a.region
+			if ev.UserIdentity.AccessKeyID == "" {
+				// A rejected signature still names its key, as CloudTrail records.
+				ev.UserIdentity.AccessKeyID = a.accessKeyID
+			}
 		}
 	}
 	if err != nil {
@@ -308,7 +311,11 @@ func queryParams(r *http.Request, body []byte) (url.Values, error) {
 // serviceFor guesses the addressed service from the signature's credential
 // scope, before the body is read.
 func (rt *Router) serviceFor(r *http.Request) (Service, bool) {
-	a, err := parseAuthorization(r.Header.Get("Authorization"))
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return Service{}, false
+	}
+	a, err := parseAuthorization(h)
 	if err != nil {
 		return Service{}, false
 	}
