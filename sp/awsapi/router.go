@@ -221,7 +221,9 @@ func (rt *Router) serve(w http.ResponseWriter, r *http.Request, req *Request, sv
 	buf := bodyBufs.Get().(*bytes.Buffer)
 	defer putBodyBuf(buf)
 	if r.ContentLength > 0 {
-		buf.Grow(int(min(r.ContentLength, rt.maxBody)) + bytes.MinRead)
+		// Content-Length is the client's claim: pre-size for ordinary
+		// bodies only, and let a large one grow as its bytes arrive.
+		buf.Grow(int(min(r.ContentLength, rt.maxBody, maxPooledBody)) + bytes.MinRead)
 	}
 	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, rt.maxBody))
 	body := buf.Bytes()
