@@ -71,6 +71,7 @@ FUZZ_TARGETS := \
 	./scenarios:FuzzMigrate \
 	./sp/awsapi:FuzzQueryDecode \
 	./sp/awsapi:FuzzRouter \
+	./sp/awsapi:FuzzParseForm \
 	./sp/awsapi:FuzzAccountOfAccessKeyID \
 	./sp/sts:FuzzAssumeRoleParams \
 	./sp/iam:FuzzValidateInput \

@@ -29,8 +29,8 @@ affects both alike. Ratios are comparable across machines; ops/s are not.
 With --requests, drive the real HTTP endpoint instead: a fresh lab's mock
 AWS on loopback, --concurrency clients sending AssumeRoleWithSAML calls with
 a pool of distinct, freshly signed responses. It reports requests/s, p50 and
-p99 latency and the process's RSS, beside the raw RSA-2048 verification rate
-measured in the same run.`,
+p99 latency, the process's RSS and its CPU time per request, beside the raw
+RSA-2048 verification rate measured in the same run.`,
 		Example: `  samlab bench
   samlab bench --concurrency 16 --requests 100000`,
 		Args: cobra.NoArgs,
@@ -78,6 +78,10 @@ func runHTTPBench(cmd *cobra.Command, cfg scenarios.HTTPBenchConfig, asJSON bool
 				float64(res.RSSBytes)/(1<<20), float64(res.PeakRSSBytes)/(1<<20))
 			fmt.Fprintf(w, "  raw RSA-2048 verify: %.0f/s on one goroutine, %.0f/s on all cores; one request costs %.2f parallel verifications\n",
 				res.VerifiesPerSec, res.ParallelVerifiesPerSec, res.VerifiesPerRequest)
+			if res.CPUPerRequest > 0 {
+				fmt.Fprintf(w, "  CPU per request (server and clients): %s = %.2f raw verifications\n",
+					res.CPUPerRequest.Round(100*time.Nanosecond), res.CPUVerifiesPerRequest)
+			}
 		}
 	}
 	return err

@@ -288,6 +288,8 @@ func TestBenchHTTP(t *testing.T) {
 		RSS                int64   `json:"rss_bytes"`
 		VerifiesPerSec     float64 `json:"verifies_per_sec"`
 		VerifiesPerRequest float64 `json:"verifies_per_request"`
+		CPUPerRequest      int64   `json:"cpu_per_request_ns"`
+		CPUVerifies        float64 `json:"cpu_verifies_per_request"`
 	}
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
 		t.Fatalf("bench --json output: %v\n%s", err, out)
@@ -295,6 +297,9 @@ func TestBenchHTTP(t *testing.T) {
 	if res.Requests != 200 || res.Errors != 0 || res.RequestsPerSec <= 0 || res.P50 <= 0 || res.P99 < res.P50 ||
 		res.VerifiesPerSec <= 0 || res.VerifiesPerRequest <= 0 {
 		t.Errorf("bench --requests 200 reported %+v", res)
+	}
+	if runtime.GOOS == "linux" && (res.CPUPerRequest <= 0 || res.CPUVerifies <= 0) {
+		t.Errorf("CPU per request = %d ns, %.2f verifications on Linux, want both measured", res.CPUPerRequest, res.CPUVerifies)
 	}
 	if runtime.GOOS == "linux" && res.RSS <= 0 {
 		t.Errorf("RSS = %d on Linux, want the process's resident set", res.RSS)

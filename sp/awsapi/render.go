@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -52,10 +53,93 @@ const contentType = "text/xml"
 // A nil result omits <ActionResult>, as AWS does for operations with no
 // output (DeleteSAMLProvider).
 func writeResult(w http.ResponseWriter, svc Service, action, requestID string, result any) error {
-	var buf bytes.Buffer
-	enc := xml.NewEncoder(&buf)
-	start := xml.StartElement{Name: xml.Name{Local: action + "Response"},
-		Attr: []xml.Attr{{Name: xml.Name{Local: "xmlns"}, Value: svc.Namespace}}}
+	x := xmlWriters.Get().(*xmlWriter)
+	if a, ok := result.(XMLAppender); ok {
+		// What render writes for a struct with the same fields.
+		b := x.buf.AvailableBuffer()
+		b = append(b, '<')
+		b = append(b, action...)
+		b = append(b, `Response xmlns="`...)
+		b = AppendXMLText(b, svc.Namespace)
+		b = append(b, `"><`...)
+		b = append(b, action...)
+		b = append(b, "Result>"...)
+		b = a.AppendXML(b)
+		b = append(b, "</"...)
+		b = append(b, action...)
+		b = append(b, "Result><ResponseMetadata>"...)
+		b = AppendXMLElement(b, "RequestId", requestID)
+		b = append(b, "</ResponseMetadata></"...)
+		b = append(b, action...)
+		b = append(b, "Response>"...)
+		x.buf.Write(b)
+	} else {
+		start := xml.StartElement{Name: xml.Name{Local: action + "Response"},
+			Attr: []xml.Attr{{Name: xml.Name{Local: "xmlns"}, Value: svc.Namespace}}}
+		if err := x.render(start, action, requestID, result); err != nil {
+			// The encoder may be left inside an element: drop it.
+			return err
+		}
+	}
+	writeBody(w, http.StatusOK, requestID, x.buf.Bytes())
+	x.buf.Reset()
+	if x.buf.Cap() <= maxPooledBody {
+		xmlWriters.Put(x)
+	}
+	return nil
+}
+
+// XMLAppender is a result that renders its own XML, the children of
+// <ActionResult>, exactly as encoding/xml renders the equivalent struct; a
+// test must compare the two. It spares the hot path of a frequently called
+// operation encoding/xml's reflection.
+type XMLAppender interface {
+	AppendXML(b []byte) []byte
+}
+
+// AppendXMLElement appends <name>text</name>, text escaped as encoding/xml
+// escapes character data.
+func AppendXMLElement(b []byte, name, text string) []byte {
+	b = append(b, '<')
+	b = append(b, name...)
+	b = append(b, '>')
+	b = AppendXMLText(b, text)
+	b = append(b, "</"...)
+	b = append(b, name...)
+	return append(b, '>')
+}
+
+// AppendXMLText appends s escaped as encoding/xml escapes text and
+// attribute values. Printable ASCII without markup characters, which is
+// what ARNs, keys and tokens are, is appended as is; anything else goes
+// through xml.EscapeText.
+func AppendXMLText(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\'' || c == '&' || c == '<' || c == '>' {
+			var buf bytes.Buffer
+			_ = xml.EscapeText(&buf, []byte(s)) // a bytes.Buffer does not fail
+			return append(b, buf.Bytes()...)
+		}
+	}
+	return append(b, s...)
+}
+
+// xmlWriter is an XML encoder with the buffer it writes to. Encoders are
+// reused: each one allocates a 4 KB bufio.Writer, the largest allocation
+// of rendering a result. An encoder that returned an error is not reused.
+type xmlWriter struct {
+	buf bytes.Buffer
+	enc *xml.Encoder
+}
+
+var xmlWriters = sync.Pool{New: func() any {
+	x := new(xmlWriter)
+	x.enc = xml.NewEncoder(&x.buf)
+	return x
+}}
+
+func (x *xmlWriter) render(start xml.StartElement, action, requestID string, result any) error {
+	enc := x.enc
 	if err := enc.EncodeToken(start); err != nil {
 		return err
 	}
@@ -73,11 +157,7 @@ func writeResult(w http.ResponseWriter, svc Service, action, requestID string, r
 	if err := enc.EncodeToken(start.End()); err != nil {
 		return err
 	}
-	if err := enc.Flush(); err != nil {
-		return err
-	}
-	writeBody(w, http.StatusOK, requestID, buf.Bytes())
-	return nil
+	return enc.Flush()
 }
 
 // errorResponse is AWS's Query-protocol error envelope.

@@ -1,6 +1,7 @@
 package awsapi
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
@@ -166,17 +168,20 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	result, op, err := rt.serve(w, r, req, &svc)
 	ev := Event{EventVersion: "1.08", EventTime: now, EventSource: svc.Name + ".amazonaws.com",
 		EventName: req.Action, AWSRegion: "us-east-1", SourceIPAddress: req.SourceIP, UserAgent: r.UserAgent(),
-		RequestParameters: req.notes, RequestID: req.RequestID, EventID: rt.newRequestID(), EventType: "AwsApiCall"}
+		RequestParameters: req.notes, RequestID: req.RequestID, EventType: "AwsApiCall"}
 	ev.UserIdentity = identity(req.Caller)
 	ev.RecipientAccountID = req.Account
 	if ev.RecipientAccountID == "" {
 		ev.RecipientAccountID = req.Caller.AccountID
 	}
-	if a, aerr := parseAuthorization(r.Header.Get("Authorization")); aerr == nil {
-		ev.AWSRegion = a.region
-		if ev.UserIdentity.AccessKeyID == "" {
-			// A rejected signature still names its key, as CloudTrail records.
-			ev.UserIdentity.AccessKeyID = a.accessKeyID
+	// An anonymous call (AssumeRoleWithSAML) has no signature to parse.
+	if h := r.Header.Get("Authorization"); h != "" {
+		if a, aerr := parseAuthorization(h); aerr == nil {
+			ev.AWSRegion = a.region
+			if ev.UserIdentity.AccessKeyID == "" {
+				// A rejected signature still names its key, as CloudTrail records.
+				ev.UserIdentity.AccessKeyID = a.accessKeyID
+			}
 		}
 	}
 	if err != nil {
@@ -202,6 +207,7 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if rt.events != nil {
+		ev.EventID = rt.newRequestID()
 		rt.events.Record(ev)
 	}
 }
@@ -216,7 +222,15 @@ func (rt *Router) serve(w http.ResponseWriter, r *http.Request, req *Request, sv
 	if r.Method != http.MethodPost && r.Method != http.MethodGet {
 		return nil, Operation{}, Errorf(CodeInvalidAction, http.StatusMethodNotAllowed, "Method %s is not supported", r.Method)
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, rt.maxBody))
+	buf := bodyBufs.Get().(*bytes.Buffer)
+	defer putBodyBuf(buf)
+	if r.ContentLength > 0 {
+		// Content-Length is the client's claim: pre-size for ordinary
+		// bodies only, and let a large one grow as its bytes arrive.
+		buf.Grow(int(min(r.ContentLength, rt.maxBody, maxPooledBody)) + bytes.MinRead)
+	}
+	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, rt.maxBody))
+	body := buf.Bytes()
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
@@ -254,6 +268,23 @@ func (rt *Router) serve(w http.ResponseWriter, r *http.Request, req *Request, sv
 	return result, op, err
 }
 
+// bodyBufs holds request-body buffers. A body is only read during its
+// request: parameters are copied out of it (parseForm), so a buffer is
+// reused as soon as the request is answered.
+var bodyBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBody bounds the buffers kept for reuse: a large IAM metadata
+// upload is not worth keeping.
+const maxPooledBody = 64 << 10
+
+func putBodyBuf(b *bytes.Buffer) {
+	if b.Cap() > maxPooledBody {
+		return
+	}
+	b.Reset()
+	bodyBufs.Put(b)
+}
+
 // queryParams merges the URL query with a form-encoded body.
 func queryParams(r *http.Request, body []byte) (url.Values, error) {
 	params, err := url.ParseQuery(r.URL.RawQuery)
@@ -272,7 +303,7 @@ func queryParams(r *http.Request, body []byte) (url.Values, error) {
 				Err:     fmt.Errorf("content type %q is not application/x-www-form-urlencoded", ct)}
 		}
 	}
-	form, err := url.ParseQuery(string(body))
+	form, err := parseForm(body)
 	if err != nil {
 		return nil, &Error{Code: CodeMalformedQueryString, Status: http.StatusNotFound,
 			Message: "The query string contains a syntax error.", Err: err}
@@ -286,7 +317,11 @@ func queryParams(r *http.Request, body []byte) (url.Values, error) {
 // serviceFor guesses the addressed service from the signature's credential
 // scope, before the body is read.
 func (rt *Router) serviceFor(r *http.Request) (Service, bool) {
-	a, err := parseAuthorization(r.Header.Get("Authorization"))
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return Service{}, false
+	}
+	a, err := parseAuthorization(h)
 	if err != nil {
 		return Service{}, false
 	}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/samlab-dev/samlab/awssaml"
 	"github.com/samlab-dev/samlab/sp/awsapi"
@@ -39,7 +40,7 @@ func quoted(v string) string { return "'" + v + "'" }
 // A sensitive member's value is never echoed.
 func (c *constraints) str(member, v string, sensitive bool, minLen, maxLen int, re *regexp.Regexp, pattern string) {
 	n := utf16Len(v)
-	badPattern := re != nil && !re.MatchString(v)
+	badPattern := re != nil && !(plainText(v) && (re == arnValueRE || re == policyValueRE)) && !re.MatchString(v)
 	if !badPattern && n >= minLen && n <= maxLen {
 		return
 	}
@@ -58,11 +59,33 @@ func (c *constraints) str(member, v string, sensitive bool, minLen, maxLen int, 
 	}
 }
 
+// plainText reports whether v is non-empty and only tab, LF, CR and
+// printable ASCII: characters both arnValueRE and policyValueRE accept, so
+// the common ARN is checked without running the regular expression.
+func plainText(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; (c < 0x20 || c > 0x7e) && c != '\t' && c != '\n' && c != '\r' {
+			return false
+		}
+	}
+	return v != ""
+}
+
 // utf16Len is v's length in UTF-16 code units, as AWS's (Java) front end
 // counts lengths.
 func utf16Len(v string) int {
-	n := 0
-	for _, r := range v {
+	// An ASCII byte is one unit. Assertions are kilobytes of base64, so
+	// count ASCII runs eight bytes at a time before decoding runes.
+	i := 0
+	for ; i+8 <= len(v); i += 8 {
+		if (v[i]|v[i+1]|v[i+2]|v[i+3]|v[i+4]|v[i+5]|v[i+6]|v[i+7])&0x80 != 0 {
+			break
+		}
+	}
+	for ; i < len(v) && v[i] < utf8.RuneSelf; i++ {
+	}
+	n := i
+	for _, r := range v[i:] {
 		if l := utf16.RuneLen(r); l > 0 {
 			n += l
 		} else {
