@@ -22,6 +22,10 @@ func TestOIDCKeyLabCommands(t *testing.T) {
 	state := filepath.Join(t.TempDir(), "class")
 	l := startClass(t, state, "oidc-key-switched-before-publishing")
 	seat, _ := readManifest(t, state).Seat(1)
+	if want := "Administer the IdP and its OIDC signing keys (with the admin key above; see samlab idp --help):\n  samlab idp status --endpoint " +
+		seat.Endpoint + "\n"; !strings.Contains(l.out.String(), want) {
+		t.Errorf("the banner lacks %q:\n%s", want, l.out)
+	}
 
 	t.Setenv("AWS_ACCESS_KEY_ID", "")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
