@@ -54,7 +54,8 @@ func (l *Lab) RevertOIDCKey() error {
 func (l *Lab) rotateOIDC(c IDPChange) (string, error) {
 	p, _, err := l.oidcProvider()
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("%w: OpenID Connect keys are administered here only on a web identity lab "+
+			"(samlab lab start with a scenario that declares setup.oidc), not on samlab up", err)
 	}
 	before := p.Keyring()
 	switch {
