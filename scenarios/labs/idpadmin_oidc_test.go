@@ -122,7 +122,9 @@ func TestOIDCKeyRevertOverHTTPSurvivesReopen(t *testing.T) {
 }
 
 // Without the fix, a restarted lab is still broken: the replay switches the
-// key again while STS holds the first one.
+// key again while STS holds the first one. Nothing in IAM fixes it: STS
+// keeps the JWKS per issuer, so even a re-registered IAM provider leaves
+// the cached keys in place.
 func TestOIDCKeyLabBrokenAfterReopen(t *testing.T) {
 	sc, err := Find("oidc-key-switched-before-publishing")
 	if err != nil {
@@ -131,6 +133,15 @@ func TestOIDCKeyLabBrokenAfterReopen(t *testing.T) {
 	dir := t.TempDir()
 	tr := openServedTrainee(t, sc, dir)
 	mustCheck(t, tr, false)
+	if err := tr.Lab().DeleteOIDCProvider(); err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.Lab().CreateOIDCProvider(context.Background(), []string{"sts.amazonaws.com"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := tr.Check(context.Background()); err != nil || res.Fixed || !strings.Contains(res.Steps[0].Actual, "Couldn't retrieve verification key") {
+		t.Fatalf("after re-registering the IAM provider: %+v %v", res, err)
+	}
 	if err := tr.Close(); err != nil {
 		t.Fatal(err)
 	}
