@@ -77,6 +77,7 @@ var actions = map[string]actionSpec{
 	ActionRemoveClientID:       {"remove `client_id` from the IAM OIDC provider", []string{"client_id"}, []string{"client_id"}},
 	ActionRotateOIDCKey:        {"the OpenID Connect provider signs with a new key (the staged one, if any)", nil, nil},
 	ActionStageOIDCRollover:    {"the OpenID Connect provider publishes its next key in its JWKS", nil, nil},
+	ActionRevertOIDCKey:        {"the OpenID Connect provider signs with its previous key again and keeps the current one in its JWKS as the next key", nil, nil},
 	ActionWebIdentityLogin:     {"the OpenID Connect provider issues an ID token and AssumeRoleWithWebIdentity redeems it", []string{"user", "role", "role_arn", "audience", "token_fault", "redeem_after", "duration_seconds", "save_token", "token"}, nil},
 	ActionUpdateIdentityPool:   {"change whether an identity pool allows unauthenticated identities", []string{"pool", "allow_unauthenticated"}, []string{"pool", "allow_unauthenticated"}},
 	ActionSetIdentityPoolRoles: {"set an identity pool's authenticated and unauthenticated roles and its role mapping", []string{"pool", "authenticated_role", "unauthenticated_role", "role_mapping"}, []string{"pool"}},

@@ -39,6 +39,15 @@ type IDPChange struct {
 	// Rollover (rotate) stages a next key beside the current one instead
 	// of switching.
 	Rollover bool `json:"rollover,omitempty"`
+	// OIDC (rotate) changes the OpenID Connect provider's signing keys (its
+	// JWKS) instead of the SAML IdP's.
+	OIDC bool `json:"oidc,omitempty"`
+	// Revert (rotate, with OIDC) signs with the previous key again and keeps
+	// the current one published as the next key.
+	Revert bool `json:"revert,omitempty"`
+	// KeyID (rotate, with Revert) names the retired key to sign with again
+	// (default: the most recently retired).
+	KeyID string `json:"kid,omitempty"`
 	// User and With (set-user) name the user and their new definition.
 	User string     `json:"user,omitempty"`
 	With *UserSetup `json:"with,omitempty"`
@@ -68,11 +77,14 @@ type IDPUser struct {
 // IDPState is the IdP of a running lab: what GET IDPAdminPath answers and
 // what a change returns, with Change saying what it did.
 type IDPState struct {
-	Change   string    `json:"change,omitempty"`
-	EntityID string    `json:"entity_id"`
-	Keys     []IDPKey  `json:"keys"`
-	Users    []IDPUser `json:"users"`
-	Fault    string    `json:"fault,omitempty"`
+	Change   string   `json:"change,omitempty"`
+	EntityID string   `json:"entity_id"`
+	Keys     []IDPKey `json:"keys"`
+	// OIDCKeys are the OpenID Connect provider's signing keys, for a lab
+	// that has one.
+	OIDCKeys []IDPOIDCKey `json:"oidc_keys,omitempty"`
+	Users    []IDPUser    `json:"users"`
+	Fault    string       `json:"fault,omitempty"`
 }
 
 // userNameRE is what set-user accepts as a user name: it becomes the
@@ -84,7 +96,10 @@ func (c IDPChange) Validate() error {
 	switch c.Op {
 	case IDPOpRotate:
 		if c.User != "" || c.With != nil || c.Fault != "" {
-			return errors.New("rotate takes only rollover")
+			return errors.New("rotate takes only rollover, oidc, revert and kid")
+		}
+		if err := c.validateOIDCRotate(); err != nil {
+			return err
 		}
 	case IDPOpSetUser:
 		if !userNameRE.MatchString(c.User) {
@@ -120,6 +135,9 @@ func (l *Lab) ApplyIDPChange(c IDPChange) (string, error) {
 	}
 	switch c.Op {
 	case IDPOpRotate:
+		if c.OIDC {
+			return l.rotateOIDC(c)
+		}
 		change, err := l.IDP.ChangeKeys(c.Rollover)
 		if err != nil {
 			return "", err
@@ -162,6 +180,7 @@ func (l *Lab) IDPState() IDPState {
 	for i, kp := range ring.Previous {
 		key(fmt.Sprintf("previous-%d", i+1), false, kp)
 	}
+	st.OIDCKeys = l.oidcKeys()
 	l.state.mu.Lock()
 	defer l.state.mu.Unlock()
 	for name, u := range l.Users {
@@ -273,6 +292,10 @@ func WithIDPAdmin(next http.Handler, cfg IDPAdminConfig) http.Handler {
 				return
 			}
 			msg, err := cfg.Apply(c)
+			if errors.Is(err, ErrNoOIDC) || errors.Is(err, errOIDCRevert) {
+				writeAdminJSON(w, http.StatusConflict, map[string]string{"error": err.Error()})
+				return
+			}
 			if err != nil {
 				writeAdminJSON(w, http.StatusInternalServerError, map[string]string{"error": err.Error()})
 				return

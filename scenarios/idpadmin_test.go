@@ -65,6 +65,10 @@ func TestIDPAdminEndpoint(t *testing.T) {
 		{"POST", admin.Token(), `{"op":"set-user","user":"carol"}`, 400, "set-user needs the user's definition (with)"},
 		{"POST", admin.Token(), `{"op":"set-user","user":"carol","with":{"roles":[{"value":"x","role":"y"}]}}`, 400, "with.roles[0]: value is sent as is"},
 		{"POST", admin.Token(), `{"op":"rotate","user":"alice"}`, 400, "rotate takes only rollover"},
+		{"POST", admin.Token(), `{"op":"rotate","revert":true}`, 400, "revert is for the OpenID Connect provider's keys: give oidc too"},
+		{"POST", admin.Token(), `{"op":"rotate","oidc":true,"revert":true,"rollover":true}`, 400, "give revert or rollover, not both"},
+		{"POST", admin.Token(), `{"op":"rotate","oidc":true,"kid":"k"}`, 400, "kid names the retired key to revert to: give revert too"},
+		{"POST", admin.Token(), `{"op":"rotate","oidc":true}`, 409, "the OpenID Connect provider is not started"},
 		{"POST", admin.Token(), `{"op":"rotate"` + strings.Repeat(" ", 70<<10) + `}`, 413, "over 64 KiB"},
 		{"POST", admin.Token(), `{"op":"set-fault","fault":"missing-role-session-name"}`, 200, `"fault": "missing-role-session-name"`},
 		{"POST", admin.Token(), `{"op":"set-user","user":"carol","with":{"roles":["SAMLReadOnly"],"role_session_name":"carol@example.com"}}`, 400, "cannot unmarshal"},
@@ -104,7 +108,7 @@ func TestIDPAdminEndpoint(t *testing.T) {
 // never a panic or a 500.
 func FuzzIDPAdminChange(f *testing.F) {
 	for _, seed := range []string{
-		`{"op":"rotate"}`, `{"op":"rotate","rollover":true}`, `{"op":"set-fault","fault":"tamper"}`, `{"op":"set-fault"}`,
+		`{"op":"rotate"}`, `{"op":"rotate","rollover":true}`, `{"op":"rotate","oidc":true,"revert":true,"kid":"k"}`, `{"op":"set-fault","fault":"tamper"}`, `{"op":"set-fault"}`,
 		`{"op":"set-user","user":"rosa","with":{"roles":[{"role":"SAMLAdmin"}],"principal_tags":{"team":"a"}}}`,
 		`{"op":"set-user","user":"q","with":{"roles":[{"value":"arn:aws:iam::1:role/R,arn:aws:iam::1:saml-provider/P"}]}}`,
 		`{"op":"set-user","user":"x","with":{"roles":[]}}`, `{}`, `[]`, `null`, `{"op":"rotate"}{"op":"rotate"}`, "\xff",
@@ -128,7 +132,7 @@ func FuzzIDPAdminChange(f *testing.F) {
 		h.ServeHTTP(rec, req)
 		switch rec.Code {
 		case http.StatusOK:
-		case http.StatusBadRequest, http.StatusRequestEntityTooLarge:
+		case http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusConflict:
 			if !strings.Contains(rec.Body.String(), `"error": "`) {
 				t.Fatalf("%d without an error message: %s", rec.Code, rec.Body)
 			}

@@ -14,6 +14,8 @@ import (
 type idpRecord struct {
 	Changes []IDPChange   `json:"changes,omitempty"`
 	Keys    *savedKeyring `json:"keys,omitempty"`
+	// OIDCKeys are the OpenID Connect provider's keys as last left.
+	OIDCKeys *savedOIDCKeyring `json:"oidc_keys,omitempty"`
 }
 
 type savedKey struct {
@@ -122,8 +124,11 @@ func (l *Lab) RestoreIDP(store MetaStore, key string) (bool, error) {
 			return false, fmt.Errorf("stored IdP change %d (%s): %w", i+1, c.Op, err)
 		}
 	}
+	if err := l.restoreOIDCKeys(rec.OIDCKeys); err != nil {
+		return false, err
+	}
 	if rec.Keys == nil {
-		return len(rec.Changes) > 0, nil
+		return len(rec.Changes) > 0 || rec.OIDCKeys != nil, nil
 	}
 	ring, err := rec.Keys.load()
 	if err != nil {
@@ -150,6 +155,9 @@ func (l *Lab) ApplyAndRecordIDPChange(store MetaStore, key string, c IDPChange) 
 		rec.Changes = append(rec.Changes, c)
 	}
 	if rec.Keys, err = saveKeyring(l.IDP.Keyring()); err != nil {
+		return "", err
+	}
+	if rec.OIDCKeys, err = l.saveOIDCKeys(); err != nil {
 		return "", err
 	}
 	raw, err := json.Marshal(rec)

@@ -23,6 +23,7 @@ const (
 	ActionRemoveClientID       = "remove-client-id"        // aws iam remove-client-id-from-open-id-connect-provider
 	ActionRotateOIDCKey        = "rotate-oidc-key"         // the OIDC provider signs with a new key
 	ActionStageOIDCRollover    = "stage-oidc-rollover"     // the OIDC provider publishes its next key in the JWKS
+	ActionRevertOIDCKey        = "revert-oidc-key"         // the OIDC provider signs with its previous key again
 	ActionWebIdentityLogin     = "web-identity-login"      // ID token → AssumeRoleWithWebIdentity
 	ActionUpdateIdentityPool   = "update-identity-pool"    // aws cognito-identity update-identity-pool
 	ActionSetIdentityPoolRoles = "set-identity-pool-roles" // aws cognito-identity set-identity-pool-roles
@@ -40,7 +41,7 @@ const DefaultClientID = "sts.amazonaws.com"
 
 // webIdentityActions are the actions that need setup.oidc.
 var webIdentityActions = []string{ActionCreateOIDCProvider, ActionDeleteOIDCProvider, ActionAddClientID, ActionRemoveClientID,
-	ActionRotateOIDCKey, ActionStageOIDCRollover, ActionWebIdentityLogin, ActionUpdateIdentityPool, ActionSetIdentityPoolRoles,
+	ActionRotateOIDCKey, ActionStageOIDCRollover, ActionRevertOIDCKey, ActionWebIdentityLogin, ActionUpdateIdentityPool, ActionSetIdentityPoolRoles,
 	ActionCognitoLogin, ActionBlockOIDCIssuer, ActionUnblockOIDCIssuer, ActionRotateOIDCTLSCert, ActionUpdateOIDCThumbprint}
 
 // OIDCSetup is the lab's OpenID Connect provider (samlab's idp/oidc for the

@@ -595,6 +595,8 @@ func (l *Lab) doWebIdentity(ctx context.Context, st Step) (out Outcome, ok bool,
 		err = l.RotateOIDCKey()
 	case ActionStageOIDCRollover:
 		err = l.StageOIDCRollover()
+	case ActionRevertOIDCKey:
+		err = l.RevertOIDCKey()
 	case ActionRotateOIDCTLSCert:
 		err = l.RotateOIDCTLSCert()
 	case ActionUpdateOIDCThumbprint:

@@ -232,6 +232,9 @@ func printKeyring(w io.Writer, ring *idp.Keyring, now time.Time) error {
 type rotateOptions struct {
 	idpOptions
 	rollover  bool
+	oidc      bool
+	revert    bool
+	kid       string
 	validFor  time.Duration
 	notBefore string
 	notAfter  string
@@ -260,13 +263,21 @@ example an already-expired one for expiry scenarios.
 
 With --endpoint instead of --keys, the IdP of a running lab (samlab up,
 samlab lab start) rotates its own keys, by the same rules; the lab's admin
-key in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY authenticates the call.`,
+key in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY authenticates the call.
+
+With --endpoint and --oidc, a lab's OpenID Connect provider rotates the keys
+of its JWKS instead: at once, or with --rollover by publishing the next key
+beside the current one first. --revert undoes a switch: the previous key (or
+the retired key --kid names) signs again, and the current key stays in the
+JWKS as the next key, for a later "samlab idp rotate --oidc" to switch to.`,
 		Example: `  samlab idp rotate --keys ./idp-keys --rollover   # publish old + new
   samlab metadata export --keys ./idp-keys -o idp.xml
   aws iam update-saml-provider --saml-provider-arn ARN --saml-metadata-document file://idp.xml
   samlab idp rotate --keys ./idp-keys              # switch to the new key
   samlab idp rotate --keys ./idp-keys --not-before 2020-01-01T00:00:00Z --not-after 2021-01-01T00:00:00Z
-  samlab idp rotate --endpoint http://127.0.0.1:8765 --rollover   # a running lab's IdP`,
+  samlab idp rotate --endpoint http://127.0.0.1:8765 --rollover   # a running lab's IdP
+  samlab idp rotate --endpoint http://127.0.0.1:8765 --oidc --rollover   # publish the next OIDC key
+  samlab idp rotate --endpoint http://127.0.0.1:8765 --oidc --revert     # sign with the previous OIDC key again`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runRotate(cmd, o) },
 	}
@@ -275,6 +286,9 @@ key in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY authenticates the call.`,
 	f.StringVar(&o.entityID, "entity-id", scenarios.DefaultEntityID, "subject of new certificates")
 	f.IntVar(&o.bits, "bits", certs.DefaultBits, "RSA key size of the new key (2048, 3072 or 4096)")
 	f.BoolVar(&o.rollover, "rollover", false, "stage the new key beside the current one instead of switching")
+	f.BoolVar(&o.oidc, "oidc", false, "with --endpoint: rotate the lab's OpenID Connect signing keys (its JWKS)")
+	f.BoolVar(&o.revert, "revert", false, "with --oidc: sign with the previous key again and keep the current one published as the next key")
+	f.StringVar(&o.kid, "kid", "", "with --revert: the kid of the retired key to sign with again (default: the previous key)")
 	f.DurationVar(&o.validFor, "valid-for", certs.DefaultValidity, "validity of the new certificate")
 	f.StringVar(&o.notBefore, "not-before", "", "certificate validity start (RFC 3339), with --not-after")
 	f.StringVar(&o.notAfter, "not-after", "", "certificate validity end (RFC 3339), with --not-before")
@@ -282,6 +296,8 @@ key in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY authenticates the call.`,
 	o.remote.flags(cmd, false)
 	cmd.MarkFlagsOneRequired("keys", "endpoint")
 	cmd.MarkFlagsMutuallyExclusive("keys", "endpoint")
+	cmd.MarkFlagsMutuallyExclusive("keys", "oidc")
+	cmd.MarkFlagsMutuallyExclusive("rollover", "revert")
 	return cmd
 }
 

@@ -97,6 +97,9 @@ func printIDPState(w io.Writer, st *scenarios.IDPState, output string) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	if err := printOIDCKeys(w, st.OIDCKeys); err != nil {
+		return err
+	}
 	fmt.Fprintln(w)
 	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "USER\tROLESESSIONNAME\tROLE VALUES")
@@ -152,7 +155,14 @@ func runRemoteRotate(cmd *cobra.Command, o rotateOptions) error {
 	if o.notBefore != "" || cmd.Flags().Changed("valid-for") || cmd.Flags().Changed("bits") || cmd.Flags().Changed("entity-id") {
 		return badInput(errors.New("with --endpoint the lab's IdP makes its own keys: --bits, --entity-id, --valid-for and --not-before/--not-after are for --keys"))
 	}
-	st, err := idpAdminCall(cmd, o.remote.endpoint, &scenarios.IDPChange{Op: scenarios.IDPOpRotate, Rollover: o.rollover})
+	switch {
+	case o.revert && !o.oidc:
+		return badInput(errors.New("--revert is for the OpenID Connect keys: give --oidc too"))
+	case o.kid != "" && !o.revert:
+		return badInput(errors.New("--kid names the retired key --revert signs with again: give --revert too"))
+	}
+	st, err := idpAdminCall(cmd, o.remote.endpoint, &scenarios.IDPChange{Op: scenarios.IDPOpRotate, Rollover: o.rollover,
+		OIDC: o.oidc, Revert: o.revert, KeyID: o.kid})
 	if err != nil {
 		return err
 	}

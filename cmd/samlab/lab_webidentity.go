@@ -27,6 +27,9 @@ Use the aws CLI against the lab:
 Sign in as an app does (an ID token from the OIDC issuer, then AssumeRoleWithWebIdentity):
   TOKEN=$(SAMLAB_PASSWORD=%s samlab idp token --endpoint %s%s --user %s --audience CLIENT_ID)
   aws --endpoint-url %s sts assume-role-with-web-identity --role-arn arn:aws:iam::%s:role/ROLE --role-session-name %s --web-identity-token "$TOKEN"
+
+Administer the IdP and its OIDC signing keys (with the admin key above; see samlab idp --help):
+  samlab idp status --endpoint %s
 `, s.AccessKeyID, s.SecretAccessKey, s.Endpoint, labs.DemoPassword, s.OIDCIssuer, caFile, scenarios.DefaultUser,
-		s.Endpoint, s.Account, scenarios.DefaultUser)
+		s.Endpoint, s.Account, scenarios.DefaultUser, s.Endpoint)
 }
