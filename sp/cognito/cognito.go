@@ -760,21 +760,8 @@ func (s *Service) resolve(ctx context.Context, identityID string, logins map[str
 	if len(ident.Logins) > 0 && !matched {
 		return nil, apiError(CodeNotAuthorized, fmt.Errorf("none of the logins %v is linked to identity %s", subs, ident.ID), msgLoginsDontMatch)
 	}
-	changed := false
-	for name, sub := range subs {
-		if _, ok := ident.Logins[name]; !ok {
-			if ident.Logins == nil {
-				ident.Logins = map[string]string{}
-			}
-			ident.Logins[name] = sub
-			changed = true
-		}
-	}
-	if changed {
-		ident.Modified = s.now().UTC()
-		if err := s.saveIdentity(ident); err != nil {
-			return nil, apiError(CodeInternalError, err, "An internal error occurred.")
-		}
+	if err := s.linkLoginsLocked(ident, subs, false); err != nil {
+		return nil, err
 	}
 	// amr: "authenticated", then each provider and provider:OIDC:sub (the
 	// third form is unverified for OIDC providers; AWS writes
@@ -893,4 +880,32 @@ func (s *Service) poolRole(p *Pool, kind string) (string, error) {
 		return "", apiError(CodeInvalidIdentityPoolConfiguration, fmt.Errorf("pool %s has no %s role", p.ID, kind), msgInvalidPoolConfig)
 	}
 	return role, nil
+}
+
+// linkLoginsLocked links the logins subs (provider name to subject) to
+// ident and stores it when that changed anything: a provider not linked
+// yet is added; one linked to another subject is replaced only with
+// replace (a developer provider's user, whose subject is the identity's
+// own).
+func (s *Service) linkLoginsLocked(ident *Identity, subs map[string]string, replace bool) error {
+	changed := false
+	for name, sub := range subs {
+		old, linked := ident.Logins[name]
+		if linked && (old == sub || !replace) {
+			continue
+		}
+		if ident.Logins == nil {
+			ident.Logins = map[string]string{}
+		}
+		ident.Logins[name] = sub
+		changed = true
+	}
+	if !changed {
+		return nil
+	}
+	ident.Modified = s.now().UTC()
+	if err := s.saveIdentity(ident); err != nil {
+		return apiError(CodeInternalError, err, "An internal error occurred.")
+	}
+	return nil
 }

@@ -111,21 +111,8 @@ func (s *Service) DeveloperToken(ctx context.Context, in DeveloperTokenInput) (i
 			s.identities[ident.ID] = ident
 		}
 	}
-	changed := false
-	for name, sub := range subs {
-		if ident.Logins[name] != sub {
-			if ident.Logins == nil {
-				ident.Logins = map[string]string{}
-			}
-			ident.Logins[name] = sub
-			changed = true
-		}
-	}
-	if changed {
-		ident.Modified = s.now().UTC()
-		if err := s.saveIdentity(ident); err != nil {
-			return "", "", apiError(CodeInternalError, err, "An internal error occurred.")
-		}
+	if err := s.linkLoginsLocked(ident, subs, true); err != nil {
+		return "", "", err
 	}
 	// amr: "authenticated", the developer provider, and
 	// "<provider>:<pool ID>:<user identifier>", the pool ID being

@@ -59,12 +59,9 @@ func (s *Service) SetPrincipalTags(poolID, provider string, m PrincipalTagMap) (
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p, err := s.poolLocked(poolID)
+	p, err := s.tagProviderPoolLocked(poolID, provider)
 	if err != nil {
 		return PrincipalTagMap{}, err
-	}
-	if !slices.Contains(p.configuredProviders(), provider) {
-		return PrincipalTagMap{}, apiError(CodeInvalidParameter, fmt.Errorf("%q is none of the pool's providers %q", provider, p.configuredProviders()), msgTagProviderUnknown, provider)
 	}
 	stored := PrincipalTagMap{UseDefaults: m.UseDefaults, Tags: maps.Clone(m.Tags)}
 	if stored.UseDefaults {
@@ -95,12 +92,9 @@ func (s *Service) PrincipalTags(poolID, provider string) (PrincipalTagMap, error
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p, err := s.poolLocked(poolID)
+	p, err := s.tagProviderPoolLocked(poolID, provider)
 	if err != nil {
 		return PrincipalTagMap{}, err
-	}
-	if !slices.Contains(p.configuredProviders(), provider) {
-		return PrincipalTagMap{}, apiError(CodeInvalidParameter, fmt.Errorf("%q is none of the pool's providers %q", provider, p.configuredProviders()), msgTagProviderUnknown, provider)
 	}
 	m := p.PrincipalTags[provider]
 	return PrincipalTagMap{UseDefaults: m.UseDefaults, Tags: maps.Clone(m.Tags)}, nil
@@ -136,4 +130,17 @@ func principalTags(p *Pool, logins map[string]login) map[string]string {
 		}
 	}
 	return out
+}
+
+// tagProviderPoolLocked returns the pool poolID when provider is one of its
+// configured providers, the only ones principal tags may be mapped for.
+func (s *Service) tagProviderPoolLocked(poolID, provider string) (*Pool, error) {
+	p, err := s.poolLocked(poolID)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Contains(p.configuredProviders(), provider) {
+		return nil, apiError(CodeInvalidParameter, fmt.Errorf("%q is none of the pool's providers %q", provider, p.configuredProviders()), msgTagProviderUnknown, provider)
+	}
+	return p, nil
 }
