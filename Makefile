@@ -129,10 +129,11 @@ MUTATE_COVERAGE ?= 85
 MUTATE_WORKERS ?= 1
 MUTATE_TIMEOUT_COEFFICIENT ?= 30
 MUTATE_MUTATORS ?= --invert-logical
-# MUTATE_EXCLUDE are file path regexps gremlins leaves out (--exclude-files):
+# MUTATE_EXCLUDE are regexps of file paths (relative to the package
+# directory) gremlins leaves out (--exclude-files):
 # test fixture packages under a mutated package, which have no tests of
 # their own.
-MUTATE_EXCLUDE ?= /xmlsectest/
+MUTATE_EXCLUDE ?= ^xmlsectest/
 MUTATE_EQUIVALENT := equivalent-mutants.txt
 MUTATE_OUT := bin/mutate
 
