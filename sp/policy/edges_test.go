@@ -132,3 +132,36 @@ func TestInvalidVariablesAreLiteral(t *testing.T) {
 		}
 	}
 }
+
+// TestPrincipalKeysOfOtherARNs: only users, the root user, federated users
+// and role sessions get aws:PrincipalType; another IAM or STS resource as
+// a principal gets its account alone.
+func TestPrincipalKeysOfOtherARNs(t *testing.T) {
+	t.Parallel()
+	for _, arn := range []string{
+		"arn:aws:iam::111122223333:role/Dev",
+		"arn:aws:iam::111122223333:group/user/x",
+		"arn:aws:sts::111122223333:other/assumed-role/x",
+		"arn:aws:sts::111122223333:user/x",
+	} {
+		got := Principal{ARN: arn}.PrincipalKeys()
+		if len(got) != 1 || len(got["aws:PrincipalAccount"]) != 1 || got["aws:PrincipalAccount"][0] != acctA {
+			t.Errorf("PrincipalKeys(%s) = %v, want aws:PrincipalAccount only", arn, got)
+		}
+	}
+}
+
+// TestZeroPolicyType: the zero PolicyType is no policy, so a Decision no
+// policy decided never names one.
+func TestZeroPolicyType(t *testing.T) {
+	t.Parallel()
+	var d Decision
+	if got := d.Type.String(); got != "no policy" {
+		t.Errorf("zero PolicyType = %q, want \"no policy\"", got)
+	}
+	for _, pt := range []PolicyType{Identity, Resource, Trust, Boundary, Session} {
+		if pt == 0 || pt.String() == "no policy" {
+			t.Errorf("PolicyType %d (%s) is the zero value or unnamed", pt, pt)
+		}
+	}
+}
