@@ -370,3 +370,83 @@ func TestUserTokensWithTheSDK(t *testing.T) {
 		t.Errorf("AssumeRole trusted by name, without an identity policy: %v", err)
 	}
 }
+
+// TestAssumeRoleManagedAndBoundaryPolicies pins which policies a role
+// session is allowed by: the role's attached managed policies, capped by its
+// permissions boundary, and the session's managed session policies
+// (PolicyArns), one that no longer exists allowing nothing.
+func TestAssumeRoleManagedAndBoundaryPolicies(t *testing.T) {
+	t.Parallel()
+	e := newFedEnv(t)
+	ctx := t.Context()
+	managed := func(name, actions string) string {
+		mp, err := e.acct.CreatePolicy(iam.CreatePolicyInput{Name: name,
+			Document: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":` + actions + `,"Resource":"*"}]}`})
+		if err != nil {
+			t.Fatalf("CreatePolicy %s: %v", name, err)
+		}
+		return mp.ARN
+	}
+	chain := managed("Chain", `["sts:AssumeRole"]`)
+	keyInfo := managed("KeyInfo", `["sts:GetAccessKeyInfo"]`)
+	both := managed("Both", `["sts:AssumeRole","sts:GetAccessKeyInfo"]`)
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:user/dev"},"Action":"sts:AssumeRole"}]}`
+	role := func(name, boundary string, attached ...string) string {
+		r, err := e.acct.CreateRole(iam.CreateRoleInput{Name: name, AssumeRolePolicyDocument: trust, PermissionsBoundary: boundary})
+		if err != nil {
+			t.Fatalf("CreateRole %s: %v", name, err)
+		}
+		for _, arn := range attached {
+			if err := e.acct.AttachRolePolicy(name, arn); err != nil {
+				t.Fatalf("AttachRolePolicy: %v", err)
+			}
+		}
+		return r.ARN
+	}
+	session := func(roleARN string, policyARNs ...string) *awssts.Client {
+		t.Helper()
+		out, err := e.user().AssumeRole(ctx, &awssts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("s9"), PolicyArns: arnsOf(policyARNs)})
+		if err != nil {
+			t.Fatalf("AssumeRole %s: %v", roleARN, err)
+		}
+		return sessionClient(e, out.Credentials)
+	}
+	// Target trusts the account: its identity-based policies decide.
+	target, err := e.acct.CreateRole(iam.CreateRoleInput{Name: "Target",
+		AssumeRolePolicyDocument: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// can reports whether the session may chain to Target and read key info.
+	can := func(c *awssts.Client) (assume, keyinfo bool) {
+		_, err := c.AssumeRole(ctx, &awssts.AssumeRoleInput{RoleArn: aws.String(target.ARN), RoleSessionName: aws.String("c9")})
+		_, err2 := c.GetAccessKeyInfo(ctx, &awssts.GetAccessKeyInfoInput{AccessKeyId: aws.String(e.userKey)})
+		return err == nil, err2 == nil
+	}
+	tests := []struct {
+		name            string
+		client          *awssts.Client
+		assume, keyinfo bool
+	}{
+		{"an attached policy", session(role("Attached", "", chain)), true, false},
+		{"two attached policies", session(role("TwoAttached", "", chain, keyInfo)), true, true},
+		{"a boundary narrower than the attached policy", session(role("Bounded", keyInfo, both)), false, true},
+		{"a managed session policy", session(role("SessionPolicy", "", both), keyInfo), false, true},
+		{"a managed session policy that no longer exists", session(role("LostSession", "", both), "arn:aws:iam::123456789012:policy/Gone"), false, false},
+		{"no managed session policy", session(role("NoSessionPolicy", "", both)), true, true},
+	}
+	for _, tt := range tests {
+		assume, keyinfo := can(tt.client)
+		if assume != tt.assume || keyinfo != tt.keyinfo {
+			t.Errorf("%s: may AssumeRole %v, GetAccessKeyInfo %v; want %v, %v", tt.name, assume, keyinfo, tt.assume, tt.keyinfo)
+		}
+	}
+}
+
+func arnsOf(arns []string) []ststypes.PolicyDescriptorType {
+	var out []ststypes.PolicyDescriptorType
+	for _, a := range arns {
+		out = append(out, ststypes.PolicyDescriptorType{Arn: aws.String(a)})
+	}
+	return out
+}
