@@ -3,6 +3,7 @@ package xmlsec
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -129,6 +130,41 @@ func TestCheckTree(t *testing.T) {
 	})
 	if err := checkTree(ok, small); err != nil {
 		t.Errorf("checkTree of an XML declaration and two levels = %v, want nil", err)
+	}
+}
+
+// TestParseLimitBounds pins each count limit at its bound: exactly the
+// limit is accepted, one more refused.
+func TestParseLimitBounds(t *testing.T) {
+	t.Parallel()
+	attrs := func(n int) string {
+		var sb strings.Builder
+		for i := range n {
+			fmt.Fprintf(&sb, ` a%d="v"`, i)
+		}
+		return sb.String()
+	}
+	elements := func(n int) string { return "<r>" + strings.Repeat("<e/>", n-1) + "</r>" }
+	l := ResponseLimits()
+	l.Elements, l.AttrsPerElement = 5, 3
+	for _, tt := range []struct {
+		name, doc string
+		want      string // "" accepts
+	}{
+		{"5 elements", elements(5), ""},
+		{"6 elements", elements(6), "more than 5 elements"},
+		{"3 attributes", "<r" + attrs(3) + "/>", ""},
+		{"4 attributes", "<r" + attrs(4) + "/>", "more than 3 attributes"},
+		{"2 attributes and a namespace declaration", `<r xmlns:p="urn:p"` + attrs(2) + "/>", ""},
+		{"3 attributes and a namespace declaration", `<r xmlns:p="urn:p"` + attrs(3) + "/>", "more than 3 attributes"},
+	} {
+		_, err := Parse([]byte(tt.doc), l)
+		if tt.want == "" && err != nil {
+			t.Errorf("%s: Parse = %v, want success", tt.name, err)
+		}
+		if tt.want != "" && (!errors.Is(err, ErrXMLLimit) || !strings.Contains(err.Error(), tt.want)) {
+			t.Errorf("%s: Parse = %v, want %v: %s", tt.name, err, ErrXMLLimit, tt.want)
+		}
 	}
 }
 
