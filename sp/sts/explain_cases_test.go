@@ -10,6 +10,7 @@ import (
 	"github.com/samlab-dev/samlab/certs"
 	"github.com/samlab-dev/samlab/certs/certstest"
 	"github.com/samlab-dev/samlab/metadata"
+	"github.com/samlab-dev/samlab/sp/iam"
 )
 
 // TestExplainDiagnoses replays one captured response per failure class the
@@ -28,6 +29,12 @@ func TestExplainDiagnoses(t *testing.T) {
 		return b
 	}
 	other, err := certs.New(certs.WithKeySource(certstest.New()), certs.WithValidity(pipelineNow.Add(-time.Hour), pipelineNow.Add(24*time.Hour)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A key older than the registered one: a node still signing with the
+	// certificate the IdP rotated away from.
+	old, err := certs.New(certs.WithKeySource(certstest.New()), certs.WithValidity(kp.Cert.NotBefore.Add(-time.Hour), pipelineNow.Add(24*time.Hour)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,6 +60,8 @@ func TestExplainDiagnoses(t *testing.T) {
 			"InvalidIdentityToken", "cert-rotation", "signature"},
 		{"signed by a key the IdP does not publish", ExplainInput{SAMLResponse: awsResponse{}.build(t, other), IDPMetadata: md(kp.Cert)},
 			"InvalidIdentityToken", "forged-signature", "signature"},
+		{"signed by a key older than the registered one", ExplainInput{SAMLResponse: awsResponse{}.build(t, old)},
+			"InvalidIdentityToken", "stale-signing-node", "signature"},
 		{"another entity", ExplainInput{SAMLResponse: awsResponse{ResponseIssuer: "https://other.example/idp", AssertionIssuer: "https://other.example/idp"}.build(t, kp)},
 			"InvalidIdentityToken", "wrong-entity-id", "issuer"},
 		{"a role the response does not name", ExplainInput{SAMLResponse: valid, RoleARN: "arn:aws:iam::123456789012:role/Other", ProviderARN: testProviderARN},
@@ -141,5 +150,74 @@ func TestExplainEncryptionRequired(t *testing.T) {
 	}
 	if !strings.Contains(strings.Join(cmds, "\n"), "--assertion-encryption-mode Allowed") {
 		t.Errorf("fixes %+v; want one that sets the provider's encryption mode to Allowed", ex.Fixes)
+	}
+}
+
+// TestExplainDurationFinding pins how the finding reads the assertion's
+// SessionDuration: one integer in 900..43200 sets the console session,
+// anything else is ignored by STS, and the request is judged against the
+// role's MaxSessionDuration.
+func TestExplainDurationFinding(t *testing.T) {
+	t.Parallel()
+	n := func(v int) *int { return &v }
+	tests := []struct {
+		values []string
+		in     ExplainInput
+		ok     bool
+		detail string
+	}{
+		{nil, ExplainInput{MaxSessionDuration: 3600}, true, "no DurationSeconds (STS uses 3600); no SessionDuration attribute; the role's MaxSessionDuration is 3600"},
+		{[]string{"1800"}, ExplainInput{MaxSessionDuration: 3600}, true, "SessionDuration 1800 (sets"},
+		{[]string{" 900 "}, ExplainInput{MaxSessionDuration: 3600}, true, "SessionDuration 900 (sets"},
+		{[]string{"43200"}, ExplainInput{MaxSessionDuration: 3600}, true, "SessionDuration 43200 (sets"},
+		{[]string{"899"}, ExplainInput{MaxSessionDuration: 3600}, true, `SessionDuration ["899"] (ignored by STS`},
+		{[]string{"43201"}, ExplainInput{MaxSessionDuration: 3600}, true, `SessionDuration ["43201"] (ignored by STS`},
+		{[]string{"1h"}, ExplainInput{MaxSessionDuration: 3600}, true, `SessionDuration ["1h"] (ignored by STS`},
+		{[]string{"1800", "1800"}, ExplainInput{MaxSessionDuration: 3600}, true, `SessionDuration ["1800" "1800"] (ignored by STS`},
+		{nil, ExplainInput{MaxSessionDuration: 3600, DurationSeconds: n(3601)}, false, "DurationSeconds 3601; no SessionDuration attribute; the role's MaxSessionDuration is 3600"},
+		{nil, ExplainInput{DurationSeconds: n(3600)}, true, "the role's MaxSessionDuration was not given"},
+		{nil, ExplainInput{DurationSeconds: n(3601)}, false, "the role's MaxSessionDuration was not given"},
+	}
+	for _, tt := range tests {
+		ex := &Explanation{}
+		a := &Assertion{Attributes: map[string][]string{}}
+		if tt.values != nil {
+			a.Attributes[attrSessionDuration] = tt.values
+		}
+		ex.durationFinding(a, tt.in)
+		if len(ex.Findings) != 1 {
+			t.Fatalf("%v: %d findings", tt.values, len(ex.Findings))
+		}
+		f := ex.Findings[0]
+		if f.Check != "session-duration" || f.OK != tt.ok || !strings.Contains(f.Detail, tt.detail) {
+			t.Errorf("SessionDuration %q, %+v: finding %+v; want ok %v and %q", tt.values, tt.in, f, tt.ok, tt.detail)
+		}
+		if unknown := tt.in.MaxSessionDuration == 0 && !tt.ok; f.NotJudged != unknown || (len(ex.NotJudged) == 1) != unknown {
+			t.Errorf("%+v: NotJudged %v %q; want %v", tt.in, f.NotJudged, ex.NotJudged, unknown)
+		}
+	}
+}
+
+// TestWhyDenied pins how a denied trust policy is explained from the real
+// evaluation: a Deny that matches is named, a Deny that does not is left
+// out, and an Allow that matches is not blamed.
+func TestWhyDenied(t *testing.T) {
+	t.Parallel()
+	p, err := iam.ParsePolicy(`{"Version":"2012-10-17","Statement":[
+{"Sid":"Allow","Effect":"Allow","Principal":{"Federated":"` + testProviderARN + `"},"Action":"sts:AssumeRoleWithSAML"},
+{"Sid":"NoConsole","Effect":"Deny","Principal":{"Federated":"` + testProviderARN + `"},"Action":"sts:AssumeRoleWithSAML",
+ "Condition":{"StringEquals":{"SAML:aud":"https://signin.aws.amazon.com/saml"}}},
+{"Sid":"Other","Effect":"Deny","Principal":{"Federated":"` + testProviderARN + `"},"Action":"sts:AssumeRoleWithSAML",
+ "Condition":{"StringEquals":{"SAML:aud":"urn:other"}}}]}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := p.Evaluate(iam.Request{Federated: testProviderARN, Action: "sts:AssumeRoleWithSAML",
+		Context: map[string][]string{"SAML:aud": {"https://signin.aws.amazon.com/saml"}}})
+	if ev.Allowed {
+		t.Fatal("the policy allows; the test needs a denial")
+	}
+	if got, want := whyDenied(ev, testProviderARN), "statement 2 (NoConsole) is a Deny that matches"; got != want {
+		t.Errorf("whyDenied = %q, want %q", got, want)
 	}
 }
