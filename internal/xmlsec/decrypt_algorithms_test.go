@@ -166,8 +166,8 @@ func TestDecryptAlgorithms(t *testing.T) {
 		{transport: encRSA15, content: encAES192GCM, keyBytes: 24},
 		{transport: encRSA15, content: encAES256GCM, keyBytes: 32, keyBeside: true},
 	}
-	// Plaintexts of 15, 16 and 17 bytes end with 1, 16 and 15 bytes of CBC
-	// padding: both bounds of the padding check.
+	// Plaintexts of 16 to 19 bytes: 16 takes a whole block of CBC padding
+	// (TestDecryptRefusesMalformed has the one-byte padding).
 	plains := []string{"<saml:Assertion>", "<saml:Assertion/>", "<saml:Assertion />", "<saml:Assertion  />"}
 	for _, s := range specs {
 		name := fmt.Sprintf("%s digest %q %s beside %v", s.transport[strings.LastIndex(s.transport, "#")+1:],
