@@ -119,29 +119,41 @@ ci-suite:
 # minutes on two cores: run it on every change to these packages, not in CI.
 # MUTATE_TIMEOUT_COEFFICIENT multiplies the time of the package's first,
 # cached-build test run: a mutant's run must rebuild the package, so a small
-# coefficient reports mutants as timed out on a busy machine.
+# coefficient reports mutants as timed out on a busy machine. A package may
+# set its own (see mutate_coefficient below).
 # MUTATE_MUTATORS adds INVERT_LOGICAL (&& <-> ||) to gremlins' default
 # operators: the checks these packages exist for are mostly conjunctions.
 GREMLINS_VERSION ?= v0.6.0
 GREMLINS := bin/gremlins
-MUTATE_PKGS ?= internal/xmlsec sp/sts sp/signin sp/awsapi sp/iam
+MUTATE_PKGS ?= internal/xmlsec sp/sts sp/signin sp/awsapi sp/iam sp/policy
 MUTATE_EFFICACY ?= 90
 MUTATE_COVERAGE ?= 85
 MUTATE_WORKERS ?= 1
 MUTATE_TIMEOUT_COEFFICIENT ?= 30
 MUTATE_MUTATORS ?= --invert-logical
+# MUTATE_EXCLUDE are regexps of file paths (relative to the package
+# directory) gremlins leaves out (--exclude-files):
+# test fixture packages under a mutated package, which have no tests of
+# their own.
+MUTATE_EXCLUDE ?= ^xmlsectest/
 MUTATE_EQUIVALENT := equivalent-mutants.txt
 MUTATE_OUT := bin/mutate
+
+# mutate_coefficient is MUTATE_TIMEOUT_COEFFICIENT_<package, / as _> when set
+# (e.g. MUTATE_TIMEOUT_COEFFICIENT_sp_sts=60), else MUTATE_TIMEOUT_COEFFICIENT.
+mutate_coefficient = $(or $(MUTATE_TIMEOUT_COEFFICIENT_$(subst /,_,$(1))),$(MUTATE_TIMEOUT_COEFFICIENT))
 
 mutate:
 	GOBIN=$(abspath bin) $(GO) install github.com/go-gremlins/gremlins/cmd/gremlins@$(GREMLINS_VERSION)
 	$(GO) build -o bin/mutscore ./internal/mutscore
 	@mkdir -p $(MUTATE_OUT)
-	@status=0; for p in $(MUTATE_PKGS); do \
+	@status=0; for pc in $(foreach p,$(MUTATE_PKGS),$(p):$(call mutate_coefficient,$(p))); do \
+		p=$${pc%%:*}; coef=$${pc##*:}; \
 		out=$(MUTATE_OUT)/$$(echo $$p | tr / _).json; \
-		echo "== $$p (gremlins $(GREMLINS_VERSION), $(MUTATE_WORKERS) worker(s); this takes minutes)"; \
+		echo "== $$p (gremlins $(GREMLINS_VERSION), $(MUTATE_WORKERS) worker(s), timeout coefficient $$coef; this takes minutes)"; \
 		nice $(GREMLINS) unleash --silent --workers $(MUTATE_WORKERS) --test-cpu 1 \
-			--timeout-coefficient $(MUTATE_TIMEOUT_COEFFICIENT) $(MUTATE_MUTATORS) -o $$out ./$$p || { status=1; continue; }; \
+			--timeout-coefficient $$coef $(MUTATE_MUTATORS) \
+			$(foreach e,$(MUTATE_EXCLUDE),--exclude-files '$(e)') -o $$out ./$$p || { status=1; continue; }; \
 		bin/mutscore -pkg $$p -equivalent $(MUTATE_EQUIVALENT) \
 			-efficacy $(MUTATE_EFFICACY) -coverage $(MUTATE_COVERAGE) $$out || status=1; \
 	done; exit $$status

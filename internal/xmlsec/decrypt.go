@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/beevik/etree"
 )
@@ -165,13 +166,36 @@ func decryptElement(enc *etree.Element, keys []*rsa.PrivateKey) ([]byte, error) 
 	if len(ceks) == 0 {
 		return nil, fmt.Errorf("no private key unwraps the content key: %w", errors.Join(errs...))
 	}
+	return firstPlaintext(data, ceks)
+}
+
+// firstPlaintext decrypts the content with each candidate key in turn and
+// returns the first plaintext that reads as markup (valid UTF-8 starting,
+// after a byte order mark and white space, with '<'), else the first
+// plaintext at all, else the last error. AES-CBC has no integrity check: the
+// random key an rsa-1_5 candidate gets from a wrong private key decrypts to
+// noise with a valid padding byte about one time in sixteen, and taking that
+// noise would refuse a response the next key decrypts.
+func firstPlaintext(data *etree.Element, ceks [][]byte) ([]byte, error) {
+	var first []byte
 	var lastErr error
 	for _, cek := range ceks {
 		plain, err := decryptContent(data, cek)
-		if err == nil {
+		if err != nil {
+			lastErr = err
+			continue
+		}
+		// As decryptAssertions reads it: a byte order mark, then white space.
+		trimmed := bytes.TrimSpace(bytes.TrimPrefix(plain, []byte("\xef\xbb\xbf")))
+		if utf8.Valid(plain) && bytes.HasPrefix(trimmed, []byte("<")) {
 			return plain, nil
 		}
-		lastErr = err
+		if first == nil {
+			first = plain
+		}
+	}
+	if first != nil {
+		return first, nil
 	}
 	return nil, lastErr
 }
