@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -137,6 +138,23 @@ func TestIDPTokenEndpointAndCodeFlowOnUp(t *testing.T) {
 	}
 
 	// The code flow with the demo client and PKCE, logging in on the IdP.
+	login, _, raw := codeFlow(t, op, "alice", "samlab")
+	if login.Path != scenariosLoginPath {
+		t.Fatalf("authorize led to %s, want the IdP login page", login)
+	}
+	if _, err := op.Verifier(&gooidc.Config{ClientID: demoOIDCClientID}).Verify(ctx, raw); err != nil {
+		t.Errorf("go-oidc Verify of the code-flow token: %v", err)
+	}
+}
+
+const scenariosLoginPath = scenarios.IDPPrefix + "/login"
+
+// codeFlow signs user in with the authorization-code flow and PKCE as a web
+// app would (golang.org/x/oauth2, the demo client): authorize, the IdP's
+// login form, the redirect with the code, the token exchange. It returns
+// the login page's URL, the redirect back to the app and the ID token.
+func codeFlow(t *testing.T, op *gooidc.Provider, user, password string) (login, callback *url.URL, idToken string) {
+	t.Helper()
 	ep := op.Endpoint()
 	ep.AuthStyle = oauth2.AuthStyleInParams
 	cfg := &oauth2.Config{ClientID: demoOIDCClientID, Endpoint: ep, RedirectURL: "http://127.0.0.1:9/callback",
@@ -154,29 +172,23 @@ func TestIDPTokenEndpointAndCodeFlowOnUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.Request.URL.Path != scenariosLoginPath {
-		t.Fatalf("authorize led to %s, want the IdP login page", resp.Request.URL)
-	}
-	resp, err = postLoginForm(t, b, resp.Request.URL.String(), "alice", "samlab")
+	login = resp.Request.URL
+	resp, err = postLoginForm(t, b, login.String(), user, password)
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
 	loc, err := resp.Location()
 	if resp.StatusCode != http.StatusSeeOther || err != nil || loc.Query().Get("code") == "" {
-		t.Fatalf("after login: %s %v %v", resp.Status, loc, err)
+		t.Fatalf("after login at %s: %s %v %v", login, resp.Status, loc, err)
 	}
-	tok, err := cfg.Exchange(ctx, loc.Query().Get("code"), oauth2.VerifierOption(verifier))
+	tok, err := cfg.Exchange(t.Context(), loc.Query().Get("code"), oauth2.VerifierOption(verifier))
 	if err != nil {
 		t.Fatalf("Exchange: %v", err)
 	}
-	raw, _ := tok.Extra("id_token").(string)
-	if _, err := op.Verifier(&gooidc.Config{ClientID: demoOIDCClientID}).Verify(ctx, raw); err != nil {
-		t.Errorf("go-oidc Verify of the code-flow token: %v", err)
-	}
+	idToken, _ = tok.Extra("id_token").(string)
+	return login, loc, idToken
 }
-
-const scenariosLoginPath = scenarios.IDPPrefix + "/login"
 
 var oidcIssuerRE = regexp.MustCompile(`OIDC issuer\s+(http://\S+)`)
 

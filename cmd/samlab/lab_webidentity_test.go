@@ -6,8 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
-	"net/http"
-	"net/http/cookiejar"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -15,7 +13,6 @@ import (
 	"testing"
 
 	gooidc "github.com/coreos/go-oidc/v3/oidc"
-	"golang.org/x/oauth2"
 
 	"github.com/samlab-dev/samlab/scenarios/labs"
 )
@@ -269,40 +266,13 @@ func TestWebIdentityLabCodeFlow(t *testing.T) {
 	if err != nil {
 		t.Fatalf("go-oidc discovery at the lab's issuer %s: %v", seat.OIDCIssuer, err)
 	}
-	ep := op.Endpoint()
-	ep.AuthStyle = oauth2.AuthStyleInParams
-	cfg := &oauth2.Config{ClientID: demoOIDCClientID, Endpoint: ep, RedirectURL: "http://127.0.0.1:9/callback",
-		Scopes: []string{gooidc.ScopeOpenID}}
-	verifier := oauth2.GenerateVerifier()
-	jar, _ := cookiejar.New(nil)
-	b := &http.Client{Jar: jar, CheckRedirect: func(req *http.Request, _ []*http.Request) error {
-		if req.URL.Path == "/callback" {
-			return http.ErrUseLastResponse
-		}
-		return nil
-	}}
-	resp, err := b.Get(cfg.AuthCodeURL("st", oauth2.S256ChallengeOption(verifier)))
-	if err != nil {
-		t.Fatal(err)
+	login, callback, raw := codeFlow(t, op, "bob", labs.DemoPassword)
+	if !strings.HasPrefix(login.String(), seat.Endpoint+scenariosLoginPath+"?") {
+		t.Fatalf("authorize led to %s, want the lab's IdP login page", login)
 	}
-	resp.Body.Close()
-	if got := resp.Request.URL.String(); !strings.HasPrefix(got, seat.Endpoint+scenariosLoginPath+"?") {
-		t.Fatalf("authorize led to %s, want the lab's IdP login page", got)
+	if got := callback.Query().Get("iss"); got != seat.OIDCIssuer {
+		t.Errorf("the redirect back names issuer %q, want %q", got, seat.OIDCIssuer)
 	}
-	resp, err = postLoginForm(t, b, resp.Request.URL.String(), "bob", labs.DemoPassword)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	loc, err := resp.Location()
-	if resp.StatusCode != http.StatusSeeOther || err != nil || loc.Query().Get("code") == "" || loc.Query().Get("iss") != seat.OIDCIssuer {
-		t.Fatalf("after login: %s %v %v", resp.Status, loc, err)
-	}
-	tok, err := cfg.Exchange(ctx, loc.Query().Get("code"), oauth2.VerifierOption(verifier))
-	if err != nil {
-		t.Fatalf("Exchange: %v", err)
-	}
-	raw, _ := tok.Extra("id_token").(string)
 	idt, err := op.Verifier(&gooidc.Config{ClientID: demoOIDCClientID}).Verify(ctx, raw)
 	if err != nil {
 		t.Fatalf("go-oidc Verify of the code-flow token: %v", err)
