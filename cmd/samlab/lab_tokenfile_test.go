@@ -43,7 +43,7 @@ func TestExpiredTokenFileLab(t *testing.T) {
 			t.Errorf("banner lacks %q:\n%s", want, banner)
 		}
 	}
-	if strings.Contains(banner, "> "+tokenFile) {
+	if strings.Contains(banner, "> "+tokenFile) || strings.Contains(banner, "mv ") {
 		t.Errorf("the banner gives the fix away:\n%s", banner)
 	}
 	ca := caFileRE.FindStringSubmatch(banner)
@@ -127,7 +127,8 @@ func TestExpiredTokenFileLab(t *testing.T) {
 	}
 
 	out, err = run(t, "lab", "solution", "--state", state)
-	wantExit(t, "solution", out, err, 0, "samlab idp token --endpoint "+seat.Endpoint+" --user alice --audience sts.amazonaws.com > "+tokenFile)
+	wantExit(t, "solution", out, err, 0, "samlab idp token --endpoint "+seat.Endpoint+" --user alice --audience sts.amazonaws.com > "+tokenFile+".new\n",
+		"mv "+tokenFile+".new "+tokenFile+"\n")
 	runSolution(t, out, seat)
 	if readToken() == expired {
 		t.Fatal("the solution left the expired token in the file")
@@ -176,6 +177,7 @@ func TestExpiredTokenFileLabClassBanner(t *testing.T) {
 			t.Errorf("trainee %d's token file: %v", s.Trainee, err)
 		}
 		out, err := run(t, "lab", "solution", "--state", state, "--trainee", strconv.Itoa(s.Trainee))
-		wantExit(t, "solution", out, err, 0, "> "+filepath.Join(labs.TraineeDir(state, s.Trainee), "token"))
+		wantExit(t, "solution", out, err, 0, "mv "+filepath.Join(labs.TraineeDir(state, s.Trainee), "token.new")+" "+
+			filepath.Join(labs.TraineeDir(state, s.Trainee), "token")+"\n")
 	}
 }
