@@ -181,7 +181,7 @@ func sortedKeys[V any](m map[string]V) []string {
 
 var (
 	accountRE = regexp.MustCompile(`^[0-9]{12}$`)
-	arnRE     = regexp.MustCompile(`^arn:[a-z-]+:[a-z0-9-]+:[a-z0-9-]*:([0-9]{12}|\$\{account\})?:.+$`)
+	arnRE     = regexp.MustCompile(`^arn:[a-z-]+:[a-z0-9-]+:[a-z0-9-]*:([0-9]{12}|\$\{account(:[a-z0-9-]+)?\})?:.+$`)
 	varRE     = regexp.MustCompile(`\$\{([a-z_]+)(?::([^}]*))?\}`)
 	refRE     = regexp.MustCompile(`^\$\{(provider|role):[^}]+\}$`)
 )
@@ -200,6 +200,7 @@ var (
 // names are the lab objects a scenario may refer to.
 type names struct {
 	users, roles, providers, pools map[string]bool
+	accounts                       map[string]bool // setup.accounts
 	oidc                           bool // setup.oidc is given
 }
 
@@ -238,6 +239,7 @@ func (sc *Scenario) check(d *decoder) {
 
 	n := names{users: set(DefaultUser), roles: set(DefaultRoleName, ReadOnlyRoleName), providers: set(DefaultProviderName), pools: set()}
 	n.oidc = sc.Setup.OIDC != nil
+	n.accounts = set(sortedKeys(sc.Setup.Accounts)...)
 	for p := range sc.Setup.IdentityPools {
 		n.pools[p] = true
 	}
@@ -268,6 +270,7 @@ func (sc *Scenario) check(d *decoder) {
 	sc.checkSetup(at, n)
 	sc.checkLab(at, n)
 	sc.checkWebIdentitySetup(at, n)
+	sc.checkAccounts(at, n)
 
 	snapshots := map[string]bool{}
 	saved, devices := federationNames(sc.Steps)
@@ -319,6 +322,7 @@ func (sc *Scenario) check(d *decoder) {
 		sc.checkStep(d, at, p, st, n, snapshots)
 		checkFederationStep(at, p, st, saved[i], devices[i])
 		sc.checkWebIdentityStep(at, p, st, n, tokens)
+		sc.checkAccountStep(at, p, st, n)
 	}
 }
 
@@ -391,7 +395,11 @@ func checkUser(at func(string, string, ...any), p string, u UserSetup, n names) 
 func checkVars(at func(string, string, ...any), p, text string, n names) {
 	for _, m := range varRE.FindAllStringSubmatch(text, -1) {
 		switch m[1] {
-		case "account", "partition":
+		case "account":
+			if m[2] != "" && !n.accounts[m[2]] {
+				at(p, "${account:%s}: unknown account (setup.accounts has: %s)", m[2], known(n.accounts))
+			}
+		case "partition":
 		case "provider":
 			if !n.providers[m[2]] {
 				at(p, "${provider:%s}: unknown provider (known: %s)", m[2], known(n.providers))
@@ -409,17 +417,17 @@ func checkVars(at func(string, string, ...any), p, text string, n names) {
 				at(p, "${pool:%s}: unknown identity pool (known: %s)", m[2], known(n.pools))
 			}
 		default:
-			at(p, "unknown variable ${%s} (known: ${account}, ${partition}, ${provider:NAME}, ${role:NAME}, ${oidc_provider}, ${oidc_host}, ${pool:NAME})", m[1])
+			at(p, "unknown variable ${%s} (known: ${account}, ${account:NAME}, ${partition}, ${provider:NAME}, ${role:NAME}, ${oidc_provider}, ${oidc_host}, ${pool:NAME})", m[1])
 		}
 	}
 }
 
 func (sc *Scenario) checkStep(d *decoder, at func(string, string, ...any), p string, st Step, n names, snapshots map[string]bool) {
-	if st.User != "" && st.Action != ActionSetUser && !n.users[st.User] {
+	if st.User != "" && st.Action != ActionSetUser && st.Account == "" && !n.users[st.User] {
 		at(p+".user", "unknown user %q (known: %s)", st.User, known(n.users))
 	}
 	for _, f := range []struct{ name, v string }{{"role", st.Role}, {"choose", st.Choose}} {
-		if f.v != "" && st.Action != ActionCreateRole && !n.roles[f.v] {
+		if f.v != "" && st.Action != ActionCreateRole && !n.roles[f.v] && (st.Account == "" || st.Action == ActionAssumeRole) {
 			hint := ""
 			if strings.HasPrefix(f.v, "arn:") {
 				hint = " (role takes a role name; use role_arn to send an ARN as it is)"

@@ -90,7 +90,7 @@ var (
 // checkFederationStep checks the federation fields of a step: callers and
 // MFA devices must be defined by an earlier step.
 func checkFederationStep(at func(string, string, ...any), p string, st Step, saved, devices map[string]bool) {
-	if st.Caller != "" && st.Caller != CallerAdmin && st.Caller != CallerLast && !saved[st.Caller] {
+	if st.Caller != "" && st.Caller != CallerAdmin && st.Caller != CallerLast && !saved[st.Caller] && st.Account == "" {
 		names := "none saved before this step"
 		if len(saved) > 0 {
 			names = "saved: " + known(saved)
