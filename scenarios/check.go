@@ -201,7 +201,7 @@ var (
 type names struct {
 	users, roles, providers, pools map[string]bool
 	accounts                       map[string]bool // setup.accounts
-	oidc                           bool // setup.oidc is given
+	oidc                           bool            // setup.oidc is given
 }
 
 func set(xs ...string) map[string]bool {

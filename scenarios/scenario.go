@@ -351,7 +351,7 @@ type Step struct {
 	// the new credentials are kept, and AssumeRole's and getSigninToken's
 	// parameters. serial_number names an MFA device (enable-mfa) or is its
 	// ARN; token_code is current, wrong or six digits.
-	Caller          string `yaml:"caller" json:"caller,omitempty"`
+	Caller string `yaml:"caller" json:"caller,omitempty"`
 	// Account names an account of setup.accounts the step acts in: its
 	// admin or IAM user is the caller of assume-role, and its roles and
 	// users are the ones IAM steps change (default: the lab's own account).
