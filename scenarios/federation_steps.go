@@ -432,7 +432,7 @@ func (l *Lab) AssumeRoleAs(ctx context.Context, in AssumeRoleStep) (Outcome, err
 	c := out.Result.Credentials
 	o := Outcome{AssumedRoleARN: out.Result.AssumedRoleUser.ARN, SourceIdentity: out.Result.SourceIdentity,
 		DurationSeconds: int(c.Expiration.Sub(l.Clock.Now().Truncate(time.Second)).Seconds())}
-	sess, err := l.STS.Session(c.AccessKeyID, c.SessionToken)
+	sess, err := l.stsOf(out.Result.AssumedRoleUser.ARN).Session(c.AccessKeyID, c.SessionToken)
 	if err != nil {
 		return Outcome{}, fmt.Errorf("lab: the issued session cannot be read: %w", err)
 	}

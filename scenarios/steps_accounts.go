@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/samlab-dev/samlab/sp/iam"
+	"github.com/samlab-dev/samlab/sp/sts"
 )
 
 // Scenarios with several accounts: setup.accounts declares further accounts
@@ -72,13 +73,33 @@ func NewAccountLab(cfg LabConfig) (*Lab, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := l.RemoveDemoRoles(); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// RemoveDemoRoles deletes the demo roles (DefaultRoleName, ReadOnlyRoleName)
+// of a further account whose trust policy is still the one NewLab gave
+// them, naming the lab's SAML provider, while the account has no such
+// provider: roles nobody can assume, as an account's state written by an
+// older samlab may still hold. Roles whose trust was changed, and the roles
+// of an account that has the provider, are kept.
+func (l *Lab) RemoveDemoRoles() error {
+	if _, err := l.Account.SAMLProvider(l.ProviderARN); err == nil {
+		return nil
+	}
 	for _, name := range []string{DefaultRoleName, ReadOnlyRoleName} {
+		r, err := l.Account.RoleByName(name)
+		if err != nil || r.AssumeRolePolicyDocument != iam.SAMLTrustPolicy(l.ProviderARN) {
+			continue
+		}
 		if err := l.replaceRole(name); err != nil {
-			return nil, fmt.Errorf("account %s: %w", cfg.AccountID, err)
+			return fmt.Errorf("account %s: remove demo role %s: %w", l.Account.ID(), name, err)
 		}
 	}
 	l.RoleARN = ""
-	return l, nil
+	return nil
 }
 
 // applyAccounts builds the further accounts of a scenario's setup on the
@@ -176,6 +197,20 @@ func (l *Lab) namedAccountOf(name string) (*namedAccount, error) {
 		}
 	}
 	return nil, fmt.Errorf("lab: no account %q in setup.accounts", name)
+}
+
+// stsOf is the STS of the account of arn, which issued its sessions: a
+// further account's, or the lab's own.
+func (l *Lab) stsOf(arn string) *sts.Service {
+	id := arnAccount(arn)
+	l.state.mu.Lock()
+	defer l.state.mu.Unlock()
+	for _, a := range l.state.accounts {
+		if a.lab.Account.ID() == id {
+			return a.lab.STS
+		}
+	}
+	return l.STS
 }
 
 // accountID is the ID of the further account called name ("" when none).

@@ -89,6 +89,24 @@ func TestUpAccountsPersist(t *testing.T) {
 	if _, err := iamOf(prodCfg, up.endpoint).CreateUser(ctx, &iamsdk.CreateUserInput{UserName: aws.String("ProdOnly")}); err != nil {
 		t.Fatalf("CreateUser in %s: %v", prod, err)
 	}
+	// The further account has none of the demo SAML roles (their trust would
+	// name a provider only the first account has); the first keeps them.
+	for _, tt := range []struct {
+		cfg  aws.Config
+		want []string
+	}{{up.config(), []string{"SAMLAdmin", "SAMLReadOnly"}}, {prodCfg, nil}} {
+		roles, err := iamOf(tt.cfg, up.endpoint).ListRoles(ctx, &iamsdk.ListRolesInput{})
+		if err != nil {
+			t.Fatalf("ListRoles: %v", err)
+		}
+		var got []string
+		for _, r := range roles.Roles {
+			got = append(got, aws.ToString(r.RoleName))
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("ListRoles = %v, want %v", got, tt.want)
+		}
+	}
 	if err := up.stop(); err != nil {
 		t.Fatalf("samlab up did not shut down cleanly: %v\n%s", err, up.out)
 	}
@@ -112,8 +130,8 @@ func TestUpAccountsPersist(t *testing.T) {
 		t.Fatalf("samlab events --account: %v\n%s", err, out)
 	}
 	evs = nil
-	if err := json.Unmarshal([]byte(out), &evs); err != nil || len(evs) != 2 {
-		t.Fatalf("samlab events --account %s = %d events (%v), want its GetCallerIdentity and CreateUser:\n%s", prod, len(evs), err, out)
+	if err := json.Unmarshal([]byte(out), &evs); err != nil || len(evs) != 3 {
+		t.Fatalf("samlab events --account %s = %d events (%v), want its GetCallerIdentity, CreateUser and ListRoles:\n%s", prod, len(evs), err, out)
 	}
 	for _, e := range evs {
 		if e.UserIdentity.AccountID != prod {
