@@ -570,9 +570,9 @@ func upgradeV1(sc *Scenario) {
 	}
 }
 
-// checkActions are the actions a lab's check step may play: a sign-in that
-// either works or fails with AWS's error.
-var checkActions = []string{ActionLogin, ActionConsoleSignIn, ActionWebIdentityLogin, ActionCognitoLogin}
+// checkActions are the actions a lab's check step may play: a sign-in or an
+// AssumeRole that either works or fails with AWS's error.
+var checkActions = []string{ActionLogin, ActionConsoleSignIn, ActionWebIdentityLogin, ActionCognitoLogin, ActionAssumeRole}
 
 // checkLab checks a lab block: a task and a solution, a broken state that
 // ends before the check step, and a check step that plays a login or a
@@ -595,7 +595,7 @@ func (sc *Scenario) checkLab(at func(string, string, ...any), n names) {
 	if len(sc.Steps) == 0 {
 		return
 	}
-	last := 0
+	last, refusals := 0, 0
 	for i, num := range sc.CheckSteps() {
 		p := fmt.Sprintf("lab.check[%d]", i)
 		if num < 1 || num > len(sc.Steps) {
@@ -608,8 +608,16 @@ func (sc *Scenario) checkLab(at func(string, string, ...any), n names) {
 			at(p, "step %d is %s; a check step must be a %s", num, st.Action, strings.Join(checkActions, ", "))
 		}
 		if st.Expect.Code != "" || st.Expect.PageError != "" || st.Expect.PageErrorContains != "" {
-			at(p, "step %d expects an error; a check step expects the fixed outcome", num)
+			// An AssumeRole the fix must refuse (a confused deputy's call)
+			// is a fixed outcome, beside a check step that succeeds.
+			if st.Action != ActionAssumeRole {
+				at(p, "step %d expects an error; a check step expects the fixed outcome", num)
+			}
+			refusals++
 		}
+	}
+	if refusals > 0 && refusals == len(sc.CheckSteps()) {
+		at("lab.check", "every check step expects a refusal; one must expect the fixed outcome's success")
 	}
 	if last > 0 && sc.BrokenSteps() >= last {
 		at("lab.broken", "the broken state (%d steps) must end before the last check step (step %d)", sc.BrokenSteps(), last)

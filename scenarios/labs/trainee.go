@@ -253,7 +253,7 @@ func (t *Trainee) open(ctx context.Context) (err error) {
 			return err
 		}
 	}
-	h, err := lab.Handler(scenarios.ServerConfig{Admin: t.cfg.Admin, Logger: t.cfg.Logger,
+	h, err := lab.Handler(scenarios.ServerConfig{Admin: t.cfg.Admin, Logger: t.cfg.Logger, Accounts: lab.ServedAccounts(),
 		Events: awsapi.NewJSONLines(t.events), EventLog: t.readEvents, Task: t.task})
 	if err != nil {
 		return err
