@@ -399,6 +399,10 @@ func checkVars(at func(string, string, ...any), p, text string, n names) {
 			if m[2] != "" && !n.accounts[m[2]] {
 				at(p, "${account:%s}: unknown account (setup.accounts has: %s)", m[2], known(n.accounts))
 			}
+		case "admin_key_id", "admin_secret_key":
+			if !n.accounts[m[2]] {
+				at(p, "${%s:%s}: unknown account (setup.accounts has: %s)", m[1], m[2], known(n.accounts))
+			}
 		case "partition":
 		case "provider":
 			if !n.providers[m[2]] {

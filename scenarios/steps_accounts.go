@@ -1,7 +1,10 @@
 package scenarios
 
 import (
+	"bytes"
 	"context"
+	"crypto/hkdf"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"slices"
@@ -161,6 +164,46 @@ func (l *Lab) applyAccounts(accounts map[string]AccountSetup) error {
 			l.fed().saved[accountCaller(name, un)] = aws.Credentials{AccessKeyID: k.AccessKeyID, SecretAccessKey: k.SecretAccessKey}
 		}
 		l.fed().saved[accountCaller(name, CallerAdmin)] = aws.Credentials{AccessKeyID: admin.AccessKeyID, SecretAccessKey: admin.SecretAccessKey}
+	}
+	return nil
+}
+
+// AccountAdminKey derives the admin key of the further account accountID
+// from the admin key of the lab's own account (HKDF-SHA256 over its secret):
+// whoever holds a served lab's admin key can compute the keys of the lab's
+// further accounts, and the lab needs to store none.
+func AccountAdminKey(own AdminKey, accountID string) (AdminKey, error) {
+	if own.SecretAccessKey == "" {
+		return AdminKey{}, errors.New("account admin key: the lab's admin key has no secret")
+	}
+	seed, err := hkdf.Key(sha256.New, []byte(own.SecretAccessKey), []byte(own.AccessKeyID), "samlab further account admin key "+accountID, 256)
+	if err != nil {
+		return AdminKey{}, fmt.Errorf("account admin key: %w", err)
+	}
+	return NewAdminKeyFor(bytes.NewReader(seed), accountID)
+}
+
+// DeriveAccountAdminKeys gives the further accounts the admin keys
+// AccountAdminKey derives from own, the admin key the lab is served with (a
+// served lab's trainee then knows them). Call it before the lab's endpoint
+// is first used.
+func (l *Lab) DeriveAccountAdminKeys(own AdminKey) error {
+	l.state.mu.Lock()
+	if l.state.aws != nil {
+		l.state.mu.Unlock()
+		return errors.New("lab: the further accounts' admin keys must be set before the lab's endpoint is used")
+	}
+	accounts := slices.Clone(l.state.accounts)
+	l.state.mu.Unlock()
+	for _, a := range accounts {
+		k, err := AccountAdminKey(own, a.lab.Account.ID())
+		if err != nil {
+			return err
+		}
+		l.state.mu.Lock()
+		a.admin = k
+		l.state.mu.Unlock()
+		l.fed().saved[accountCaller(a.name, CallerAdmin)] = aws.Credentials{AccessKeyID: k.AccessKeyID, SecretAccessKey: k.SecretAccessKey}
 	}
 	return nil
 }

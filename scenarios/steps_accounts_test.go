@@ -159,3 +159,34 @@ func TestRemoveDemoRoles(t *testing.T) {
 		t.Errorf("demo role = %v, %v", r, err)
 	}
 }
+
+// TestAccountAdminKey: a further account's admin key follows from the lab's
+// own (the same every time), differs per account and per lab key, and has
+// AWS's shapes.
+func TestAccountAdminKey(t *testing.T) {
+	t.Parallel()
+	own, err := scenarios.NewAdminKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := scenarios.AccountAdminKey(own, "444455556666")
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := scenarios.AccountAdminKey(own, "444455556666")
+	other, _ := scenarios.AccountAdminKey(own, "777788889999")
+	other2, _ := scenarios.NewAdminKey(nil)
+	fromOther, _ := scenarios.AccountAdminKey(other2, "444455556666")
+	if a != again {
+		t.Errorf("AccountAdminKey is not deterministic: %v, %v", a, again)
+	}
+	if a.AccessKeyID == other.AccessKeyID || a.SecretAccessKey == other.SecretAccessKey || a == fromOther {
+		t.Error("AccountAdminKey gives the same key for another account or another lab key")
+	}
+	if len(a.AccessKeyID) != 20 || !strings.HasPrefix(a.AccessKeyID, "AKIA") || len(a.SecretAccessKey) != 40 {
+		t.Errorf("AccountAdminKey = %q / %d-character secret; want AKIA… of 20 and 40 characters", a.AccessKeyID, len(a.SecretAccessKey))
+	}
+	if _, err := scenarios.AccountAdminKey(scenarios.AdminKey{}, "444455556666"); err == nil {
+		t.Error("AccountAdminKey of an empty key succeeded")
+	}
+}

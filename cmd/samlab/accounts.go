@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/samlab-dev/samlab/scenarios"
+	"github.com/samlab-dev/samlab/scenarios/labs"
 	"github.com/samlab-dev/samlab/sp/sts/sessiontoken"
 )
 
@@ -159,4 +160,21 @@ func accountState(dir, id string) (string, string, error) {
 		return sub, id, nil
 	}
 	return dir, id, nil
+}
+
+// printSeatAccounts lists a lab's further accounts (its scenario's
+// setup.accounts) with the admin keys the trainee uses there.
+func printSeatAccounts(w io.Writer, sc *scenarios.Scenario, seat labs.Seat) {
+	accounts, err := labs.SeatAccounts(sc, seat)
+	if err != nil || len(accounts) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nMore accounts on the same endpoint (an access key belongs to one account):")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, a := range accounts {
+		fmt.Fprintf(tw, "account\t%s (%s)\n", a.ID, a.Name)
+		fmt.Fprintf(tw, "  admin access key id\t%s\n", a.AccessKeyID)
+		fmt.Fprintf(tw, "  admin secret access key\t%s\n", a.SecretAccessKey)
+	}
+	_ = tw.Flush()
 }

@@ -207,6 +207,10 @@ func (t *Trainee) open(ctx context.Context) (err error) {
 			err = errors.Join(err, lab.Close())
 		}
 	}()
+	// The further accounts' admin keys follow from the trainee's (SeatAccounts).
+	if err := lab.DeriveAccountAdminKeys(t.cfg.Admin); err != nil {
+		return fmt.Errorf("trainee %d: %w", t.cfg.Trainee, err)
+	}
 	t.publishOIDC(lab)
 	rec.OIDCAddr = oidcAddr(sc, lab)
 	t.oidcAt = rec.OIDCAddr

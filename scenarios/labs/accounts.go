@@ -1,0 +1,47 @@
+package labs
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/samlab-dev/samlab/scenarios"
+)
+
+// SeatAccount is a further account of a lab (its scenario's
+// setup.accounts) with the admin key a trainee uses there, derived from the
+// seat's own admin key (scenarios.AccountAdminKey).
+type SeatAccount struct {
+	Name, ID                     string
+	AccessKeyID, SecretAccessKey string
+}
+
+// SeatAccounts returns the further accounts of sc for seat, by name.
+func SeatAccounts(sc *scenarios.Scenario, seat Seat) ([]SeatAccount, error) {
+	own := scenarios.AdminKey{AccessKeyID: seat.AccessKeyID, SecretAccessKey: seat.SecretAccessKey}
+	var out []SeatAccount
+	for name, a := range sc.Setup.Accounts {
+		k, err := scenarios.AccountAdminKey(own, a.ID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, SeatAccount{Name: name, ID: a.ID, AccessKeyID: k.AccessKeyID, SecretAccessKey: k.SecretAccessKey})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// SeatSolution is Solution for a trainee's seat: besides Solution's
+// variables, ${admin_key_id:NAME} and ${admin_secret_key:NAME} become the
+// admin key of the further account NAME.
+func SeatSolution(sc *scenarios.Scenario, seat Seat) (string, error) {
+	text := Solution(sc, seat.Endpoint, seat.Account)
+	accounts, err := SeatAccounts(sc, seat)
+	if err != nil {
+		return "", err
+	}
+	var pairs []string
+	for _, a := range accounts {
+		pairs = append(pairs, "${admin_key_id:"+a.Name+"}", a.AccessKeyID, "${admin_secret_key:"+a.Name+"}", a.SecretAccessKey)
+	}
+	return strings.NewReplacer(pairs...).Replace(text), nil
+}
