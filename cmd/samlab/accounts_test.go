@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"io"
+	"net/http"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -13,6 +15,7 @@ import (
 	iamsdk "github.com/aws/aws-sdk-go-v2/service/iam"
 	stssdk "github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/samlab-dev/samlab/scenarios/labweb"
 	"github.com/samlab-dev/samlab/sp/awsapi"
 )
 
@@ -105,6 +108,23 @@ func TestUpAccountsPersist(t *testing.T) {
 		}
 		if !slices.Equal(got, tt.want) {
 			t.Errorf("ListRoles = %v, want %v", got, tt.want)
+		}
+	}
+	// The lab pages' IAM state shows both accounts.
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, up.endpoint+labweb.IAMPath, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Accept", "text/html")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	for _, id := range []string{dev, prod} {
+		if !strings.Contains(string(page), `id="account-`+id+`"`) {
+			t.Errorf("the IAM page of samlab up --accounts has no section for %s", id)
 		}
 	}
 	if err := up.stop(); err != nil {
