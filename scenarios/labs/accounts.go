@@ -1,8 +1,11 @@
 package labs
 
 import (
+	"fmt"
+	"io"
 	"sort"
 	"strings"
+	"text/tabwriter"
 
 	"github.com/samlab-dev/samlab/scenarios"
 )
@@ -44,4 +47,26 @@ func SeatSolution(sc *scenarios.Scenario, seat Seat) (string, error) {
 		pairs = append(pairs, "${admin_key_id:"+a.Name+"}", a.AccessKeyID, "${admin_secret_key:"+a.Name+"}", a.SecretAccessKey)
 	}
 	return strings.NewReplacer(pairs...).Replace(text), nil
+}
+
+// writeSeatAccounts adds to the roster, for a lab with further accounts,
+// each trainee's admin keys there.
+func writeSeatAccounts(w io.Writer, m *Manifest) error {
+	sc, err := Find(m.Lab)
+	if err != nil || len(sc.Setup.Accounts) == 0 {
+		return nil //nolint:nilerr // a lab the library no longer has: the roster has what the manifest has
+	}
+	fmt.Fprintln(w, "\nMore accounts on each trainee's endpoint (an access key belongs to one account):")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "trainee\taccount\tname\taccess key id\tsecret access key")
+	for _, s := range m.Trainees {
+		accounts, err := SeatAccounts(sc, s)
+		if err != nil {
+			return err
+		}
+		for _, a := range accounts {
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", s.Trainee, a.ID, a.Name, a.AccessKeyID, a.SecretAccessKey)
+		}
+	}
+	return tw.Flush()
 }
