@@ -51,4 +51,20 @@ func TestLabFurtherAccountKeys(t *testing.T) {
 	}
 	out, err = run(t, "lab", "check", "--state", state)
 	wantExit(t, "check after the fix in the development account", out, err, 0, "fixed")
+
+	// The fix in the development account survives a restart, and the key
+	// stays the same.
+	if err := l.stop(); err != nil {
+		t.Fatalf("lab stop: %v", err)
+	}
+	again := startClass(t, state, "cross-account-one-side-allows")
+	if m2 := seatAccountRE.FindStringSubmatch(again.out.String()); m2 == nil || m2[3] != m[3] || m2[4] != m[4] {
+		t.Fatalf("the development account's key changed over a restart:\n%s", again.out)
+	}
+	out, err = run(t, "lab", "check", "--state", state)
+	wantExit(t, "check after a restart", out, err, 0, "fixed")
+	out, err = awsCall(t, dev, seat.Endpoint, "iam", "list-user-policies", "--user-name", "deployer")
+	if err != nil || !strings.Contains(out, "AssumeDeploy") {
+		t.Errorf("list-user-policies after a restart = %v\n%s", err, out)
+	}
 }

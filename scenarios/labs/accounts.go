@@ -1,13 +1,17 @@
 package labs
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/samlab-dev/samlab/scenarios"
+	"github.com/samlab-dev/samlab/sp/iam"
 )
 
 // SeatAccount is a further account of a lab (its scenario's
@@ -69,4 +73,36 @@ func writeSeatAccounts(w io.Writer, m *Manifest) error {
 		}
 	}
 	return tw.Flush()
+}
+
+// attachAccounts keeps the further accounts' IAM state in accounts/ID of
+// the trainee's state directory, as samlab up --accounts --state does: the
+// trainee's changes there (a fix made with that account's admin key)
+// survive restarts and win over the replayed setup. t.mu is held.
+func (t *Trainee) attachAccounts(lab *scenarios.Lab) error {
+	for _, a := range lab.ServedAccounts() {
+		dir := filepath.Join(t.storeDir(), "accounts", a.Lab.Account.ID())
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return errors.Join(err, t.closeAccounts())
+		}
+		st, err := iam.OpenBoltStore(dir)
+		if err != nil {
+			return errors.Join(fmt.Errorf("trainee %d: account %s: %w", t.cfg.Trainee, a.Lab.Account.ID(), err), t.closeAccounts())
+		}
+		t.accounts = append(t.accounts, st)
+		if err := a.Lab.Account.AttachStore(st); err != nil {
+			return errors.Join(fmt.Errorf("trainee %d: account %s: %w", t.cfg.Trainee, a.Lab.Account.ID(), err), t.closeAccounts())
+		}
+	}
+	return nil
+}
+
+// closeAccounts closes the further accounts' state stores. t.mu is held.
+func (t *Trainee) closeAccounts() error {
+	var errs []error
+	for _, st := range t.accounts {
+		errs = append(errs, st.Close())
+	}
+	t.accounts = nil
+	return errors.Join(errs...)
 }
