@@ -190,3 +190,31 @@ func TestAccountAdminKey(t *testing.T) {
 		t.Error("AccountAdminKey of an empty key succeeded")
 	}
 }
+
+// BenchmarkFurtherAccount measures what a further account adds to building
+// a scenario's lab, beside a baseline lab of one account built in the same
+// run: read the cost as the ratio of the two.
+func BenchmarkFurtherAccount(b *testing.B) {
+	one, err := scenarios.Parse("one.yaml", []byte("version: 2\nname: one\nsteps:\n  - action: login\n"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	two, err := scenarios.Parse("two.yaml", []byte(accountsHead+"  - action: login\n"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, bm := range []struct {
+		name string
+		sc   *scenarios.Scenario
+	}{{"baseline-one-account", one}, {"with-a-further-account", two}} {
+		b.Run(bm.name, func(b *testing.B) {
+			for b.Loop() {
+				lab, err := scenarios.NewLabFor(b.Context(), labConfig(), bm.sc.Setup)
+				if err != nil {
+					b.Fatal(err)
+				}
+				_ = lab.Close()
+			}
+		})
+	}
+}
