@@ -256,6 +256,7 @@ func printLabBanner(w io.Writer, sc *scenarios.Scenario, m *labs.Manifest, state
 		fmt.Fprintf(tw, "account\t%s\n", s.Account)
 		fmt.Fprintf(tw, "IdP users\t%s (password %q)\n", strings.Join(s.Users, ", "), labs.DemoPassword)
 		_ = tw.Flush()
+		printSeatAccounts(w, sc, s)
 		if s.OIDCIssuer != "" {
 			printWebIdentityTry(w, s)
 		} else {
@@ -523,7 +524,12 @@ samlab lab start).`,
 				if err != nil {
 					return badInput(err)
 				}
-				endpoint, account = seat.Endpoint, seat.Account
+				sol, err := labs.SeatSolution(sc, seat)
+				if err != nil {
+					return err
+				}
+				fmt.Fprint(cmd.OutOrStdout(), sol)
+				return nil
 			}
 			fmt.Fprint(cmd.OutOrStdout(), labs.Solution(sc, endpoint, account))
 			return nil
