@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/samlab-dev/samlab/sp/awsapi"
+	"github.com/samlab-dev/samlab/sp/iam"
 	"github.com/samlab-dev/samlab/sp/sts"
 )
 
@@ -114,6 +115,17 @@ func serveAccounts(members []Account) ([]awsapi.Operation, awsapi.CredentialSour
 		return awsapi.Credential{}, false
 	}
 	return ops, creds, nil
+}
+
+// iamAccounts are the IAM accounts of accounts, for the lab pages.
+func iamAccounts(accounts []Account) []*iam.Account {
+	var out []*iam.Account
+	for _, a := range accounts {
+		if a.Lab != nil {
+			out = append(out, a.Lab.Account)
+		}
+	}
+	return out
 }
 
 // arnAccount is the account field of an ARN, "" when arn is not one.

@@ -183,7 +183,7 @@ func sortedKeys[V any](m map[string]V) []string {
 
 var (
 	accountRE = regexp.MustCompile(`^[0-9]{12}$`)
-	arnRE     = regexp.MustCompile(`^arn:[a-z-]+:[a-z0-9-]+:[a-z0-9-]*:([0-9]{12}|\$\{account\})?:.+$`)
+	arnRE     = regexp.MustCompile(`^arn:[a-z-]+:[a-z0-9-]+:[a-z0-9-]*:([0-9]{12}|\$\{account(:[a-z0-9-]+)?\})?:.+$`)
 	varRE     = regexp.MustCompile(`\$\{([a-z_]+)(?::([^}]*))?\}`)
 	refRE     = regexp.MustCompile(`^\$\{(provider|role):[^}]+\}$`)
 )
@@ -202,7 +202,8 @@ var (
 // names are the lab objects a scenario may refer to.
 type names struct {
 	users, roles, providers, pools map[string]bool
-	oidc                           bool // setup.oidc is given
+	accounts                       map[string]bool // setup.accounts
+	oidc                           bool            // setup.oidc is given
 }
 
 func set(xs ...string) map[string]bool {
@@ -240,6 +241,7 @@ func (sc *Scenario) check(d *decoder) {
 
 	n := names{users: set(DefaultUser), roles: set(DefaultRoleName, ReadOnlyRoleName), providers: set(DefaultProviderName), pools: set()}
 	n.oidc = sc.Setup.OIDC != nil
+	n.accounts = set(sortedKeys(sc.Setup.Accounts)...)
 	for p := range sc.Setup.IdentityPools {
 		n.pools[p] = true
 	}
@@ -270,6 +272,7 @@ func (sc *Scenario) check(d *decoder) {
 	sc.checkSetup(at, n)
 	sc.checkLab(at, n)
 	sc.checkWebIdentitySetup(at, n)
+	sc.checkAccounts(at, n)
 
 	snapshots := map[string]bool{}
 	saved, devices := federationNames(sc.Steps)
@@ -321,6 +324,7 @@ func (sc *Scenario) check(d *decoder) {
 		sc.checkStep(d, at, p, st, n, snapshots)
 		checkFederationStep(at, p, st, saved[i], devices[i])
 		sc.checkWebIdentityStep(at, p, st, n, tokens)
+		sc.checkAccountStep(at, p, st, n)
 	}
 }
 
@@ -393,7 +397,15 @@ func checkUser(at func(string, string, ...any), p string, u UserSetup, n names) 
 func checkVars(at func(string, string, ...any), p, text string, n names) {
 	for _, m := range varRE.FindAllStringSubmatch(text, -1) {
 		switch m[1] {
-		case "account", "partition":
+		case "account":
+			if m[2] != "" && !n.accounts[m[2]] {
+				at(p, "${account:%s}: unknown account (setup.accounts has: %s)", m[2], known(n.accounts))
+			}
+		case "admin_key_id", "admin_secret_key":
+			if !n.accounts[m[2]] {
+				at(p, "${%s:%s}: unknown account (setup.accounts has: %s)", m[1], m[2], known(n.accounts))
+			}
+		case "partition":
 		case "provider":
 			if !n.providers[m[2]] {
 				at(p, "${provider:%s}: unknown provider (known: %s)", m[2], known(n.providers))
@@ -411,17 +423,17 @@ func checkVars(at func(string, string, ...any), p, text string, n names) {
 				at(p, "${pool:%s}: unknown identity pool (known: %s)", m[2], known(n.pools))
 			}
 		default:
-			at(p, "unknown variable ${%s} (known: ${account}, ${partition}, ${provider:NAME}, ${role:NAME}, ${oidc_provider}, ${oidc_host}, ${pool:NAME})", m[1])
+			at(p, "unknown variable ${%s} (known: ${account}, ${account:NAME}, ${partition}, ${provider:NAME}, ${role:NAME}, ${oidc_provider}, ${oidc_host}, ${pool:NAME})", m[1])
 		}
 	}
 }
 
 func (sc *Scenario) checkStep(d *decoder, at func(string, string, ...any), p string, st Step, n names, snapshots map[string]bool) {
-	if st.User != "" && st.Action != ActionSetUser && !n.users[st.User] {
+	if st.User != "" && st.Action != ActionSetUser && st.Account == "" && !n.users[st.User] {
 		at(p+".user", "unknown user %q (known: %s)", st.User, known(n.users))
 	}
 	for _, f := range []struct{ name, v string }{{"role", st.Role}, {"choose", st.Choose}} {
-		if f.v != "" && st.Action != ActionCreateRole && !n.roles[f.v] {
+		if f.v != "" && st.Action != ActionCreateRole && !n.roles[f.v] && (st.Account == "" || st.Action == ActionAssumeRole) {
 			hint := ""
 			if strings.HasPrefix(f.v, "arn:") {
 				hint = " (role takes a role name; use role_arn to send an ARN as it is)"
@@ -564,9 +576,9 @@ func upgradeV1(sc *Scenario) {
 	}
 }
 
-// checkActions are the actions a lab's check step may play: a sign-in that
-// either works or fails with AWS's error.
-var checkActions = []string{ActionLogin, ActionConsoleSignIn, ActionWebIdentityLogin, ActionCognitoLogin}
+// checkActions are the actions a lab's check step may play: a sign-in or an
+// AssumeRole that either works or fails with AWS's error.
+var checkActions = []string{ActionLogin, ActionConsoleSignIn, ActionWebIdentityLogin, ActionCognitoLogin, ActionAssumeRole}
 
 // checkLab checks a lab block: a task and a solution, a broken state that
 // ends before the check step, and a check step that plays a login or a
@@ -591,7 +603,7 @@ func (sc *Scenario) checkLab(at func(string, string, ...any), n names) {
 	if len(sc.Steps) == 0 {
 		return
 	}
-	last := 0
+	last, refusals := 0, 0
 	for i, num := range sc.CheckSteps() {
 		p := fmt.Sprintf("lab.check[%d]", i)
 		if num < 1 || num > len(sc.Steps) {
@@ -604,8 +616,16 @@ func (sc *Scenario) checkLab(at func(string, string, ...any), n names) {
 			at(p, "step %d is %s; a check step must be a %s", num, st.Action, strings.Join(checkActions, ", "))
 		}
 		if st.Expect.Code != "" || st.Expect.PageError != "" || st.Expect.PageErrorContains != "" {
-			at(p, "step %d expects an error; a check step expects the fixed outcome", num)
+			// An AssumeRole the fix must refuse (a confused deputy's call)
+			// is a fixed outcome, beside a check step that succeeds.
+			if st.Action != ActionAssumeRole {
+				at(p, "step %d expects an error; a check step expects the fixed outcome", num)
+			}
+			refusals++
 		}
+	}
+	if refusals > 0 && refusals == len(sc.CheckSteps()) {
+		at("lab.check", "every check step expects a refusal; one must expect the fixed outcome's success")
 	}
 	if last > 0 && sc.BrokenSteps() >= last {
 		at("lab.broken", "the broken state (%d steps) must end before the last check step (step %d)", sc.BrokenSteps(), last)

@@ -90,7 +90,7 @@ var (
 // checkFederationStep checks the federation fields of a step: callers and
 // MFA devices must be defined by an earlier step.
 func checkFederationStep(at func(string, string, ...any), p string, st Step, saved, devices map[string]bool) {
-	if st.Caller != "" && st.Caller != CallerAdmin && st.Caller != CallerLast && !saved[st.Caller] {
+	if st.Caller != "" && st.Caller != CallerAdmin && st.Caller != CallerLast && !saved[st.Caller] && st.Account == "" {
 		names := "none saved before this step"
 		if len(saved) > 0 {
 			names = "saved: " + known(saved)
@@ -432,7 +432,7 @@ func (l *Lab) AssumeRoleAs(ctx context.Context, in AssumeRoleStep) (Outcome, err
 	c := out.Result.Credentials
 	o := Outcome{AssumedRoleARN: out.Result.AssumedRoleUser.ARN, SourceIdentity: out.Result.SourceIdentity,
 		DurationSeconds: int(c.Expiration.Sub(l.Clock.Now().Truncate(time.Second)).Seconds())}
-	sess, err := l.STS.Session(c.AccessKeyID, c.SessionToken)
+	sess, err := l.stsOf(out.Result.AssumedRoleUser.ARN).Session(c.AccessKeyID, c.SessionToken)
 	if err != nil {
 		return Outcome{}, fmt.Errorf("lab: the issued session cannot be read: %w", err)
 	}

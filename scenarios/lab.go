@@ -93,6 +93,9 @@ type LabConfig struct {
 	// the lab account's users, with their groups and boundaries; the admin
 	// key has AdministratorAccess).
 	UserPolicies sts.UserPolicies
+	// Clock, when set, is the clock the lab runs on (Start and WallClock
+	// are then ignored): accounts served together share one.
+	Clock *Clock
 }
 
 // Clock is the clock shared by both sides of a lab. A frozen clock stands
@@ -191,6 +194,9 @@ func NewLab(cfg LabConfig) (*Lab, error) {
 	clock := NewFrozenClock(cfg.Start)
 	if cfg.WallClock {
 		clock = NewWallClock()
+	}
+	if cfg.Clock != nil {
+		clock = cfg.Clock
 	}
 	// IdP-initiated SSO to AWS posts to the lab's own console sign-in, served
 	// at AWS's path /saml on the lab's address: absolute when the IdP knows its

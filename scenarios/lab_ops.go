@@ -45,6 +45,7 @@ type labState struct {
 	admin     AdminKey            // its admin key
 	fed       *fedState           // federation steps (federation_steps.go)
 	web       *webState           // the web identity side, made on first use
+	accounts  []*namedAccount     // setup.accounts (steps_accounts.go)
 }
 
 func newLabState(cfg LabConfig, idpCfg idp.Config) *labState {
@@ -104,6 +105,10 @@ func NewLabFor(ctx context.Context, cfg LabConfig, s Setup) (*Lab, error) {
 // Apply sets up the IdP, users, roles and providers of s (its account and
 // Behavior are fixed when the lab is built: see NewLabFor).
 func (l *Lab) Apply(ctx context.Context, s Setup) error {
+	// Further accounts first: the lab's own policies may name them.
+	if err := l.applyAccounts(s.Accounts); err != nil {
+		return err
+	}
 	if err := l.ConfigureIDP(s.IDP); err != nil {
 		return err
 	}
@@ -149,6 +154,9 @@ func (l *Lab) Expand(text string) string {
 		sub := varRE.FindStringSubmatch(m)
 		switch sub[1] {
 		case "account":
+			if sub[2] != "" {
+				return l.accountID(sub[2])
+			}
 			return l.Account.ID()
 		case "partition":
 			return l.Account.Partition()
@@ -663,7 +671,7 @@ func (l *Lab) awsHandler() (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h, err := l.AWSHandler(ServerConfig{Admin: admin, Logger: l.state.cfg.Logger})
+	h, err := l.AWSHandler(ServerConfig{Admin: admin, Logger: l.state.cfg.Logger, Accounts: l.servedAccountsLocked()})
 	if err != nil {
 		return nil, err
 	}

@@ -201,6 +201,12 @@ func (l *Lab) ExpandExpect(e Expect) Expect {
 
 // Do performs one step against the lab and returns its outcome.
 func (l *Lab) Do(ctx context.Context, st Step) Outcome {
+	if out, ok, err := l.doInAccount(ctx, st); ok {
+		if err != nil {
+			return OutcomeOf(err)
+		}
+		return out
+	}
 	if out, ok, err := l.doWebIdentity(ctx, st); ok {
 		if err != nil {
 			return OutcomeOf(err)

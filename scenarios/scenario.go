@@ -133,6 +133,9 @@ type Setup struct {
 	// IdentityPools are Cognito identity pools created before the first
 	// step, by name, with the lab's IAM OIDC provider as their login.
 	IdentityPools map[string]IdentityPoolSetup `yaml:"identity_pools" json:"identity_pools,omitempty"`
+	// Accounts are further accounts served on the lab's endpoint beside the
+	// lab's own, by the name steps give as `account` (see AccountSetup).
+	Accounts map[string]AccountSetup `yaml:"accounts" json:"accounts,omitempty"`
 }
 
 // IDPSetup configures the lab's identity provider.
@@ -348,7 +351,13 @@ type Step struct {
 	// the new credentials are kept, and AssumeRole's and getSigninToken's
 	// parameters. serial_number names an MFA device (enable-mfa) or is its
 	// ARN; token_code is current, wrong or six digits.
-	Caller          string `yaml:"caller" json:"caller,omitempty"`
+	Caller string `yaml:"caller" json:"caller,omitempty"`
+	// Account names an account of setup.accounts the step acts in: its
+	// admin or IAM user is the caller of assume-role, and its roles and
+	// users are the ones IAM steps change (default: the lab's own account).
+	Account string `yaml:"account" json:"account,omitempty"`
+	// PolicyName is put-user-policy's inline policy name.
+	PolicyName      string `yaml:"policy_name" json:"policy_name,omitempty"`
 	SaveAs          string `yaml:"save_as" json:"save_as,omitempty"`
 	SessionName     string `yaml:"session_name" json:"session_name,omitempty"`
 	ExternalID      string `yaml:"external_id" json:"external_id,omitempty"`

@@ -116,7 +116,7 @@ func (l *Lab) Handler(cfg ServerConfig) (http.Handler, error) {
 	// any path, as AWS accepts); the router answers other methods with an
 	// AWS error envelope. A browser asking for "/" gets the lab's index
 	// instead.
-	pages := labweb.New(labweb.Config{Account: l.Account, Events: cfg.EventLog, Task: cfg.Task, Now: l.Clock.Now,
+	pages := labweb.New(labweb.Config{Account: l.Account, More: iamAccounts(cfg.Accounts), Events: cfg.EventLog, Task: cfg.Task, Now: l.Clock.Now,
 		Logger: cfg.Logger, Links: []labweb.Link{
 			{Title: "Identity provider", URL: IDPPrefix + "/", Note: "log in as alice or bob (password samlab) and open AWS"},
 			{Title: "IdP metadata", URL: IDPPrefix + "/metadata", Note: "what IAM's SAML provider must hold"},

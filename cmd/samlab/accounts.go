@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/samlab-dev/samlab/scenarios"
+	"github.com/samlab-dev/samlab/scenarios/labs"
 	"github.com/samlab-dev/samlab/sp/sts/sessiontoken"
 )
 
@@ -68,7 +69,8 @@ func parseAccounts(v string) ([]string, error) {
 }
 
 // openAccounts builds the accounts served beside the lab's own: one lab per
-// ID with its own IAM state, STS session keys and admin key. With --state
+// ID with its own IAM state, STS session keys and admin key, and no demo
+// SAML roles (the IdP and its provider are the first account's). With --state
 // each keeps them in the subdirectory accounts/ID of the state directory.
 // The returned function closes their stores.
 func openAccounts(o serveOptions, cfg scenarios.LabConfig, ids []string) (_ []scenarios.Account, closeAll func() error, err error) {
@@ -92,7 +94,7 @@ func openAccounts(o serveOptions, cfg scenarios.LabConfig, ids []string) (_ []sc
 		c.SessionKeys = nil
 		var admin scenarios.AdminKey
 		if o.state == "" {
-			lab, err := scenarios.NewLab(c)
+			lab, err := scenarios.NewAccountLab(c)
 			if err != nil {
 				return nil, closeAll, fmt.Errorf("account %s: %w", id, err)
 			}
@@ -110,12 +112,17 @@ func openAccounts(o serveOptions, cfg scenarios.LabConfig, ids []string) (_ []sc
 		if c.SessionKeys, err = sessiontoken.Open(store, id, nil, time.Now()); err != nil {
 			return nil, closeAll, fmt.Errorf("account %s: %w", id, err)
 		}
-		lab, err := scenarios.NewLab(c)
+		lab, err := scenarios.NewAccountLab(c)
 		if err != nil {
 			return nil, closeAll, fmt.Errorf("account %s: %w", id, err)
 		}
 		if err := lab.Account.AttachStore(store); err != nil {
 			return nil, closeAll, fmt.Errorf("account %s: %w", id, err)
+		}
+		// A state written before further accounts dropped the demo roles
+		// still holds them, trusting a provider only the first account has.
+		if err := lab.RemoveDemoRoles(); err != nil {
+			return nil, closeAll, err
 		}
 		if admin, err = persistentAdminKey(store, id); err != nil {
 			return nil, closeAll, fmt.Errorf("account %s: %w", id, err)
@@ -153,4 +160,21 @@ func accountState(dir, id string) (string, string, error) {
 		return sub, id, nil
 	}
 	return dir, id, nil
+}
+
+// printSeatAccounts lists a lab's further accounts (its scenario's
+// setup.accounts) with the admin keys the trainee uses there.
+func printSeatAccounts(w io.Writer, sc *scenarios.Scenario, seat labs.Seat) {
+	accounts, err := labs.SeatAccounts(sc, seat)
+	if err != nil || len(accounts) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nMore accounts on the same endpoint (an access key belongs to one account):")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, a := range accounts {
+		fmt.Fprintf(tw, "account\t%s (%s)\n", a.ID, a.Name)
+		fmt.Fprintf(tw, "  admin access key id\t%s\n", a.AccessKeyID)
+		fmt.Fprintf(tw, "  admin secret access key\t%s\n", a.SecretAccessKey)
+	}
+	_ = tw.Flush()
 }

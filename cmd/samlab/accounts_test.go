@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"io"
+	"net/http"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -13,6 +15,7 @@ import (
 	iamsdk "github.com/aws/aws-sdk-go-v2/service/iam"
 	stssdk "github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/samlab-dev/samlab/scenarios/labweb"
 	"github.com/samlab-dev/samlab/sp/awsapi"
 )
 
@@ -89,6 +92,41 @@ func TestUpAccountsPersist(t *testing.T) {
 	if _, err := iamOf(prodCfg, up.endpoint).CreateUser(ctx, &iamsdk.CreateUserInput{UserName: aws.String("ProdOnly")}); err != nil {
 		t.Fatalf("CreateUser in %s: %v", prod, err)
 	}
+	// The further account has none of the demo SAML roles (their trust would
+	// name a provider only the first account has); the first keeps them.
+	for _, tt := range []struct {
+		cfg  aws.Config
+		want []string
+	}{{up.config(), []string{"SAMLAdmin", "SAMLReadOnly"}}, {prodCfg, nil}} {
+		roles, err := iamOf(tt.cfg, up.endpoint).ListRoles(ctx, &iamsdk.ListRolesInput{})
+		if err != nil {
+			t.Fatalf("ListRoles: %v", err)
+		}
+		var got []string
+		for _, r := range roles.Roles {
+			got = append(got, aws.ToString(r.RoleName))
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("ListRoles = %v, want %v", got, tt.want)
+		}
+	}
+	// The lab pages' IAM state shows both accounts.
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, up.endpoint+labweb.IAMPath, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Accept", "text/html")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	for _, id := range []string{dev, prod} {
+		if !strings.Contains(string(page), `id="account-`+id+`"`) {
+			t.Errorf("the IAM page of samlab up --accounts has no section for %s", id)
+		}
+	}
 	if err := up.stop(); err != nil {
 		t.Fatalf("samlab up did not shut down cleanly: %v\n%s", err, up.out)
 	}
@@ -112,8 +150,8 @@ func TestUpAccountsPersist(t *testing.T) {
 		t.Fatalf("samlab events --account: %v\n%s", err, out)
 	}
 	evs = nil
-	if err := json.Unmarshal([]byte(out), &evs); err != nil || len(evs) != 2 {
-		t.Fatalf("samlab events --account %s = %d events (%v), want its GetCallerIdentity and CreateUser:\n%s", prod, len(evs), err, out)
+	if err := json.Unmarshal([]byte(out), &evs); err != nil || len(evs) != 3 {
+		t.Fatalf("samlab events --account %s = %d events (%v), want its GetCallerIdentity, CreateUser and ListRoles:\n%s", prod, len(evs), err, out)
 	}
 	for _, e := range evs {
 		if e.UserIdentity.AccountID != prod {

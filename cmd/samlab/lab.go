@@ -264,6 +264,7 @@ func printLabBanner(w io.Writer, sc *scenarios.Scenario, m *labs.Manifest, state
 		fmt.Fprintf(tw, "account\t%s\n", s.Account)
 		fmt.Fprintf(tw, "IdP users\t%s (password %q)\n", strings.Join(s.Users, ", "), labs.DemoPassword)
 		_ = tw.Flush()
+		printSeatAccounts(w, sc, s)
 		if s.OIDCIssuer != "" {
 			printWebIdentityTry(w, s)
 		} else {
@@ -531,7 +532,12 @@ samlab lab start).`,
 				if err != nil {
 					return badInput(err)
 				}
-				endpoint, account = seat.Endpoint, seat.Account
+				sol, err := labs.SeatSolution(sc, seat)
+				if err != nil {
+					return err
+				}
+				fmt.Fprint(cmd.OutOrStdout(), labs.ExpandLabDir(sol, labs.TraineeDir(t.state, t.trainee)))
+				return nil
 			}
 			fmt.Fprint(cmd.OutOrStdout(), labs.SolutionIn(sc, endpoint, account, labs.TraineeDir(t.state, t.trainee)))
 			return nil

@@ -296,7 +296,10 @@ func WriteRoster(w io.Writer, m *Manifest) error {
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", s.Trainee, s.Endpoint, s.Account, s.AccessKeyID, s.SecretAccessKey, users)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return writeSeatAccounts(w, m)
 }
 
 // writeFileAtomic writes a file readable by its owner only, through a

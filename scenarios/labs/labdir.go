@@ -15,9 +15,9 @@ import (
 // TraineeDir returns trainee k's directory in the class directory dir.
 func TraineeDir(dir string, k int) string { return filepath.Join(dir, fmt.Sprintf("trainee-%d", k)) }
 
-// expandLabDir replaces ${lab_dir} with the lab's directory, made absolute
+// ExpandLabDir replaces ${lab_dir} with the lab's directory, made absolute
 // when it can be (the trainee may run commands elsewhere).
-func expandLabDir(text, dir string) string {
+func ExpandLabDir(text, dir string) string {
 	if !strings.Contains(text, "${lab_dir}") {
 		return text
 	}
@@ -35,10 +35,10 @@ func Task(sc *scenarios.Scenario, endpoint, account, dir string) string {
 		return ""
 	}
 	text := strings.ReplaceAll(sc.Lab.Task, "${endpoint}", strings.TrimSuffix(endpoint, "/"))
-	return expandLabDir(expand(expandOIDC(text, endpoint, account), account), dir)
+	return ExpandLabDir(expand(expandOIDC(text, endpoint, account), account), dir)
 }
 
 // SolutionIn is Solution for the lab whose directory is dir (${lab_dir}).
 func SolutionIn(sc *scenarios.Scenario, endpoint, account, dir string) string {
-	return expandLabDir(Solution(sc, endpoint, account), dir)
+	return ExpandLabDir(Solution(sc, endpoint, account), dir)
 }

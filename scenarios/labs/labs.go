@@ -74,6 +74,9 @@ func Solution(sc *scenarios.Scenario, endpoint, account string) string {
 		return ""
 	}
 	text := strings.ReplaceAll(sc.Lab.Solution, "${endpoint}", strings.TrimSuffix(endpoint, "/"))
+	for name, a := range sc.Setup.Accounts {
+		text = strings.ReplaceAll(text, "${account:"+name+"}", a.ID)
+	}
 	return expand(expandOIDC(text, endpoint, account), account)
 }
 

@@ -83,6 +83,8 @@ type Trainee struct {
 	oidc    atomic.Pointer[oidcBox] // the lab's OpenID Connect provider, served without t.mu
 	cognito *cognito.BoltStore      // the identity pools' state
 	oidcAt  string                  // where the lab's own https issuer listened last (kept by reset)
+	// accounts are the further accounts' IAM state (accounts.go).
+	accounts []*iam.BoltStore
 }
 
 // Progress is what a trainee's checks have said so far.
@@ -208,6 +210,10 @@ func (t *Trainee) open(ctx context.Context) (err error) {
 			err = errors.Join(err, lab.Close())
 		}
 	}()
+	// The further accounts' admin keys follow from the trainee's (SeatAccounts).
+	if err := lab.DeriveAccountAdminKeys(t.cfg.Admin); err != nil {
+		return fmt.Errorf("trainee %d: %w", t.cfg.Trainee, err)
+	}
 	t.publishOIDC(lab)
 	// The lab's files (an app's token file) are the trainee's: written by
 	// the first replay, and kept as the trainee left them by later ones,
@@ -243,6 +249,9 @@ func (t *Trainee) open(ctx context.Context) (err error) {
 	if err := t.attachCognito(lab); err != nil {
 		return err
 	}
+	if err := t.attachAccounts(lab); err != nil {
+		return err
+	}
 	if rec.Keys, err = keys.recorded(); err != nil {
 		return err
 	}
@@ -265,7 +274,7 @@ func (t *Trainee) open(ctx context.Context) (err error) {
 			return err
 		}
 	}
-	h, err := lab.Handler(scenarios.ServerConfig{Admin: t.cfg.Admin, Logger: t.cfg.Logger,
+	h, err := lab.Handler(scenarios.ServerConfig{Admin: t.cfg.Admin, Logger: t.cfg.Logger, Accounts: lab.ServedAccounts(),
 		Events: awsapi.NewJSONLines(t.events), EventLog: t.readEvents, Task: t.task})
 	if err != nil {
 		return err
@@ -288,7 +297,7 @@ func (t *Trainee) Close() error {
 		errs = append(errs, t.store.Close())
 		t.store = nil
 	}
-	errs = append(errs, t.closeCognito())
+	errs = append(errs, t.closeCognito(), t.closeAccounts())
 	if t.lab != nil {
 		errs = append(errs, t.lab.Close())
 	}
@@ -370,7 +379,7 @@ func (t *Trainee) Reset(ctx context.Context) error {
 		}
 		t.store = nil
 	}
-	if err := t.closeCognito(); err != nil {
+	if err := errors.Join(t.closeCognito(), t.closeAccounts()); err != nil {
 		return err
 	}
 	if err := t.lab.Close(); err != nil {

@@ -49,6 +49,10 @@ type Link struct {
 type Config struct {
 	// Account is the IAM account shown. Required.
 	Account *iam.Account
+	// More are the further accounts served on the same endpoint (samlab up
+	// --accounts, a scenario's setup.accounts): the IAM page shows each
+	// after Account, and the index lists them.
+	More []*iam.Account
 	// Links are the lab's other pages (the IdP, its metadata, the console),
 	// listed on the index in order.
 	Links []Link
@@ -167,7 +171,7 @@ func (p *Pages) serveIndex(w http.ResponseWriter, r *http.Request) {
 	p.render(w, r, indexTmpl, map[string]any{
 		"Account": p.cfg.Account.ID(), "Alias": p.cfg.Account.AccountAlias(), "Links": p.cfg.Links, "Task": task,
 		"Base": base, "Providers": len(p.cfg.Account.SAMLProviders()), "Roles": len(p.cfg.Account.Roles()),
-		"EventsOn": p.cfg.Events != nil, "IAMPath": IAMPath, "EventsPath": EventsPath,
+		"EventsOn": p.cfg.Events != nil, "IAMPath": IAMPath, "EventsPath": EventsPath, "More": p.moreIDs(),
 	})
 }
 
@@ -188,10 +192,37 @@ type roleView struct {
 	Trust string
 }
 
+// accountView is one account of the IAM page.
+type accountView struct {
+	Account, Alias string
+	Providers      []providerView
+	Roles          []roleView
+}
+
 func (p *Pages) serveIAM(w http.ResponseWriter, r *http.Request) {
 	now := p.now()
+	var accounts []accountView
+	for _, a := range append([]*iam.Account{p.cfg.Account}, p.cfg.More...) {
+		accounts = append(accounts, viewAccount(a, now))
+	}
+	p.render(w, r, iamTmpl, map[string]any{"Account": p.cfg.Account.ID(), "Alias": p.cfg.Account.AccountAlias(),
+		"Accounts": accounts, "Now": now.UTC().Format(time.RFC3339)})
+}
+
+// moreIDs are the IDs of the further accounts.
+func (p *Pages) moreIDs() []string {
+	var out []string
+	for _, a := range p.cfg.More {
+		out = append(out, a.ID())
+	}
+	return out
+}
+
+// viewAccount is an account's SAML providers, with the fingerprints of the
+// registered certificates, and its roles with their trust policies.
+func viewAccount(a *iam.Account, now time.Time) accountView {
 	var providers []providerView
-	for _, sp := range p.cfg.Account.SAMLProviders() {
+	for _, sp := range a.SAMLProviders() {
 		v := providerView{SAMLProvider: sp}
 		if md := sp.Metadata; md != nil {
 			v.EntityID = md.EntityID
@@ -207,11 +238,10 @@ func (p *Pages) serveIAM(w http.ResponseWriter, r *http.Request) {
 		providers = append(providers, v)
 	}
 	var roles []roleView
-	for _, role := range p.cfg.Account.Roles() {
+	for _, role := range a.Roles() {
 		roles = append(roles, roleView{Role: role, Trust: indentJSON(role.AssumeRolePolicyDocument)})
 	}
-	p.render(w, r, iamTmpl, map[string]any{"Account": p.cfg.Account.ID(), "Alias": p.cfg.Account.AccountAlias(),
-		"Providers": providers, "Roles": roles, "Now": now.UTC().Format(time.RFC3339)})
+	return accountView{Account: a.ID(), Alias: a.AccountAlias(), Providers: providers, Roles: roles}
 }
 
 func viewCert(use, subject, sha1, sha256 string, nb, na, now time.Time) certView {

@@ -39,11 +39,15 @@ var indexTmpl = template.Must(template.New("index").Parse(head + `<h1>samlab lab
 <p>Account <code id="account">{{.Account}}</code>{{if .Alias}} (alias <code>{{.Alias}}</code>){{end}}. IAM and STS answer at this URL, over the AWS Query protocol; point the aws CLI or an SDK at it:</p>
 <pre>aws --endpoint-url {{.Base}} sts get-caller-identity
 aws --endpoint-url {{.Base}} iam list-saml-providers</pre>
+{{if .More}}<p id="more-accounts">More accounts on this endpoint, each with its own admin key: {{range .More}}<code>{{.}}</code> {{end}}(their IAM state is on the <a href="{{.IAMPath}}">IAM state</a> page).</p>{{end}}
 </section>
 ` + foot))
 
 var iamTmpl = template.Must(template.New("iam").Parse(head + `<h1>IAM state</h1>
-<p class="muted">Account <code>{{.Account}}</code>{{if .Alias}} (alias <code>{{.Alias}}</code>){{end}}, read-only, at {{.Now}}. Change it with the aws CLI (<code>aws iam update-saml-provider</code>, <code>aws iam update-assume-role-policy</code>…).</p>
+<p class="muted">Account <code>{{.Account}}</code>{{if .Alias}} (alias <code>{{.Alias}}</code>){{end}}{{if gt (len .Accounts) 1}} and {{len .Accounts}} accounts in all on this endpoint{{end}}, read-only, at {{.Now}}. Change it with the aws CLI (<code>aws iam update-saml-provider</code>, <code>aws iam update-assume-role-policy</code>…), signed with the account's admin key.</p>
+{{$several := gt (len .Accounts) 1}}{{if $several}}<nav id="accounts"><p>Accounts: {{range .Accounts}}<a href="#account-{{.Account}}"><code>{{.Account}}</code></a> {{end}}</p></nav>{{end}}
+{{range .Accounts}}<section class="account" id="account-{{.Account}}">
+{{if $several}}<h2 class="account-id">Account <code>{{.Account}}</code>{{if .Alias}} (alias <code>{{.Alias}}</code>){{end}}</h2>{{end}}
 <h2>SAML providers</h2>
 {{range .Providers}}<section class="card provider">
 <p><code class="provider-arn">{{.ARN}}</code></p>
@@ -72,6 +76,8 @@ var iamTmpl = template.Must(template.New("iam").Parse(head + `<h1>IAM state</h1>
 <pre class="trust-policy">{{.Trust}}</pre>
 </section>
 {{else}}<p class="muted">No roles.</p>{{end}}
+</section>
+{{end}}
 ` + foot))
 
 var eventsTmpl = template.Must(template.New("events").Parse(head + `<h1>Event log</h1>
