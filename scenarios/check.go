@@ -78,7 +78,8 @@ var actions = map[string]actionSpec{
 	ActionRotateOIDCKey:        {"the OpenID Connect provider signs with a new key (the staged one, if any)", nil, nil},
 	ActionStageOIDCRollover:    {"the OpenID Connect provider publishes its next key in its JWKS", nil, nil},
 	ActionRevertOIDCKey:        {"the OpenID Connect provider signs with its previous key again and keeps the current one in its JWKS as the next key", nil, nil},
-	ActionWebIdentityLogin:     {"the OpenID Connect provider issues an ID token and AssumeRoleWithWebIdentity redeems it", []string{"user", "role", "role_arn", "audience", "token_fault", "redeem_after", "duration_seconds", "save_token", "token"}, nil},
+	ActionWebIdentityLogin:     {"the OpenID Connect provider issues an ID token and AssumeRoleWithWebIdentity redeems it", []string{"user", "role", "role_arn", "audience", "token_fault", "redeem_after", "duration_seconds", "save_token", "token", "token_file"}, nil},
+	ActionWriteTokenFile:       {"the OpenID Connect provider issues an ID token and the app's `token_file` (in the lab's directory) is replaced by it", []string{"user", "audience", "token_fault", "token_file"}, []string{"token_file"}},
 	ActionUpdateIdentityPool:   {"change whether an identity pool allows unauthenticated identities", []string{"pool", "allow_unauthenticated"}, []string{"pool", "allow_unauthenticated"}},
 	ActionSetIdentityPoolRoles: {"set an identity pool's authenticated and unauthenticated roles and its role mapping", []string{"pool", "authenticated_role", "unauthenticated_role", "role_mapping"}, []string{"pool"}},
 	ActionBlockOIDCIssuer:      {"the OpenID Connect issuer's discovery and JWKS stop answering (HTTP 503), as behind a firewall", nil, nil},
@@ -593,7 +594,9 @@ func (sc *Scenario) checkLab(at func(string, string, ...any), n names) {
 	if strings.TrimSpace(lab.Solution) == "" {
 		at("lab.solution", "is required (the commands that fix the lab)")
 	}
-	checkVars(at, "lab.solution", strings.ReplaceAll(lab.Solution, "${endpoint}", ""), n)
+	labVars := strings.NewReplacer("${endpoint}", "", "${lab_dir}", "") // replaced when the lab is served
+	checkVars(at, "lab.solution", labVars.Replace(lab.Solution), n)
+	checkVars(at, "lab.task", labVars.Replace(lab.Task), n)
 	if lab.Broken < 0 || lab.Broken > len(sc.Steps) {
 		at("lab.broken", "is %d; the scenario has %d steps", lab.Broken, len(sc.Steps))
 	}

@@ -377,6 +377,9 @@ type Step struct {
 	// token again instead of a fresh one (web-identity-login).
 	SaveToken string `yaml:"save_token" json:"save_token,omitempty"`
 	Token     string `yaml:"token" json:"token,omitempty"`
+	// TokenFile is a file in the lab's directory that holds the app's ID
+	// token: write-token-file writes it, web-identity-login reads it.
+	TokenFile string `yaml:"token_file" json:"token_file,omitempty"`
 	// Pool names an identity pool of setup.identity_pools.
 	Pool string `yaml:"pool" json:"pool,omitempty"`
 	// AllowUnauthenticated is update-identity-pool's

@@ -36,6 +36,7 @@ var descriptions = map[string]string{
 	"Step.token_fault":     "A defect the OpenID Connect provider injects into the ID token.",
 	"Step.save_token":      "Keep this step's ID token under a name (web-identity-login).",
 	"Step.token":           "Send the ID token an earlier step kept instead of a fresh one.",
+	"Step.token_file":      "A file in the lab's directory holding the app's ID token: write-token-file writes it, web-identity-login sends it.",
 	"Step.pool":            "An identity pool of setup.identity_pools.",
 	"Step.custom_role":     "cognito-login: the role sent as CustomRoleArn (a role of setup.roles).",
 	"Step.role_mapping":    "set-identity-pool-roles: the pool's role mapping for the lab's provider (none removes it).",

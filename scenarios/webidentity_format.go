@@ -32,6 +32,7 @@ const (
 	ActionUpdateOIDCThumbprint = "update-oidc-thumbprint"  // aws iam update-open-id-connect-provider-thumbprint
 	ActionBlockOIDCIssuer      = "block-oidc-issuer"       // the issuer stops answering AWS (503)
 	ActionUnblockOIDCIssuer    = "unblock-oidc-issuer"     // the issuer answers again
+	ActionWriteTokenFile       = "write-token-file"        // the app's token file gets a token from the provider
 )
 
 // DefaultClientID is the client ID (token audience) web identity steps use
@@ -42,7 +43,8 @@ const DefaultClientID = "sts.amazonaws.com"
 // webIdentityActions are the actions that need setup.oidc.
 var webIdentityActions = []string{ActionCreateOIDCProvider, ActionDeleteOIDCProvider, ActionAddClientID, ActionRemoveClientID,
 	ActionRotateOIDCKey, ActionStageOIDCRollover, ActionRevertOIDCKey, ActionWebIdentityLogin, ActionUpdateIdentityPool, ActionSetIdentityPoolRoles,
-	ActionCognitoLogin, ActionBlockOIDCIssuer, ActionUnblockOIDCIssuer, ActionRotateOIDCTLSCert, ActionUpdateOIDCThumbprint}
+	ActionCognitoLogin, ActionBlockOIDCIssuer, ActionUnblockOIDCIssuer, ActionRotateOIDCTLSCert, ActionUpdateOIDCThumbprint,
+	ActionWriteTokenFile}
 
 // OIDCSetup is the lab's OpenID Connect provider (samlab's idp/oidc for the
 // IdP's users), served on a loopback address over http, or over https with
@@ -281,6 +283,7 @@ func (sc *Scenario) checkWebIdentityStep(at func(string, string, ...any), p stri
 		if st.Role == "" && st.RoleARN == "" {
 			at(p, "web-identity-login needs role or role_arn")
 		}
+		checkTokenFile(at, p, st)
 		if st.Token != "" {
 			if !tokens[st.Token] {
 				at(p+".token", "no earlier web-identity-login kept a token as %q (save_token)", st.Token)
@@ -294,6 +297,8 @@ func (sc *Scenario) checkWebIdentityStep(at func(string, string, ...any), p stri
 		if st.SaveToken != "" {
 			tokens[st.SaveToken] = true
 		}
+	case ActionWriteTokenFile:
+		checkTokenFile(at, p, st)
 	case ActionCognitoLogin:
 		if st.User == "" && (st.Audience != "" || st.TokenFault != "") {
 			at(p, "a guest (no user) sends no token: audience and token_fault need a user")

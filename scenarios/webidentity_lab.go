@@ -33,6 +33,8 @@ type webState struct {
 	blocked  bool              // the issuer answers 503
 	cert     *tls.Certificate  // the https issuer's certificate
 	certs    int               // certificates made so far
+	dir      string            // where token files are (SetDir; default tempDir)
+	tempDir  string            // a directory of the lab's own, removed by Close
 }
 
 func (l *Lab) web() *webState {
@@ -213,10 +215,11 @@ func (l *Lab) Close() error {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	err := w.removeTempDirLocked()
 	if w.server == nil {
-		return nil
+		return err
 	}
-	err := w.server.Close()
+	err = errors.Join(err, w.server.Close())
 	w.server = nil
 	return err
 }
@@ -614,6 +617,8 @@ func (l *Lab) doWebIdentity(ctx context.Context, st Step) (out Outcome, ok bool,
 		err = l.SetIdentityPoolRoles(st.Pool, st.AuthenticatedRole, st.UnauthenticatedRole, st.RoleMapping)
 	case ActionWebIdentityLogin:
 		out, err = l.doWebIdentityLogin(ctx, st)
+	case ActionWriteTokenFile:
+		err = l.writeTokenFileStep(st)
 	case ActionCognitoLogin:
 		var f oidc.Fault
 		if f, err = oidc.ParseFault(st.TokenFault); err != nil {
@@ -649,6 +654,11 @@ func (l *Lab) doWebIdentityLogin(ctx context.Context, st Step) (Outcome, error) 
 			return Outcome{}, fmt.Errorf("lab: no token was kept as %q", st.Token)
 		}
 		in.Token = tok
+	}
+	if st.TokenFile != "" {
+		if in.Token, err = l.ReadTokenFile(st.TokenFile); err != nil {
+			return Outcome{}, err
+		}
 	}
 	res, tok, err := l.WebIdentityLogin(ctx, in)
 	if st.SaveToken != "" && tok != "" {

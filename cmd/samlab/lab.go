@@ -243,7 +243,15 @@ func printLabBanner(w io.Writer, sc *scenarios.Scenario, m *labs.Manifest, state
 	if len(m.Trainees) > 1 {
 		fmt.Fprintf(w, ", for %d trainees", len(m.Trainees))
 	}
-	fmt.Fprintf(w, ".\n\nTask:\n%s\n\n", indent(sc.Lab.Task, "  "))
+	task := labs.Task(sc, "LAB_URL", "ACCOUNT", filepath.Join(state, "trainee-K"))
+	if len(m.Trainees) == 1 {
+		task = labs.Task(sc, m.Trainees[0].Endpoint, m.Trainees[0].Account, labs.TraineeDir(state, 1))
+	}
+	fmt.Fprintf(w, ".\n\nTask:\n%s\n\n", indent(task, "  "))
+	if len(m.Trainees) > 1 && strings.Contains(sc.Lab.Task, "${lab_dir}") {
+		fmt.Fprintf(w, "Each trainee's files are in their own lab directory on this machine: %s (K: the trainee's number).\n\n",
+			filepath.Join(state, "trainee-K"))
+	}
 	if len(m.Trainees) == 1 {
 		s := m.Trainees[0]
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
@@ -528,10 +536,10 @@ samlab lab start).`,
 				if err != nil {
 					return err
 				}
-				fmt.Fprint(cmd.OutOrStdout(), sol)
+				fmt.Fprint(cmd.OutOrStdout(), labs.ExpandLabDir(sol, labs.TraineeDir(t.state, t.trainee)))
 				return nil
 			}
-			fmt.Fprint(cmd.OutOrStdout(), labs.Solution(sc, endpoint, account))
+			fmt.Fprint(cmd.OutOrStdout(), labs.SolutionIn(sc, endpoint, account, labs.TraineeDir(t.state, t.trainee)))
 			return nil
 		},
 	}

@@ -205,7 +205,7 @@ func OpenClass(ctx context.Context, cfg ClassConfig) (_ *Class, err error) {
 				AccessKeyID: admin.AccessKeyID, SecretAccessKey: admin.SecretAccessKey}
 		}
 		t, err := newTrainee(TraineeConfig{Scenario: cfg.Scenario, Trainee: k,
-			Dir: filepath.Join(cfg.Dir, fmt.Sprintf("trainee-%d", k)), AccountID: seat.Account, BaseURL: seat.Endpoint,
+			Dir: TraineeDir(cfg.Dir, k), AccountID: seat.Account, BaseURL: seat.Endpoint,
 			Admin:        scenarios.AdminKey{AccessKeyID: seat.AccessKeyID, SecretAccessKey: seat.SecretAccessKey},
 			ControlToken: m.ControlToken, Keys: cfg.Keys, Logger: cfg.Logger.With("trainee", k), EventsFile: cfg.EventsFile, Why: cfg.Why})
 		if err != nil {

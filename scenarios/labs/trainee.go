@@ -170,6 +170,7 @@ func (t *Trainee) open(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	fresh := raw == nil
 	if raw == nil {
 		rec = replayRecord{Scenario: sc.Name, BaseURL: t.cfg.BaseURL, Start: time.Now().UTC().Truncate(time.Second),
 			Seed: make([]byte, 32)}
@@ -214,6 +215,14 @@ func (t *Trainee) open(ctx context.Context) (err error) {
 		return fmt.Errorf("trainee %d: %w", t.cfg.Trainee, err)
 	}
 	t.publishOIDC(lab)
+	// The lab's files (an app's token file) are the trainee's: written by
+	// the first replay, and kept as the trainee left them by later ones,
+	// which write into a directory of the lab's own.
+	if fresh {
+		if err := lab.SetDir(t.cfg.Dir); err != nil {
+			return err
+		}
+	}
 	rec.OIDCAddr = oidcAddr(sc, lab)
 	t.oidcAt = rec.OIDCAddr
 	for i, st := range sc.Steps[:sc.BrokenSteps()] {
@@ -222,6 +231,9 @@ func (t *Trainee) open(ctx context.Context) (err error) {
 			return fmt.Errorf("trainee %d: replaying step %d (%s) of %s: got %s, want %s", t.cfg.Trainee, i+1, st.Action,
 				sc.Name, out, lab.ExpandExpect(st.Expect))
 		}
+	}
+	if err := lab.SetDir(t.cfg.Dir); err != nil {
+		return err
 	}
 	// The trainee's changes to the IdP, stored by applyIDPChange.
 	if _, err := lab.RestoreIDP(store, idpMeta); err != nil {
@@ -403,7 +415,7 @@ func (t *Trainee) Status() Status {
 		users = append(users, u)
 	}
 	sort.Strings(users)
-	return Status{Lab: sc.Name, Difficulty: sc.Difficulty, Task: sc.Lab.Task, Trainee: t.cfg.Trainee,
+	return Status{Lab: sc.Name, Difficulty: sc.Difficulty, Task: Task(sc, t.cfg.BaseURL, t.cfg.AccountID, t.cfg.Dir), Trainee: t.cfg.Trainee,
 		Account: t.cfg.AccountID, Endpoint: t.cfg.BaseURL, Users: users, Started: t.started,
 		ServingFor: time.Since(t.up).Round(time.Second).String(), Progress: t.progress}
 }

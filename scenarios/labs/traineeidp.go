@@ -50,6 +50,6 @@ func (t *Trainee) readEvents() (_ []awsapi.Event, err error) {
 func (t *Trainee) task() *labweb.Task {
 	sc := t.cfg.Scenario
 	check := "samlab lab check --endpoint " + t.cfg.BaseURL
-	return &labweb.Task{ID: sc.Name, Title: sc.Title, Text: strings.TrimRight(sc.Lab.Task, "\n"), Difficulty: sc.Difficulty,
+	return &labweb.Task{ID: sc.Name, Title: sc.Title, Text: strings.TrimRight(Task(sc, t.cfg.BaseURL, t.cfg.AccountID, t.cfg.Dir), "\n"), Difficulty: sc.Difficulty,
 		Check: check}
 }
