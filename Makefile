@@ -93,7 +93,13 @@ FUZZ_TARGETS := \
 	./internal/capture:FuzzProviderMetadata \
 	./sp/sts/webidentity:FuzzParse \
 	./sp/awsapi:FuzzDecodeJSON \
-	./sp/cognito:FuzzOperations
+	./sp/cognito:FuzzOperations \
+	./sp/cognito:FuzzRoleMappings \
+	./sp/iam:FuzzPasswordPolicy \
+	./sp/awsapi:FuzzAppendXMLText \
+	./sp/sts:FuzzPlainText \
+	./sp/sts:FuzzUTF16Len \
+	./scenarios:FuzzIDPAdminChange
 
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
@@ -151,7 +157,7 @@ mutate:
 		p=$${pc%%:*}; coef=$${pc##*:}; \
 		out=$(MUTATE_OUT)/$$(echo $$p | tr / _).json; \
 		echo "== $$p (gremlins $(GREMLINS_VERSION), $(MUTATE_WORKERS) worker(s), timeout coefficient $$coef; this takes minutes)"; \
-		nice $(GREMLINS) unleash --silent --workers $(MUTATE_WORKERS) --test-cpu 1 \
+		GOFLAGS="$(GOFLAGS) -short" nice $(GREMLINS) unleash --silent --workers $(MUTATE_WORKERS) --test-cpu 1 \
 			--timeout-coefficient $$coef $(MUTATE_MUTATORS) \
 			$(foreach e,$(MUTATE_EXCLUDE),--exclude-files '$(e)') -o $$out ./$$p || { status=1; continue; }; \
 		bin/mutscore -pkg $$p -equivalent $(MUTATE_EQUIVALENT) \
