@@ -96,6 +96,9 @@ func newLab(t *testing.T, cfg signin.Config, stsRand ...io.Reader) *lab {
 		t.Fatalf("sts.New: %v", err)
 	}
 	cfg.STS = l.sts
+	if cfg.Account == nil {
+		cfg.Account = acct
+	}
 	cfg.Now = clk.Now
 	cfg.Logger = slog.New(slog.NewTextHandler(l.log, nil))
 	s, err := signin.New(cfg)
