@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -32,38 +31,9 @@ type runningLab struct {
 // state, and waits for its banner.
 func startClass(t *testing.T, state string, args ...string) *runningLab {
 	t.Helper()
-	ctx, cancel := context.WithCancel(t.Context())
-	cmd := NewRootCommand()
-	out := &syncBuffer{}
-	cmd.SetOut(out)
-	cmd.SetErr(out)
-	cmd.SetArgs(append([]string{"lab", "start", "--fixture-keys", "--listen", "127.0.0.1:0", "--state", state}, args...))
-	done := make(chan error, 1)
-	go func() { done <- cmd.ExecuteContext(ctx) }()
-	deadline := time.After(20 * time.Second)
-	for !strings.Contains(out.String(), "Press Ctrl-C") {
-		select {
-		case err := <-done:
-			cancel()
-			t.Fatalf("samlab lab start exited early: %v\n%s", err, out)
-		case <-deadline:
-			cancel()
-			t.Fatalf("samlab lab start did not start:\n%s", out)
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
-	l := &runningLab{out: out}
-	stopped := false
-	l.stop = func() error {
-		if stopped {
-			return nil
-		}
-		stopped = true
-		cancel()
-		return <-done
-	}
-	t.Cleanup(func() { _ = l.stop() })
-	return l
+	out, stop := startCommand(t, "samlab lab start", 20*time.Second,
+		append([]string{"lab", "start", "--fixture-keys", "--listen", "127.0.0.1:0", "--state", state}, args...)...)
+	return &runningLab{out: out, stop: stop}
 }
 
 // requireTool skips without the tool, except in CI, where it fails.

@@ -57,31 +57,38 @@ func startUp(t *testing.T, args ...string) *upLab {
 // command) on a free loopback port with the fixture keys.
 func startServer(t *testing.T, args ...string) *upLab {
 	t.Helper()
+	out, stop := startCommand(t, "samlab "+args[0], 10*time.Second, append(args, "--fixture-keys", "--listen", "127.0.0.1:0")...)
+	s := out.String()
+	return &upLab{out: out, endpoint: endpointRE.FindStringSubmatch(s)[1], keyID: keyIDRE.FindStringSubmatch(s)[1],
+		secret: secretRE.FindStringSubmatch(s)[1], stop: stop}
+}
+
+// startCommand runs samlab with args until the test ends, once its banner
+// says "Press Ctrl-C" (within timeout); stop ends it early (again: nil).
+func startCommand(t *testing.T, name string, timeout time.Duration, args ...string) (out *syncBuffer, stop func() error) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	cmd := NewRootCommand()
-	out := &syncBuffer{}
+	out = &syncBuffer{}
 	cmd.SetOut(out)
 	cmd.SetErr(out)
-	cmd.SetArgs(append(args, "--fixture-keys", "--listen", "127.0.0.1:0"))
+	cmd.SetArgs(args)
 	done := make(chan error, 1)
 	go func() { done <- cmd.ExecuteContext(ctx) }()
-	deadline := time.After(10 * time.Second)
+	deadline := time.After(timeout)
 	for !strings.Contains(out.String(), "Press Ctrl-C") {
 		select {
 		case err := <-done:
 			cancel()
-			t.Fatalf("samlab up exited early: %v\n%s", err, out)
+			t.Fatalf("%s exited early: %v\n%s", name, err, out)
 		case <-deadline:
 			cancel()
-			t.Fatalf("samlab up did not start:\n%s", out)
+			t.Fatalf("%s did not start:\n%s", name, out)
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
-	s := out.String()
-	l := &upLab{out: out, endpoint: endpointRE.FindStringSubmatch(s)[1], keyID: keyIDRE.FindStringSubmatch(s)[1],
-		secret: secretRE.FindStringSubmatch(s)[1]}
 	stopped := false
-	l.stop = func() error {
+	stop = func() error {
 		if stopped {
 			return nil
 		}
@@ -89,8 +96,8 @@ func startServer(t *testing.T, args ...string) *upLab {
 		cancel()
 		return <-done
 	}
-	t.Cleanup(func() { _ = l.stop() })
-	return l
+	t.Cleanup(func() { _ = stop() })
+	return out, stop
 }
 
 func (l *upLab) config() aws.Config {
